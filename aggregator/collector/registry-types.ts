@@ -1,0 +1,34 @@
+/** What the collector knows about each instance: the latest heartbeat and when it was seen. */
+import type { Heartbeat } from '../../shared/heartbeat';
+
+export interface InstanceRecord {
+  readonly instanceId: string;
+  readonly component: string;
+  /** The latest heartbeat (or the goodbye). */
+  readonly heartbeat: Heartbeat;
+  /** When the latest heartbeat was recorded (ms; Redis time on the Redis path, receive time on HTTP). */
+  readonly lastSeenMs: number;
+  /** When this instance was first seen by this aggregator (ms). */
+  readonly firstSeenMs: number;
+  /** When it said goodbye (ms), null while it has not. */
+  readonly leftAtMs: number | null;
+}
+
+/** Whether the collector can currently see the fleet. When blind, nothing may be marked gone. */
+export interface CollectorHealth {
+  readonly healthy: boolean;
+  /** Since when it has been blind (ms), null while healthy. */
+  readonly blindSinceMs: number | null;
+  /** Why, with no secret in it; null while healthy. */
+  readonly detail: string | null;
+}
+
+/** The collector as the rest of the aggregator sees it. */
+export interface Collector {
+  /** Every known instance (live, suspect, gone not yet evicted, left). A fresh array each call. */
+  snapshot(): readonly InstanceRecord[];
+  health(): CollectorHealth;
+  start(): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}

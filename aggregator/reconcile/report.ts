@@ -1,0 +1,126 @@
+/**
+ * The report: the reconciler's output and the JSON body of GET /api/v1/monitoring/replicas.
+ * Field names are snake_case like the DigitalOcean API and are part of the binding contract
+ * (../shared/DESIGN.md): add fields freely, never rename or remove one.
+ */
+
+export const FINDING_CODES = [
+  'ORPHANED_INSTANCES',
+  'STALE_HEARTBEATS',
+  'ROLLOUT_IN_PROGRESS',
+  'ROLLOUT_STUCK',
+  'PLATFORM_COUNT_MISMATCH',
+  'NOT_SERVING',
+  'MISSING_INSTANCES',
+  'SURPLUS_INSTANCES',
+  'UNREPORTED_INSTANCES',
+  'DATA_DEGRADED',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const VERDICTS = ['ok', 'discrepancy', 'rolling', 'degraded'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/**
+ * live: heartbeating on time; suspect: late but younger than STALE_AFTER_MS (still counted);
+ * gone: no heartbeat for STALE_AFTER_MS and no goodbye; left: said goodbye (draining or exited).
+ */
+export const INSTANCE_STATES = ['live', 'suspect', 'gone', 'left'] as const;
+export type InstanceState = (typeof INSTANCE_STATES)[number];
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Instance ids this finding is about (platform instance names for UNREPORTED_INSTANCES). */
+  readonly instances: readonly string[];
+  /** The concrete next step, with the real app id and component where known. */
+  readonly recommendation: string;
+  /** Deployments involved (e.g. the old deployment orphans belong to). */
+  readonly deployment_ids: readonly string[];
+}
+
+export interface DeploymentCount {
+  readonly deployment_id: string | null;
+  readonly live: number;
+  readonly active: boolean;
+}
+
+export interface ComponentReport {
+  readonly name: string;
+  readonly kind: string;
+  /** The spec's count; for an autoscaled component its minimum. null when unknown. */
+  readonly desired: number | null;
+  /** The autoscaling range, null for a fixed count. */
+  readonly autoscaling: { readonly min: number; readonly max: number } | null;
+  /** What the dashboard shows (`replicas_ready` from the platform's health), null when unknown. */
+  readonly platform_ready: number | null;
+  /** How many instances the platform lists, null when unknown. */
+  readonly platform_instances: number | null;
+  /** Instances heartbeating (live + suspect). */
+  readonly live: number;
+  /** Live instances not known to fail their serving probe (no probe counts as serving). */
+  readonly serving: number;
+  readonly suspect: number;
+  /** Instances whose heartbeats stopped without a goodbye, still remembered. */
+  readonly stale: number;
+  /** Instances that said goodbye and are still remembered. */
+  readonly left: number;
+  /** Live instances on a deployment other than the active one. */
+  readonly orphaned: number;
+  readonly deployments: readonly DeploymentCount[];
+  readonly verdict: Verdict;
+  readonly findings: readonly Finding[];
+}
+
+export interface InstanceReport {
+  readonly instance_id: string;
+  readonly component: string;
+  readonly deployment_id: string | null;
+  readonly version: string | null;
+  readonly state: InstanceState;
+  /** ISO 8601. */
+  readonly last_seen: string;
+  readonly age_ms: number;
+  readonly started_at: string;
+  /** true / false from the probe; null when the agent has no probe. */
+  readonly serving: boolean | null;
+  readonly orphaned: boolean;
+  readonly region: string | null;
+  readonly node_name: string | null;
+  readonly cpu_usage: number | null;
+  readonly rss_bytes: number | null;
+  readonly mem_used_bytes: number | null;
+  readonly mem_total_bytes: number | null;
+}
+
+export interface ReportSummary {
+  /** Sum of the components' desired counts (autoscaling minimum). */
+  readonly configured_replicas: number;
+  /** Sum of the components' live counts. */
+  readonly active_instances: number;
+  readonly serving_instances: number;
+  readonly discrepancy: boolean;
+  readonly verdict: Verdict;
+  /** ok | stale | unavailable | not_configured. */
+  readonly do_api_status: string;
+  /** Age of the platform data in ms, null when there is none. */
+  readonly platform_data_age_ms: number | null;
+}
+
+export interface Report {
+  readonly generated_at: string;
+  readonly app: string;
+  readonly platform: string;
+  readonly app_id: string | null;
+  readonly active_deployment_id: string | null;
+  readonly summary: ReportSummary;
+  readonly components: readonly ComponentReport[];
+  readonly instances: readonly InstanceReport[];
+  readonly recommendations: readonly string[];
+  /** True while the aggregator cannot see (Redis down): nothing is being marked gone. */
+  readonly degraded: boolean;
+}
