@@ -11,9 +11,18 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='describe'][callee.property.name='only']", message: 'no .only' },
-        { selector: "CallExpression[callee.object.name='it'][callee.property.name='only']", message: 'no .only' },
-        { selector: "CallExpression[callee.object.name='test'][callee.property.name='only']", message: 'no .only' },
+        {
+          selector: "CallExpression[callee.object.name='describe'][callee.property.name='only']",
+          message: 'no .only',
+        },
+        {
+          selector: "CallExpression[callee.object.name='it'][callee.property.name='only']",
+          message: 'no .only',
+        },
+        {
+          selector: "CallExpression[callee.object.name='test'][callee.property.name='only']",
+          message: 'no .only',
+        },
       ],
     },
   },

@@ -4,7 +4,7 @@
  */
 import type { Env } from '../shared/config';
 import { EnvReader } from '../shared/config';
-import { NAME_PATTERN } from '../shared/heartbeat';
+import { NAME_PATTERN } from '../shared/names';
 import type { LogLevel } from '../shared/logger';
 import type { DesiredRange, PlatformKind } from './platform/source';
 import { PLATFORM_KINDS } from './platform/source';
@@ -63,13 +63,16 @@ export function parseDesiredReplicas(text: string): StaticDesired | string {
   };
   if (!text.includes('=')) {
     const fallback = range(text);
-    return fallback ? { byComponent: {}, fallback } : 'must be a count ≥ 1 (e.g. 2), a range (2-4) or component=count pairs (backend=2,worker=1)';
+    return fallback
+      ? { byComponent: {}, fallback }
+      : 'must be a count ≥ 1 (e.g. 2), a range (2-4) or component=count pairs (backend=2,worker=1)';
   }
   const byComponent: Record<string, DesiredRange> = {};
   for (const pair of text.split(',')) {
     const [component = '', value = ''] = pair.split('=').map((s) => s.trim());
     const parsed = range(value);
-    if (!NAME_PATTERN.test(component) || !parsed) return `"${pair.trim()}" is not component=count (count ≥ 1, or min-max)`;
+    if (!NAME_PATTERN.test(component) || !parsed)
+      return `"${pair.trim()}" is not component=count (count ≥ 1, or min-max)`;
     if (component in byComponent) return `component "${component}" is given twice`;
     byComponent[component] = parsed;
   }
@@ -84,7 +87,8 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
   const platform = read.oneOf('PLATFORM', PLATFORM_KINDS, doApiToken && doAppId ? 'digitalocean' : 'static');
 
   if (platform === 'digitalocean') {
-    if (!doApiToken && read.raw('DO_API_TOKEN') === undefined) read.problem('DO_API_TOKEN', 'is required with PLATFORM=digitalocean');
+    if (!doApiToken && read.raw('DO_API_TOKEN') === undefined)
+      read.problem('DO_API_TOKEN', 'is required with PLATFORM=digitalocean');
     if (!doAppId) read.problem('DO_APP_ID', 'is required with PLATFORM=digitalocean');
   }
   let desiredReplicas: StaticDesired | null = null;
@@ -98,16 +102,23 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
     port: read.int('PORT', AGGREGATOR_DEFAULTS.port, { min: 0, max: 65535 }),
     host: read.string('HOST', AGGREGATOR_DEFAULTS.host),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
-    app: read.name('AGGREGATOR_APP', doAppId && NAME_PATTERN.test(doAppId) ? doAppId : AGGREGATOR_DEFAULTS.app),
+    app: read.name(
+      'AGGREGATOR_APP',
+      doAppId && NAME_PATTERN.test(doAppId) ? doAppId : AGGREGATOR_DEFAULTS.app,
+    ),
     platform,
     doApiToken,
     doAppId,
     doApiBaseUrl: read.url('DO_API_BASE_URL', ['https:', 'http:']) ?? AGGREGATOR_DEFAULTS.doApiBaseUrl,
-    platformCacheTtlMs: read.int('PLATFORM_CACHE_TTL_MS', AGGREGATOR_DEFAULTS.platformCacheTtlMs, { min: 1_000 }),
+    platformCacheTtlMs: read.int('PLATFORM_CACHE_TTL_MS', AGGREGATOR_DEFAULTS.platformCacheTtlMs, {
+      min: 1_000,
+    }),
     desiredReplicas,
     activeDeploymentId: read.string('ACTIVE_DEPLOYMENT_ID') ?? null,
     resyncIntervalMs: read.int('RESYNC_INTERVAL_MS', AGGREGATOR_DEFAULTS.resyncIntervalMs, { min: 1_000 }),
-    reconcileIntervalMs: read.int('RECONCILE_INTERVAL_MS', AGGREGATOR_DEFAULTS.reconcileIntervalMs, { min: 50 }),
+    reconcileIntervalMs: read.int('RECONCILE_INTERVAL_MS', AGGREGATOR_DEFAULTS.reconcileIntervalMs, {
+      min: 50,
+    }),
     staleAfterMs: read.int('STALE_AFTER_MS', undefined, { min: 100 }) ?? null,
     logLevel: read.logLevel(),
   };

@@ -3,7 +3,7 @@
  * collected so that one error names all the bad variables at once. Pure: it reads the plain
  * object it is given, never `process.env`.
  */
-import { NAME_PATTERN } from './heartbeat';
+import { NAME_PATTERN } from './names';
 import type { LogLevel } from './logger';
 import { LOG_LEVELS, maskUrlCredentials } from './logger';
 
@@ -14,7 +14,9 @@ export const CONFIG_EXIT_CODE = 2;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -41,7 +43,10 @@ export class EnvReader {
 
   problem(name: string, message: string, options: { secret?: boolean } = {}): void {
     const value = this.raw(name);
-    const shown = value === undefined ? '' : `=${options.secret ? '(hidden)' : JSON.stringify(maskUrlCredentials(value))}`;
+    const shown =
+      value === undefined
+        ? ''
+        : `=${options.secret ? '(hidden)' : JSON.stringify(maskUrlCredentials(value))}`;
     this.problems.push(`${name}${shown}: ${message}`);
   }
 

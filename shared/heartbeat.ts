@@ -4,18 +4,12 @@
  * add fields without breaking an older aggregator.
  */
 import { z } from 'zod';
+import { NAME_PATTERN } from './names';
 
 export const HEARTBEAT_SCHEMA_VERSION = 1;
 
 /** A heartbeat is ~0.6 KiB; anything past 8 KiB is not one of ours and is refused unread. */
 export const MAX_HEARTBEAT_BYTES = 8 * 1024;
-
-/**
- * Names end up inside Redis keys (`rw:{<app>}:hb:<instance>`) and metric labels, so they are
- * restricted to the characters of hostnames, UUIDs and App Platform component names: no braces
- * (they would break the Cluster hash tag), no colons, no whitespace.
- */
-export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 const name = z.string().regex(NAME_PATTERN, 'must be 1-253 of A-Z a-z 0-9 . _ - and start alphanumeric');
 const label = z.string().max(256);
@@ -128,14 +122,20 @@ export function validateHeartbeat(value: unknown): HeartbeatParseResult {
   const version = (value as { v?: unknown }).v;
   if (version === undefined) return reject('missing_field', 'v: required');
   if (version !== HEARTBEAT_SCHEMA_VERSION) {
-    return reject('unsupported_version', `v=${JSON.stringify(version)}; this build reads v=${HEARTBEAT_SCHEMA_VERSION}`);
+    return reject(
+      'unsupported_version',
+      `v=${JSON.stringify(version)}; this build reads v=${HEARTBEAT_SCHEMA_VERSION}`,
+    );
   }
   const result = heartbeatSchema.safeParse(value);
   if (result.success) return { ok: true, heartbeat: result.data };
   const issue = result.error.issues[0];
   const path = issue?.path.join('.') ?? '';
   const missing = issue?.code === 'invalid_type' && valueAt(value, issue.path) === undefined;
-  return reject(missing ? 'missing_field' : 'invalid_field', `${path}: ${missing ? 'required' : issue?.message}`);
+  return reject(
+    missing ? 'missing_field' : 'invalid_field',
+    `${path}: ${missing ? 'required' : issue?.message}`,
+  );
 }
 
 /** The wire form. Fields are written in schema order so that equal heartbeats give equal bytes. */

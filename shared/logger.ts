@@ -36,7 +36,10 @@ export function redact(value: unknown, secrets: readonly string[], depth = 0): u
   if (Array.isArray(value)) return value.map((item) => redact(item, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_FIELD.test(key) && item !== null && item !== undefined && item !== false ? REDACTED : redact(item, secrets, depth + 1);
+    out[key] =
+      SECRET_FIELD.test(key) && item !== null && item !== undefined && item !== false
+        ? REDACTED
+        : redact(item, secrets, depth + 1);
   }
   return out;
 }
@@ -94,5 +97,8 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /** A logger that writes nothing, for tests and in-process use that does not want logs. */
 export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+  return winston.createLogger({
+    silent: true,
+    transports: [new winston.transports.Console({ silent: true })],
+  });
 }

@@ -7,7 +7,6 @@ import { createClient } from 'redis';
 import type { Logger } from './logger';
 import { backoffDelayMs } from './retry';
 
-
 export interface RedisConnectOptions {
   readonly url: string;
   readonly log: Logger;
@@ -38,10 +37,10 @@ export function createRedisClient(options: RedisConnectOptions) {
   client.on('error', (err: Error) => {
     if (down) return;
     down = true;
-    options.log.warn('redis connection lost', { err: err.message });
+    options.log.warn('redis unavailable', { err: err.message });
   });
   client.on('ready', () => {
-    if (down) options.log.info('redis connection restored');
+    if (down) options.log.info('redis available again');
     down = false;
   });
   return client;

@@ -3,7 +3,7 @@
  * tag `{<app>}`, so they live in one Redis Cluster slot and a heartbeat's multi-key write stays
  * atomic there too.
  */
-import { NAME_PATTERN } from './heartbeat';
+import { NAME_PATTERN } from './names';
 
 export interface AppKeys {
   /** Common prefix, `rw:{<app>}:`. */

@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-client';
-import { appKeys } from './redis-keys';
-import { FEED_FIELD } from './redis-keys';
+import { appKeys, FEED_FIELD } from './redis-keys';
 import type { Heartbeat } from './heartbeat';
 import { serializeHeartbeat } from './heartbeat';
 
@@ -71,12 +70,21 @@ async function run(client: RedisClient, s: Script, keys: string[], args: string[
 }
 
 /** Writes a heartbeat or a goodbye in one atomic round trip; resolves to the Redis time in ms. */
-export function recordHeartbeat(client: RedisClient, heartbeat: Heartbeat, json = serializeHeartbeat(heartbeat)): Promise<number> {
+export function recordHeartbeat(
+  client: RedisClient,
+  heartbeat: Heartbeat,
+  json = serializeHeartbeat(heartbeat),
+): Promise<number> {
   const keys = appKeys(heartbeat.app);
   const keyList = [keys.heartbeat(heartbeat.instance_id), keys.seen, keys.feed];
   const retention = String(feedRetentionMs(heartbeat.ttl_ms));
   if (heartbeat.type === 'goodbye') {
     return run(client, recordGoodbyeScript, keyList, [heartbeat.instance_id, json, retention]);
   }
-  return run(client, recordHeartbeatScript, keyList, [heartbeat.instance_id, json, String(heartbeat.ttl_ms), retention]);
+  return run(client, recordHeartbeatScript, keyList, [
+    heartbeat.instance_id,
+    json,
+    String(heartbeat.ttl_ms),
+    retention,
+  ]);
 }

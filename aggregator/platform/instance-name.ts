@@ -4,8 +4,11 @@
  * name alone tells an instance's generation when its agent has no DEPLOYMENT_ID.
  */
 
-// Kubernetes pod-template hashes are 5-10 characters of [a-z0-9]; the random suffix is 5.
-const INSTANCE_NAME = /^(.+)-([a-z0-9]{5,10})-([a-z0-9]{5})$/;
+// Kubernetes writes the pod-template hash (up to 10 characters) and the 5-character random
+// suffix in its "safe" alphabet, which has no vowels and no 0, 1 or 3 (so that no words form).
+// Holding to it keeps ordinary hostnames such as `api-server-1a2b3` from passing as a generation.
+const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+const INSTANCE_NAME = new RegExp(`^(.+)-(${SAFE}{5,10})-(${SAFE}{5})$`);
 
 export interface InstanceName {
   readonly component: string;

@@ -74,6 +74,8 @@ export interface ComponentReport {
   readonly deployments: readonly DeploymentCount[];
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
+  /** Why a component is treated specially (a job or static site runs no standing instances); null when not. */
+  readonly note?: string | null;
 }
 
 export interface InstanceReport {

@@ -28,7 +28,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -62,7 +64,18 @@ async function waitForPing(url: string, child: ChildProcess, deadlineMs: number)
 function spawnServer(port: number): { child: ChildProcess; output: () => string } {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -85,7 +98,8 @@ async function launch(port: number): Promise<ChildProcess> {
     child.kill('SIGKILL');
     await exited(child);
     const text = output();
-    if (text.includes('Address already in use')) throw Object.assign(new Error('port in use'), { portInUse: true });
+    if (text.includes('Address already in use'))
+      throw Object.assign(new Error('port in use'), { portInUse: true });
     throw new Error(`${(err as Error).message}\n${text}`);
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * What `POST /api/v1/heartbeats` calls: admits a heartbeat into the registry, and in Redis mode
+ * relays it into Redis so that every other aggregator on the same Redis sees it too. The relay
+ * comes back to this aggregator through the feed, where it is a duplicate and changes nothing.
+ */
+import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
+import type { Logger } from '../../shared/logger';
+import type { RedisClient } from '../../shared/redis-client';
+import { createRedisClient } from '../../shared/redis-client';
+import { recordHeartbeat } from '../../shared/redis-scripts';
+import { parseForApp } from './accept';
+import { closeQuietly, connectOrFail } from './connect';
+import type { AppliedHook, ApplyOutcome, InstanceRegistry } from './registry';
+import type { RejectHook } from './reject-log';
+import { RejectLog } from './reject-log';
+
+/** The ingest's answer: the registry's outcome, or why the body was refused (HTTP 400). */
+export type IngestResult =
+  | { readonly ok: true; readonly outcome: ApplyOutcome }
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+
+/** Options of HeartbeatIngest; the hooks are the same metric hooks the collectors take. */
+export interface HeartbeatIngestOptions {
+  /** The app this aggregator watches; heartbeats of another app are refused (`wrong_app`). */
+  readonly app: string;
+  readonly registry: InstanceRegistry;
+  /** Redis to relay accepted heartbeats into; null or absent in the embedded mode. */
+  readonly redisUrl?: string | null;
+  readonly log: Logger;
+  readonly onApplied?: AppliedHook;
+  readonly onRejected?: RejectHook;
+}
+
+/** Counters for tests and diagnostics. */
+export interface HeartbeatIngestStats {
+  readonly relayed: number;
+  readonly relayFailures: number;
+}
+
+// Only what changed the registry is worth relaying: a duplicate is already known (usually it
+// came from Redis in the first place), an out-of-order one is outdated.
+const RELAYED_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set(['new', 'updated', 'left']);
+
+/** Admits HTTP heartbeats into the registry and relays them into Redis (see the module comment). */
+export class HeartbeatIngest {
+  private readonly relayClient: RedisClient | null;
+  private readonly rejects: RejectLog;
+  private connecting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private relayDown = false;
+  private relayed = 0;
+  private relayFailures = 0;
+
+  constructor(private readonly options: HeartbeatIngestOptions) {
+    this.rejects = new RejectLog(options.log, options.onRejected);
+    this.relayClient = options.redisUrl
+      ? createRedisClient({ url: options.redisUrl, log: options.log, name: 'replica-watch-aggregator-relay' })
+      : null;
+  }
+
+  /**
+   * Validates and applies one heartbeat body received at `nowMs`. Never throws; a failing relay
+   * never fails the ingest (the registry has the heartbeat either way).
+   */
+  async ingest(body: Buffer | string, nowMs: number): Promise<IngestResult> {
+    const parsed = parseForApp(body, this.options.app);
+    if (!parsed.ok) {
+      this.rejects.note(parsed.reason, parsed.detail, 'http', nowMs);
+      return parsed;
+    }
+    const heartbeat = parsed.heartbeat;
+    const outcome = this.options.registry.apply(heartbeat, nowMs);
+    this.options.onApplied?.(outcome, heartbeat);
+    if (RELAYED_OUTCOMES.has(outcome)) {
+      // The agent's own bytes, not a re-serialisation: whatever it signed stays verifiable.
+      await this.relay(heartbeat, typeof body === 'string' ? body : body.toString('utf8'));
+    }
+    return { ok: true, outcome };
+  }
+
+  stats(): HeartbeatIngestStats {
+    return { relayed: this.relayed, relayFailures: this.relayFailures };
+  }
+
+  /** Idempotent: closes the relay connection. */
+  close(): Promise<void> {
+    return (this.closing ??= this.relayClient ? closeQuietly(this.relayClient) : Promise.resolve());
+  }
+
+  private async relay(heartbeat: Heartbeat, json: string): Promise<void> {
+    const client = this.relayClient;
+    if (!client || this.closing) return;
+    // Connect on first use; afterwards the client reconnects by itself and, with its offline
+    // queue disabled, a relay while Redis is down fails at once instead of holding the request.
+    this.connecting ??= connectOrFail(client).catch(() => undefined);
+    await this.connecting;
+    try {
+      await recordHeartbeat(client, heartbeat, json);
+      this.relayed++;
+      if (this.relayDown) this.options.log.info('heartbeat relay into redis works again');
+      this.relayDown = false;
+    } catch (err) {
+      this.relayFailures++;
+      if (this.relayDown) return;
+      this.relayDown = true;
+      this.options.log.warn(
+        'heartbeat relay into redis failed; other aggregators will not see HTTP heartbeats',
+        {
+          err: err instanceof Error ? err.message : String(err),
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * The collector with Redis: a resync from the index (ZSET `seen` + MGET of the heartbeat keys)
+ * at start, after every outage and every `resyncIntervalMs`, and in between the change feed
+ * read with XREAD from the last id seen, so nothing written while it looked away is lost and
+ * nothing is read twice into the registry (applying is idempotent anyway).
+ *
+ * It never SCANs the keyspace and never re-reads the fleet per reconcile: the feed carries
+ * only what changed; the resync is the anti-entropy pass that repairs anything the feed missed
+ * (an entry trimmed away during an outage, a heartbeat key written by hand).
+ */
+import type { Clock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import { maskUrlCredentials } from '../../shared/logger';
+import type { RedisClient } from '../../shared/redis-client';
+import { createRedisClient } from '../../shared/redis-client';
+import type { AppKeys } from '../../shared/redis-keys';
+import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
+import { backoffDelayMs } from '../../shared/retry';
+import { parseForApp } from './accept';
+import { closeQuietly, connectOrFail } from './connect';
+import type { AppliedHook, InstanceRegistry } from './registry';
+import { DEFAULT_RETENTION_MS } from './registry';
+import type { Collector, CollectorHealth, InstanceRecord } from './registry-types';
+import type { RejectHook } from './reject-log';
+import { RejectLog } from './reject-log';
+
+/** Options of RedisCollector; everything past `onRejected` has a default tuned for production. */
+export interface RedisCollectorOptions {
+  readonly url: string;
+  /** The app whose keys it reads. */
+  readonly app: string;
+  readonly registry: InstanceRegistry;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Anti-entropy: how often the whole index is read again (RESYNC_INTERVAL_MS). */
+  readonly resyncIntervalMs: number;
+  /**
+   * How long gone and left instances are remembered, and index entries kept; default
+   * DEFAULT_RETENTION_MS. Must exceed the agents' TTL.
+   */
+  readonly retentionMs?: number;
+  /** Metric hooks; they must not throw (a throw counts as a failed read and forces a resync). */
+  readonly onApplied?: AppliedHook;
+  readonly onRejected?: RejectHook;
+  /** How long one XREAD waits for new entries; also bounds how late a due resync starts. */
+  readonly blockMs?: number;
+  /** Backoff between attempts while Redis fails. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Heartbeat keys per MGET during a resync. */
+  readonly mgetChunkSize?: number;
+}
+
+/** Counters for tests and diagnostics. */
+export interface RedisCollectorStats {
+  /** Completed resyncs. */
+  readonly resyncs: number;
+  /** Heartbeats the last resync read from the index (expired keys not included). */
+  readonly lastResyncHeartbeats: number;
+  /** Feed entries processed, rejected ones included. */
+  readonly feedEntries: number;
+  /** Heartbeats refused (feed and resync). */
+  readonly rejected: number;
+  /** Times the collector went blind. */
+  readonly outages: number;
+  /** Times the feed had been trimmed past the last id read (the resync covered the gap). */
+  readonly feedGaps: number;
+  /** The last feed id read; null before the first resync. */
+  readonly lastId: string | null;
+}
+
+type MutableStats = { -readonly [K in keyof RedisCollectorStats]: RedisCollectorStats[K] };
+
+const DEFAULT_BLOCK_MS = 1_000;
+// 1,000 entries of ~0.6 KiB: big enough to keep up with 100k instances at a 10 s interval in
+// a few reads a second, small enough that one read never holds much memory.
+const FEED_COUNT = 1_000;
+const DEFAULT_MGET_CHUNK = 1_000;
+// Chunks in flight at once during a resync: pipelined, but bounded so that a 100k-instance
+// resync holds a few MiB of replies at a time rather than the whole fleet.
+const MGET_PIPELINE_DEPTH = 8;
+const DEFAULT_BACKOFF_BASE_MS = 250;
+const DEFAULT_BACKOFF_MAX_MS = 5_000;
+
+/** Orders two stream ids (`<ms>-<seq>`); ids are compared as numbers, not as text. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  if (aSeq !== bSeq) return aSeq < bSeq ? -1 : 1;
+  return 0;
+}
+
+/** The ms part of a stream id: the Redis time at which the entry was written. */
+function streamIdMs(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')));
+}
+
+function describeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return maskUrlCredentials(message).slice(0, 200);
+}
+
+/** Reads the fleet's heartbeats from Redis into the registry (see the module comment). */
+export class RedisCollector implements Collector {
+  private readonly keys: AppKeys;
+  private readonly retentionMs: number;
+  private readonly blockMs: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly mgetChunkSize: number;
+  /** Resyncs, pruning and everything but the blocking read. */
+  private readonly client: RedisClient;
+  /** The blocking XREAD only: it would hold up every other command on a shared connection. */
+  private readonly feedClient: RedisClient;
+  private readonly rejects: RejectLog;
+  private readonly abort = new AbortController();
+  private readonly counters: MutableStats = {
+    resyncs: 0,
+    lastResyncHeartbeats: 0,
+    feedEntries: 0,
+    rejected: 0,
+    outages: 0,
+    feedGaps: 0,
+    lastId: null,
+  };
+  private starting: Promise<void> | undefined;
+  private loop: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private needResync = true;
+  private nextResyncAtMs = 0;
+  private lastEntryMs: number | null = null;
+  // Blind from construction until the first resync succeeds: before that it knows nothing.
+  private blindSinceMs: number | null;
+  private blindDetail: string | null = 'not synced with redis yet';
+  private outageLogged = false;
+
+  constructor(private readonly options: RedisCollectorOptions) {
+    this.keys = appKeys(options.app);
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.blockMs = options.blockMs ?? DEFAULT_BLOCK_MS;
+    this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
+    this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
+    this.mgetChunkSize = options.mgetChunkSize ?? DEFAULT_MGET_CHUNK;
+    this.blindSinceMs = options.clock.now();
+    const connect = { url: options.url, log: options.log, maxBackoffMs: this.backoffMaxMs };
+    this.client = createRedisClient({ ...connect, name: 'replica-watch-aggregator' });
+    this.feedClient = createRedisClient({ ...connect, name: 'replica-watch-aggregator-feed' });
+    this.rejects = new RejectLog(options.log, (reason, detail) => {
+      this.counters.rejected++;
+      options.onRejected?.(reason, detail);
+    });
+  }
+
+  /**
+   * Connects and resyncs, then reads the feed in the background. Resolves after the first
+   * attempt: when Redis is unreachable the collector starts blind (health() says so) and keeps
+   * trying, so the aggregator still serves and reports DATA_DEGRADED. Calling it again returns
+   * the same promise.
+   */
+  start(): Promise<void> {
+    return (this.starting ??= this.connectAndRun());
+  }
+
+  private async connectAndRun(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    let firstFailure: unknown = null;
+    try {
+      await Promise.all([connectOrFail(this.client), connectOrFail(this.feedClient)]);
+      await this.resync();
+    } catch (err) {
+      firstFailure = err;
+    }
+    if (this.abort.signal.aborted) return;
+    this.loop = this.run(firstFailure);
+  }
+
+  snapshot(): readonly InstanceRecord[] {
+    return this.options.registry.snapshot();
+  }
+
+  health(): CollectorHealth {
+    if (this.blindSinceMs === null) return { healthy: true, blindSinceMs: null, detail: null };
+    return { healthy: false, blindSinceMs: this.blindSinceMs, detail: this.blindDetail };
+  }
+
+  /** Now minus the Redis time of the last feed entry processed; null before the first one. */
+  feedLagMs(): number | null {
+    return this.lastEntryMs === null ? null : this.options.clock.now() - this.lastEntryMs;
+  }
+
+  stats(): RedisCollectorStats {
+    return { ...this.counters };
+  }
+
+  /** Idempotent: aborts any backoff, ends the blocking read and closes both connections. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    this.abort.abort();
+    // destroy() rejects the pending XREAD at once instead of waiting out its BLOCK.
+    if (this.feedClient.isOpen) this.feedClient.destroy();
+    // Lets a command under way finish; a start() or resync in progress then fails on the closed
+    // client and, seeing the abort, stops.
+    await closeQuietly(this.client);
+    await this.starting;
+    await this.loop;
+  }
+
+  private async run(firstFailure: unknown): Promise<void> {
+    const signal = this.abort.signal;
+    let failures = 0;
+    if (firstFailure !== null) {
+      this.markBlind(firstFailure);
+      await this.options.clock.sleep(
+        backoffDelayMs(failures++, this.backoffBaseMs, this.backoffMaxMs),
+        signal,
+      );
+    }
+    while (!signal.aborted) {
+      try {
+        // Serial with the feed reads: a due resync waits at most one BLOCK, and the two never
+        // race over lastId.
+        if (this.needResync || this.options.clock.now() >= this.nextResyncAtMs) await this.resync();
+        await this.readFeed();
+        failures = 0;
+      } catch (err) {
+        if (signal.aborted) break;
+        this.needResync = true;
+        this.markBlind(err);
+        await this.options.clock.sleep(
+          backoffDelayMs(failures++, this.backoffBaseMs, this.backoffMaxMs),
+          signal,
+        );
+      }
+    }
+  }
+
+  /**
+   * Reads the whole index. The feed's last id is read first (in the same pipeline, before the
+   * index): anything written after that point is in the feed, and reading it again from
+   * there is harmless because applying is idempotent.
+   */
+  private async resync(): Promise<void> {
+    // Both connections: a resync without a working feed would only go blind again at once.
+    if (!this.client.isReady || !this.feedClient.isReady) throw new Error('redis connection is not ready');
+    const { feed, seen } = this.keys;
+    const nowMs = this.options.clock.now();
+    const cutoffMs = nowMs - this.retentionMs;
+    // Issued in one tick on one connection: pipelined, and executed by Redis in this order.
+    const [newest, oldest, index] = await Promise.all([
+      this.client.xRevRange(feed, '+', '-', { COUNT: 1 }),
+      this.client.xRange(feed, '-', '+', { COUNT: 1 }),
+      this.client.zRangeWithScores(seen, 0, -1),
+    ]);
+    const feedHeadId = newest?.[0]?.id ?? '0-0';
+    const lastId = this.counters.lastId;
+    const oldestId = oldest?.[0]?.id;
+    if (lastId !== null && oldestId !== undefined && compareStreamIds(oldestId, lastId) > 0) {
+      this.counters.feedGaps++;
+      this.options.log.info('feed trimmed past the last entry read; the resync covers the gap', { lastId });
+    }
+
+    const members = index.filter((entry) => entry.score >= cutoffMs);
+    let heartbeats = 0;
+    for (let wave = 0; wave < members.length; wave += this.mgetChunkSize * MGET_PIPELINE_DEPTH) {
+      const chunks: (typeof members)[] = [];
+      for (let i = 0; i < MGET_PIPELINE_DEPTH; i++) {
+        const start = wave + i * this.mgetChunkSize;
+        if (start >= members.length) break;
+        chunks.push(members.slice(start, start + this.mgetChunkSize));
+      }
+      // Issued in one tick, node-redis pipelines them on the connection.
+      const replies = await Promise.all(
+        chunks.map((chunk) => this.client.mGet(chunk.map((m) => this.keys.heartbeat(m.value)))),
+      );
+      chunks.forEach((chunk, c) => {
+        chunk.forEach((member, i) => {
+          const raw = replies[c]?.[i];
+          // Expired between ZRANGE and MGET, or a crash without goodbye: nothing to read.
+          if (raw === null || raw === undefined) return;
+          heartbeats++;
+          this.applyRaw(raw, member.score, 'resync', member.value);
+        });
+      });
+    }
+    if (members.length < index.length) await this.client.zRemRangeByScore(seen, '-inf', `(${cutoffMs}`);
+    this.options.registry.evict(nowMs, this.retentionMs);
+
+    // Only the first resync positions the feed: later ones keep reading from where the feed
+    // loop is, so goodbyes in between (which leave no trace in the index) are not skipped.
+    if (this.counters.lastId === null) this.counters.lastId = feedHeadId;
+    this.counters.resyncs++;
+    this.counters.lastResyncHeartbeats = heartbeats;
+    this.needResync = false;
+    this.nextResyncAtMs = nowMs + this.options.resyncIntervalMs;
+    this.markSeeing();
+  }
+
+  private async readFeed(): Promise<void> {
+    const lastId = this.counters.lastId;
+    if (lastId === null) throw new Error('feed position unknown before the first resync');
+    const reply = await this.feedClient.xRead(
+      { key: this.keys.feed, id: lastId },
+      { COUNT: FEED_COUNT, BLOCK: this.blockMs },
+    );
+    if (!reply) return;
+    for (const stream of reply) {
+      for (const entry of stream.messages) {
+        const id = String(entry.id);
+        const ms = streamIdMs(id);
+        const raw = (entry.message as Record<string, string | undefined>)[FEED_FIELD];
+        this.counters.feedEntries++;
+        if (raw === undefined) {
+          this.rejects.note(
+            'missing_field',
+            `${FEED_FIELD}: the feed entry has no heartbeat field`,
+            'feed',
+            this.options.clock.now(),
+          );
+        } else {
+          this.applyRaw(raw, ms, 'feed', null);
+        }
+        this.counters.lastId = id;
+        this.lastEntryMs = ms;
+      }
+    }
+  }
+
+  /** Parses and applies one heartbeat; junk is counted and never reaches the registry. */
+  private applyRaw(
+    raw: string,
+    seenAtMs: number,
+    source: 'feed' | 'resync',
+    keyInstanceId: string | null,
+  ): void {
+    const parsed = parseForApp(raw, this.options.app);
+    if (!parsed.ok) {
+      this.rejects.note(parsed.reason, parsed.detail, source, this.options.clock.now());
+      return;
+    }
+    const heartbeat = parsed.heartbeat;
+    if (keyInstanceId !== null && heartbeat.instance_id !== keyInstanceId) {
+      const detail = `instance_id ${JSON.stringify(heartbeat.instance_id)} stored under the key of ${JSON.stringify(keyInstanceId)}`;
+      this.rejects.note('invalid_field', detail, source, this.options.clock.now());
+      return;
+    }
+    const outcome = this.options.registry.apply(heartbeat, seenAtMs);
+    this.options.onApplied?.(outcome, heartbeat);
+  }
+
+  private markBlind(err: unknown): void {
+    this.blindSinceMs ??= this.options.clock.now();
+    this.blindDetail = `redis: ${describeError(err)}`;
+    if (this.outageLogged) return;
+    this.outageLogged = true;
+    this.counters.outages++;
+    this.options.log.warn('collector cannot read heartbeats from redis; data is degraded', {
+      err: this.blindDetail,
+    });
+  }
+
+  private markSeeing(): void {
+    if (this.outageLogged) {
+      const blindForMs = this.blindSinceMs === null ? 0 : this.options.clock.now() - this.blindSinceMs;
+      this.options.log.info('collector reads heartbeats from redis again', { blindForMs });
+    }
+    this.outageLogged = false;
+    this.blindSinceMs = null;
+    this.blindDetail = null;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The in-memory registry of instances: the one place a heartbeat is applied, whichever way it
+ * came (feed, resync, HTTP ingest, relay). Applying is idempotent and order-aware, so the same
+ * heartbeat arriving twice, or an old one arriving late, changes nothing.
+ */
+import type { Heartbeat } from '../../shared/heartbeat';
+import type { InstanceRecord } from './registry-types';
+
+/**
+ * What applying one heartbeat did. A closed set: it is a metric label
+ * (`replica_watch_heartbeats_applied_total{outcome}`).
+ * - new: first time this instance id is seen;
+ * - updated: a newer heartbeat of a known instance (or a newer boot of it: a restart);
+ * - left: a goodbye was recorded;
+ * - duplicate: already applied (same boot, seq not newer): ignored;
+ * - out_of_order: from an older boot, or from a boot that already said goodbye: ignored.
+ */
+export const APPLY_OUTCOMES = ['new', 'updated', 'left', 'duplicate', 'out_of_order'] as const;
+export type ApplyOutcome = (typeof APPLY_OUTCOMES)[number];
+
+/** Called for every heartbeat applied (duplicates included); feeds the applied-heartbeats metric. */
+export type AppliedHook = (outcome: ApplyOutcome, heartbeat: Heartbeat) => void;
+
+/**
+ * How long a gone or left instance is remembered when the caller does not say: long enough to
+ * show it through a few reconcile and alert cycles, short enough that the leftovers of a rolling
+ * deploy fade from the report.
+ */
+export const DEFAULT_RETENTION_MS = 10 * 60_000;
+
+/**
+ * Orders two heartbeats of one instance id by (started_at, boot_id): which agent run is newer.
+ * boot_id breaks the tie of two runs started in the same millisecond, so that every aggregator
+ * picks the same winner.
+ */
+function compareBoots(a: Heartbeat, b: Heartbeat): number {
+  if (a.started_at !== b.started_at) return a.started_at < b.started_at ? -1 : 1;
+  if (a.boot_id === b.boot_id) return 0;
+  return a.boot_id < b.boot_id ? -1 : 1;
+}
+
+/** Instance id → latest record, in a Map: O(1) per heartbeat, fine at 100k instances. */
+export class InstanceRegistry {
+  // Records are immutable and replaced whole on update, so a snapshot can share them safely.
+  private readonly records = new Map<string, InstanceRecord>();
+
+  /** Applies one heartbeat (or goodbye) seen at `seenAtMs`. O(1). */
+  apply(heartbeat: Heartbeat, seenAtMs: number): ApplyOutcome {
+    const id = heartbeat.instance_id;
+    const previous = this.records.get(id);
+    const goodbye = heartbeat.type === 'goodbye';
+    if (!previous) {
+      // A goodbye of an instance never seen (e.g. it heartbeated before this aggregator
+      // started) is still worth keeping: the instance may be draining and shows as `left`.
+      this.records.set(id, record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null));
+      return goodbye ? 'left' : 'new';
+    }
+    const recorded = previous.heartbeat;
+    const order = compareBoots(heartbeat, recorded);
+    if (order < 0) return 'out_of_order';
+    if (order === 0) {
+      // An agent may number its goodbye like its last heartbeat; a goodbye must never be lost
+      // as a "duplicate" of the heartbeat before it.
+      const goodbyeAfterSameSeq = goodbye && recorded.type !== 'goodbye' && heartbeat.seq === recorded.seq;
+      if (heartbeat.seq <= recorded.seq && !goodbyeAfterSameSeq) return 'duplicate';
+      // A boot that said goodbye has had its last word; only a new boot brings the id back.
+      if (previous.leftAtMs !== null) return 'out_of_order';
+    }
+    // Clocks differ a little between Redis (feed, resync) and this process (HTTP ingest):
+    // last-seen never moves backwards.
+    const lastSeenMs = Math.max(previous.lastSeenMs, seenAtMs);
+    this.records.set(id, record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null));
+    return goodbye ? 'left' : 'updated';
+  }
+
+  /** Every record, in a fresh array (the records themselves are immutable). O(n). */
+  snapshot(): InstanceRecord[] {
+    return Array.from(this.records.values());
+  }
+
+  get(instanceId: string): InstanceRecord | undefined {
+    return this.records.get(instanceId);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /**
+   * Forgets instances last seen (or left) more than `retentionMs` before `nowMs`: gone and left
+   * instances stay visible that long, then the registry stops growing with them. Returns how
+   * many were removed. O(n).
+   */
+  evict(nowMs: number, retentionMs: number): number {
+    const cutoff = nowMs - retentionMs;
+    let removed = 0;
+    for (const [id, rec] of this.records) {
+      if (Math.max(rec.lastSeenMs, rec.leftAtMs ?? 0) < cutoff) {
+        this.records.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+function record(
+  heartbeat: Heartbeat,
+  lastSeenMs: number,
+  firstSeenMs: number,
+  leftAtMs: number | null,
+): InstanceRecord {
+  return Object.freeze({
+    instanceId: heartbeat.instance_id,
+    component: heartbeat.component,
+    heartbeat,
+    lastSeenMs,
+    firstSeenMs,
+    leftAtMs,
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm run demo`: the reported problem reproduced with real processes. An aggregator in the
+ * embedded mode and six real agents: the spec wants 2 backend instances, 6 run — 2 on the active
+ * deployment and 4 orphans of an older one, one of which does not serve. Prints the diagnosis
+ * and serves it until Ctrl-C; `--once` prints it and exits 0.
+ */
+import { parseArgs } from 'node:util';
+import { startAggregator, type RunningAggregator } from '../app';
+import { loadAggregatorConfig } from '../config';
+import { PortInUseError } from '../http/listen';
+import { formatDiagnosis } from '../report-format';
+import { startDemoFleet, type DemoFleet, type DemoInstance } from './fleet';
+import { createLogger } from '../../shared/logger';
+
+const APP = 'demo';
+const ACTIVE = 'dep-2-active';
+const OLD = 'dep-1-superseded';
+const FLEET: readonly DemoInstance[] = [
+  { instanceId: 'backend-7c9d4f6b8-xb2kc', component: 'backend', deploymentId: ACTIVE, serving: true },
+  { instanceId: 'backend-7c9d4f6b8-q4m2z', component: 'backend', deploymentId: ACTIVE, serving: true },
+  { instanceId: 'backend-5f8b2d9c4-kq7wm', component: 'backend', deploymentId: OLD, serving: true },
+  { instanceId: 'backend-5f8b2d9c4-pz5xt', component: 'backend', deploymentId: OLD, serving: true },
+  { instanceId: 'backend-5f8b2d9c4-r8vnh', component: 'backend', deploymentId: OLD, serving: true },
+  { instanceId: 'backend-5f8b2d9c4-w2jfd', component: 'backend', deploymentId: OLD, serving: false },
+];
+const INTERVAL_MS = 1_000;
+const WAIT_FOR_FLEET_MS = 20_000;
+
+function usage(): string {
+  return 'usage: npm run demo [-- --once] [-- --port N]';
+}
+
+/**
+ * Waits until every agent has reported and its probe result matches its backend (the first
+ * probes of six processes starting at once on a small machine can time out), or the deadline.
+ */
+async function waitForFleet(aggregator: RunningAggregator): Promise<void> {
+  const deadline = Date.now() + WAIT_FOR_FLEET_MS;
+  const expected = new Map(FLEET.map((i) => [i.instanceId, i.serving]));
+  let shown = -1;
+  for (;;) {
+    const { instances } = aggregator.reconcileNow().report;
+    const settled = instances.filter(
+      (i) => i.state === 'live' && i.serving === expected.get(i.instance_id),
+    ).length;
+    if (settled >= FLEET.length) return;
+    if (Date.now() > deadline) {
+      console.log(
+        `(${settled} of ${FLEET.length} agents settled within ${WAIT_FOR_FLEET_MS / 1000} s; showing what is known)`,
+      );
+      return;
+    }
+    if (settled !== shown)
+      console.log(`waiting for agents: ${settled}/${FLEET.length} reporting as expected`);
+    shown = settled;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: { once: { type: 'boolean', default: false }, port: { type: 'string' } },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage()}\n`);
+    return 2;
+  }
+  const port = args.port ?? process.env.PORT ?? '8080';
+  const config = loadAggregatorConfig({
+    PORT: port,
+    HOST: '127.0.0.1',
+    AGGREGATOR_APP: APP,
+    PLATFORM: 'static',
+    DESIRED_REPLICAS: 'backend=2',
+    ACTIVE_DEPLOYMENT_ID: ACTIVE,
+    RECONCILE_INTERVAL_MS: '500',
+    LOG_LEVEL: 'warn',
+  });
+  const log = createLogger({ level: 'warn', service: 'demo' });
+
+  let aggregator: RunningAggregator;
+  try {
+    aggregator = await startAggregator(config, { log });
+  } catch (err) {
+    if (err instanceof PortInUseError) {
+      process.stderr.write(
+        `demo: ${err.message.replace(/: .*$/, '')}: free it, or run \`npm run demo -- --port 8081\`\n`,
+      );
+      return 1;
+    }
+    throw err;
+  }
+  const url = `http://localhost:${aggregator.port}`;
+  let fleet: DemoFleet | undefined;
+  const stopAll = async () => {
+    await fleet?.stop();
+    await aggregator.stop();
+  };
+  try {
+    console.log(
+      `replica-watch demo: aggregator on ${url}, starting ${FLEET.length} agents (spec: 2 backend instances)`,
+    );
+    fleet = await startDemoFleet(FLEET, {
+      app: APP,
+      aggregatorUrl: url,
+      intervalMs: INTERVAL_MS,
+      ttlMs: 3 * INTERVAL_MS,
+    });
+    await waitForFleet(aggregator);
+    console.log(formatDiagnosis(aggregator.reconcileNow().report));
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  if (args.once) {
+    await stopAll();
+    return 0;
+  }
+  console.log(`Serving the live report on ${url}/api/v1/monitoring/replicas — Ctrl-C to stop.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await stopAll();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,57 @@
+/** Entry point: environment → config, signals → stop, then run. */
+import { ConfigError, CONFIG_EXIT_CODE } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { startAggregator } from './app';
+import { loadAggregatorConfig } from './config';
+
+/** A stop that takes longer than this is cut short: the platform would kill us anyway. */
+const SHUTDOWN_DEADLINE_MS = 5_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadAggregatorConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`replica-watch aggregator: ${err.message}\n`);
+      process.exit(CONFIG_EXIT_CODE);
+    }
+    throw err;
+  }
+  const log = createLogger({
+    level: config.logLevel,
+    service: 'aggregator',
+    secrets: [config.doApiToken, process.env.AGGREGATOR_API_TOKEN, process.env.HEARTBEAT_SECRET],
+  });
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { err: reason }));
+
+  let aggregator;
+  try {
+    aggregator = await startAggregator(config, { log });
+  } catch (err) {
+    log.error('aggregator failed to start', { err });
+    process.exit(1);
+  }
+  log.info('aggregator listening', {
+    port: aggregator.port,
+    mode: config.redisUrl ? 'redis' : 'embedded',
+    platform: config.platform,
+    app: config.app,
+  });
+
+  const shutdown = (signal: string) => {
+    log.info('shutting down', { signal });
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    aggregator.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

@@ -1,0 +1,117 @@
+/**
+ * The facts findings are judged from: every instance classified (state, age, generation) and,
+ * per component, its live instances, active generation and orphans.
+ */
+import type { InstanceRecord } from '../collector/registry-types';
+import type { ComponentPlan } from './components';
+import { hasStandingInstances } from './components';
+import { activeGeneration, instanceGeneration } from './generation';
+import { countsAsLive, instanceStatus } from './instance-state';
+import type { InstanceState } from './report';
+import { compareStrings } from './text';
+
+export interface ClassifiedInstance {
+  readonly record: InstanceRecord;
+  readonly state: InstanceState;
+  readonly ageMs: number;
+  readonly generation: string | null;
+  /** live or suspect. */
+  readonly live: boolean;
+}
+
+export interface ComponentFacts extends ComponentPlan {
+  readonly standing: boolean;
+  /** Every instance of the component, by instance id. */
+  readonly instances: readonly ClassifiedInstance[];
+  /** Its live and suspect instances, by instance id. */
+  readonly live: readonly ClassifiedInstance[];
+  /** Live instances not failing their serving probe (no probe = unknown = serving). */
+  readonly serving: number;
+  readonly activeGeneration: string | null;
+  /** Live instances on a generation other than the active one (and not the in-progress one), oldest first. */
+  readonly orphans: readonly ClassifiedInstance[];
+  /** A rollout is in progress and this component runs standing instances. */
+  readonly rolling: boolean;
+}
+
+/** Classifies one record at the reference time. */
+export function classifyInstance(
+  record: InstanceRecord,
+  refNowMs: number,
+  staleAfterMs: number | null,
+): ClassifiedInstance {
+  const { state, ageMs } = instanceStatus(record, refNowMs, staleAfterMs);
+  return { record, state, ageMs, generation: instanceGeneration(record), live: countsAsLive(state) };
+}
+
+/** Instance-id order, the order of every instance list in a report. */
+export function byInstanceId(a: ClassifiedInstance, b: ClassifiedInstance): number {
+  return compareStrings(a.record.instanceId, b.record.instanceId);
+}
+
+/** Oldest start first, instance id to break ties. */
+export function oldestFirst(a: ClassifiedInstance, b: ClassifiedInstance): number {
+  return a.record.heartbeat.started_at - b.record.heartbeat.started_at || byInstanceId(a, b);
+}
+
+/** A live instance fails its probe only when the probe says so; no probe is not a failure. */
+export function failsProbe(instance: ClassifiedInstance): boolean {
+  return instance.record.heartbeat.serving?.ok === false;
+}
+
+/**
+ * The facts of one component. An orphan is a live instance whose generation is known and is
+ * neither the active generation nor the in-progress deployment's.
+ */
+export function componentFacts(
+  plan: ComponentPlan,
+  instances: readonly ClassifiedInstance[],
+  activeDeploymentId: string | null,
+  inProgressDeploymentId: string | null,
+): ComponentFacts {
+  const sorted = [...instances].sort(byInstanceId);
+  const live = sorted.filter((i) => i.live);
+  const active = activeGeneration(
+    sorted.map((i) => ({
+      generation: i.generation,
+      explicit: i.record.heartbeat.deployment_id !== null,
+      live: i.live,
+      startedAtMs: i.record.heartbeat.started_at,
+    })),
+    activeDeploymentId,
+  );
+  const orphans = live
+    .filter(
+      (i) =>
+        i.generation !== null &&
+        active !== null &&
+        i.generation !== active &&
+        i.generation !== inProgressDeploymentId,
+    )
+    .sort(oldestFirst);
+  const standing = hasStandingInstances(plan.kind);
+  return {
+    ...plan,
+    standing,
+    instances: sorted,
+    live,
+    serving: live.filter((i) => !failsProbe(i)).length,
+    activeGeneration: active,
+    orphans,
+    rolling: standing && inProgressDeploymentId !== null,
+  };
+}
+
+/** Orphans grouped by generation, in generation order: [generation, its orphans]. */
+export function orphansByGeneration(
+  orphans: readonly ClassifiedInstance[],
+): [string, ClassifiedInstance[]][] {
+  const groups = new Map<string, ClassifiedInstance[]>();
+  for (const orphan of orphans) {
+    const generation = orphan.generation ?? '';
+    const group = groups.get(generation) ?? [];
+    group.push(orphan);
+    groups.set(generation, group);
+  }
+  return [...groups.entries()].sort(([a], [b]) => compareStrings(a, b));
+}

@@ -1,0 +1,57 @@
+/** What every finding rule is given, and the one way a Finding is built. */
+import type { CollectorHealth } from '../../collector/registry-types';
+import type { PlatformView } from '../../platform/source';
+import type { ClassifiedInstance, ComponentFacts } from '../facts';
+import type { Finding, FindingCode, Severity } from '../report';
+import type { RolloutStatus } from '../rollout';
+
+export interface FindingContext {
+  /** The real app id for commands: the platform's app id, else the aggregator's app. */
+  readonly appId: string;
+  readonly facts: ComponentFacts;
+  readonly view: PlatformView;
+  readonly collector: CollectorHealth;
+  readonly nowMs: number;
+  /** The time ages are measured at (see referenceTimeMs). */
+  readonly refNowMs: number;
+  /** The app's rollout, null when none is in progress. */
+  readonly rollout: RolloutStatus | null;
+  /** The platform's numbers are current (status ok or not_configured), not a stale copy. */
+  readonly platformFresh: boolean;
+  /** Every instance of the app by the names the platform may list it under (instance id, pod name). */
+  readonly instancesByName: ReadonlyMap<string, ClassifiedInstance>;
+}
+
+/** Builds a finding; instances and deployment ids default to none. */
+export function finding(
+  code: FindingCode,
+  severity: Severity,
+  message: string,
+  recommendation: string,
+  instances: readonly string[] = [],
+  deploymentIds: readonly string[] = [],
+): Finding {
+  return { code, severity, message, instances, recommendation, deployment_ids: deploymentIds };
+}
+
+/** The ids of some instances, in the order given. */
+export function idsOf(instances: readonly ClassifiedInstance[]): string[] {
+  return instances.map((i) => i.record.instanceId);
+}
+
+/** Where the desired count comes from, for messages: the spec, or the static configuration. */
+export function desiredSource(view: PlatformView): string {
+  return view.source === 'static' ? 'DESIRED_REPLICAS' : 'the spec';
+}
+
+/** "2", or "2-5 (autoscaling)". */
+export function describeDesired(facts: ComponentFacts): string {
+  const { desired } = facts;
+  if (desired === null) return 'an unknown count';
+  return desired.autoscaling ? `${desired.min}-${desired.max} (autoscaling)` : `${desired.min}`;
+}
+
+/** " while deployment X rolls out", or "" when no rollout is in progress. */
+export function rollingNote(ctx: FindingContext): string {
+  return ctx.facts.rolling && ctx.rollout ? ` while deployment ${ctx.rollout.deployment.id} rolls out` : '';
+}

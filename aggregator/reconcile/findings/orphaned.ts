@@ -1,0 +1,43 @@
+/** ORPHANED_INSTANCES: live instances of an older deployment that were never terminated. */
+import { freshDeployCommand, restartCommand } from '../commands';
+import type { ComponentFacts } from '../facts';
+import { orphansByGeneration } from '../facts';
+import type { Finding } from '../report';
+import { listWords, plural } from '../text';
+import type { FindingContext } from './context';
+import { finding, idsOf, rollingNote } from './context';
+
+/** "4 of dep-old (a, b, c and d)" per generation. */
+export function describeOrphans(facts: ComponentFacts): string {
+  return orphansByGeneration(facts.orphans)
+    .map(([generation, group]) => `${group.length} of ${generation} (${listWords(idsOf(group))})`)
+    .join('; ');
+}
+
+/** The fix for orphans: a rolling restart replaces every instance; a fresh deployment if they survive it. */
+export function orphanRecommendation(ctx: FindingContext): string {
+  const { appId, facts } = ctx;
+  return (
+    `Replace the orphans with a rolling restart: ${restartCommand(appId, facts.name)}; ` +
+    `if they survive it, start a fresh deployment: ${freshDeployCommand(appId)}`
+  );
+}
+
+/** Warning; info while a rollout is in progress (old instances are expected then). */
+export function orphanedFinding(ctx: FindingContext): Finding | null {
+  const { facts } = ctx;
+  if (!facts.standing || facts.orphans.length === 0) return null;
+  const generations = orphansByGeneration(facts.orphans).map(([generation]) => generation);
+  const message =
+    `${plural(facts.orphans.length, 'live instance')} of ${facts.name} ${facts.orphans.length === 1 ? 'runs' : 'run'} ` +
+    `on an old deployment ` +
+    `while ${facts.activeGeneration} is active${rollingNote(ctx)}: ${describeOrphans(facts)}`;
+  return finding(
+    'ORPHANED_INSTANCES',
+    facts.rolling ? 'info' : 'warning',
+    message,
+    orphanRecommendation(ctx),
+    idsOf(facts.orphans),
+    generations,
+  );
+}

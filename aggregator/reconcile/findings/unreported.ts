@@ -1,0 +1,57 @@
+/** UNREPORTED_INSTANCES: instances the platform lists that send no live heartbeat. */
+import type { PlatformInstance } from '../../platform/source';
+import { restartCommand } from '../commands';
+import type { ClassifiedInstance } from '../facts';
+import type { Finding } from '../report';
+import { compareStrings, formatDuration, listWords, plural } from '../text';
+import type { FindingContext } from './context';
+import { finding } from './context';
+
+function heartbeatOf(ctx: FindingContext, listed: PlatformInstance): ClassifiedInstance | undefined {
+  return (
+    ctx.instancesByName.get(listed.name) ??
+    (listed.alias === null ? undefined : ctx.instancesByName.get(listed.alias))
+  );
+}
+
+function describe(ctx: FindingContext, listed: PlatformInstance): string {
+  const known = heartbeatOf(ctx, listed);
+  if (known?.state === 'gone')
+    return `${listed.name} (heartbeats stopped ${formatDuration(known.ageMs)} ago)`;
+  if (known?.state === 'left') return `${listed.name} (said goodbye ${formatDuration(known.ageMs)} ago)`;
+  return listed.name;
+}
+
+/**
+ * A listed instance is reported when a live heartbeat carries its name or alias as instance id
+ * (or pod name). Warning; info while a rollout is in progress (new instances are listed before
+ * their first heartbeat) or while the platform data is stale. Never while the collector is blind.
+ */
+export function unreportedFinding(ctx: FindingContext): Finding | null {
+  const { facts, appId } = ctx;
+  const listed = facts.platform?.listed ?? null;
+  if (!facts.standing || listed === null || !ctx.collector.healthy) return null;
+  const unreported = listed
+    .filter((instance) => heartbeatOf(ctx, instance)?.live !== true)
+    .sort((a, b) => compareStrings(a.name, b.name));
+  if (unreported.length === 0) return null;
+  const them = unreported.length === 1 ? 'it' : 'them';
+  const message =
+    `The platform lists ${plural(unreported.length, 'instance')} of ${facts.name} with no live heartbeat ` +
+    `(no agent beside ${them}, or ${unreported.length === 1 ? 'a zombie' : 'zombies'} the platform still counts): ` +
+    listWords(unreported.map((instance) => describe(ctx, instance)));
+  const recommendation =
+    `Check that an agent runs beside every ${facts.name} instance (AGENT_ENABLED=true with REDIS_URL or ` +
+    `AGGREGATOR_URL); a zombie is replaced by a rolling restart: ${restartCommand(appId, facts.name)}`;
+  const generations = [
+    ...new Set(unreported.flatMap((i) => (i.generation === null ? [] : [i.generation]))),
+  ].sort();
+  return finding(
+    'UNREPORTED_INSTANCES',
+    facts.rolling || !ctx.platformFresh ? 'info' : 'warning',
+    message,
+    recommendation,
+    unreported.map((instance) => instance.name),
+    generations,
+  );
+}

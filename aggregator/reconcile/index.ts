@@ -1,0 +1,26 @@
+/** The reconciler: a pure function from heartbeats and platform data to the report. */
+export { reconcile } from './reconcile';
+export type {
+  ReconcileInput,
+  ReconcileMemory,
+  ReconcilePolicy,
+  ReconcileResult,
+  RolloutMemory,
+} from './types';
+export { referenceTimeMs, instanceStatus, countsAsLive } from './instance-state';
+export type { InstanceStatus } from './instance-state';
+export { instanceGeneration, activeGeneration } from './generation';
+export { planComponents, hasStandingInstances, DEFAULT_COMPONENT } from './components';
+export { FINDING_CODES, SEVERITIES, VERDICTS, INSTANCE_STATES } from './report';
+export type {
+  ComponentReport,
+  DeploymentCount,
+  Finding,
+  FindingCode,
+  InstanceReport,
+  InstanceState,
+  Report,
+  ReportSummary,
+  Severity,
+  Verdict,
+} from './report';

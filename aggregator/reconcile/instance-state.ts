@@ -1,0 +1,44 @@
+/**
+ * How alive an instance is, judged from its last heartbeat at a reference time. The reference
+ * time is what makes self-preservation work: while the collector is blind it stays at the moment
+ * it went blind, so no instance ages into `gone` because the aggregator stopped seeing heartbeats.
+ */
+import type { CollectorHealth, InstanceRecord } from '../collector/registry-types';
+import type { InstanceState } from './report';
+
+/**
+ * The time ages are measured at: now while the collector is healthy, else
+ * min(now, blindSinceMs). A blind collector that cannot say since when falls back to now.
+ */
+export function referenceTimeMs(nowMs: number, collector: CollectorHealth): number {
+  if (collector.healthy || collector.blindSinceMs === null) return nowMs;
+  return Math.min(nowMs, collector.blindSinceMs);
+}
+
+export interface InstanceStatus {
+  readonly state: InstanceState;
+  /** max(0, reference time − lastSeenMs). */
+  readonly ageMs: number;
+}
+
+/**
+ * left: it said goodbye. Otherwise, with staleAfter = staleAfterMs ?? the heartbeat's ttl_ms:
+ * gone when age ≥ staleAfter; suspect when age > 2 × its interval (two beats missed); else live.
+ */
+export function instanceStatus(
+  record: InstanceRecord,
+  refNowMs: number,
+  staleAfterMs: number | null,
+): InstanceStatus {
+  const ageMs = Math.max(0, refNowMs - record.lastSeenMs);
+  if (record.leftAtMs !== null) return { state: 'left', ageMs };
+  const staleAfter = staleAfterMs ?? record.heartbeat.ttl_ms;
+  if (ageMs >= staleAfter) return { state: 'gone', ageMs };
+  if (ageMs > 2 * record.heartbeat.interval_ms) return { state: 'suspect', ageMs };
+  return { state: 'live', ageMs };
+}
+
+/** live and suspect instances are counted as running (`live`, `active_instances`). */
+export function countsAsLive(state: InstanceState): boolean {
+  return state === 'live' || state === 'suspect';
+}

@@ -1,0 +1,193 @@
+/**
+ * The reconciler: a pure function from (platform view, registry snapshot, now, policy, memory)
+ * to a report. No I/O, no clock reads, no randomness: the same input gives a deep-equal output.
+ *
+ * Semantics, in brief (each rule is documented where it lives):
+ * - ages are measured at the reference time, frozen while the collector is blind
+ *   (instance-state.ts);
+ * - components are the platform's plus every one the heartbeats name (components.ts);
+ * - an instance's generation is its deployment id or its name's template hash, and each
+ *   component has one active generation (generation.ts); live instances of another one, other
+ *   than the in-progress deployment's, are orphans (facts.ts);
+ * - findings come from the rules in findings/, verdicts from verdict.ts;
+ * - the memory carries the rollout progress between reconciles, for ROLLOUT_STUCK (rollout.ts).
+ */
+import type { PlatformView } from '../platform/source';
+import type { ComponentFacts } from './facts';
+import { classifyInstance, componentFacts, type ClassifiedInstance } from './facts';
+import type { FindingContext } from './findings';
+import { componentFindings } from './findings';
+import { planComponents } from './components';
+import { referenceTimeMs } from './instance-state';
+import { instanceReport } from './instance-report';
+import type {
+  ComponentReport,
+  DeploymentCount,
+  Finding,
+  InstanceReport,
+  Report,
+  ReportSummary,
+} from './report';
+import { SEVERITIES } from './report';
+import { observeRollout } from './rollout';
+import { compareStrings, isoTime } from './text';
+import type { ReconcileInput, ReconcileResult } from './types';
+import { componentVerdict, isWarningOrWorse, worstVerdict } from './verdict';
+
+/** Reconciles the heartbeats with the platform view; see the module comment for the rules. */
+export function reconcile(input: ReconcileInput): ReconcileResult {
+  const { nowMs, platform: view, collector, policy } = input;
+  const refNowMs = referenceTimeMs(nowMs, collector);
+  const platformFresh = view.status === 'ok' || view.status === 'not_configured';
+  const observed = observeRollout(
+    view.inProgressDeployment,
+    input.memory?.rollout ?? null,
+    nowMs,
+    policy.rolloutGraceMs,
+    platformFresh,
+  );
+
+  const classified = input.instances.map((record) => classifyInstance(record, refNowMs, policy.staleAfterMs));
+  const byComponent = groupByComponent(classified);
+  const instancesByName = indexByName(classified);
+  const appId = view.appId ?? input.app;
+
+  const components: ComponentReport[] = [];
+  const instances: InstanceReport[] = [];
+  let configured = 0;
+  for (const plan of planComponents(view, input.instances)) {
+    const facts = componentFacts(
+      plan,
+      byComponent.get(plan.name) ?? [],
+      view.activeDeployment?.id ?? null,
+      view.inProgressDeployment?.id ?? null,
+    );
+    if (facts.standing && facts.desired !== null) configured += facts.desired.min;
+    const ctx: FindingContext = {
+      appId,
+      facts,
+      view,
+      collector,
+      nowMs,
+      refNowMs,
+      rollout: observed.status,
+      platformFresh,
+      instancesByName,
+    };
+    components.push(componentReport(facts, componentFindings(ctx), !collector.healthy));
+    // Components come sorted by name and every instance's component is among them, so this is
+    // the instance list sorted by component then id, without sorting the whole fleet again.
+    const orphaned = new Set(facts.orphans);
+    for (const instance of facts.instances) instances.push(instanceReport(instance, orphaned.has(instance)));
+  }
+
+  const report: Report = {
+    generated_at: isoTime(nowMs),
+    app: input.app,
+    platform: view.source,
+    app_id: view.appId,
+    active_deployment_id: view.activeDeployment?.id ?? null,
+    summary: summarize(components, configured, view, nowMs),
+    components,
+    instances,
+    recommendations: recommendations(components),
+    degraded: !collector.healthy,
+  };
+  return { report, memory: { rollout: observed.memory } };
+}
+
+function groupByComponent(instances: readonly ClassifiedInstance[]): Map<string, ClassifiedInstance[]> {
+  const groups = new Map<string, ClassifiedInstance[]>();
+  for (const instance of instances) {
+    const group = groups.get(instance.record.component) ?? [];
+    group.push(instance);
+    groups.set(instance.record.component, group);
+  }
+  return groups;
+}
+
+/**
+ * The app's instances by every name the platform may list them under (instance id, pod name).
+ * A live instance wins a shared name, so a restarted pod is not reported missing because of its
+ * dead predecessor.
+ */
+function indexByName(instances: readonly ClassifiedInstance[]): Map<string, ClassifiedInstance> {
+  const index = new Map<string, ClassifiedInstance>();
+  for (const instance of instances) {
+    const names = [instance.record.instanceId, instance.record.heartbeat.pod_name];
+    for (const name of names) {
+      if (name === null) continue;
+      const known = index.get(name);
+      if (known === undefined || (!known.live && instance.live)) index.set(name, instance);
+    }
+  }
+  return index;
+}
+
+function componentReport(
+  facts: ComponentFacts,
+  findings: readonly Finding[],
+  degraded: boolean,
+): ComponentReport {
+  const { desired } = facts;
+  const live = facts.live.length;
+  const outOfRange = facts.standing && desired !== null && (live < desired.min || live > desired.max);
+  return {
+    name: facts.name,
+    kind: facts.kind,
+    desired: desired?.min ?? null,
+    autoscaling: desired?.autoscaling ? { min: desired.min, max: desired.max } : null,
+    platform_ready: facts.platform?.ready ?? null,
+    platform_instances: facts.platform?.listed?.length ?? null,
+    live,
+    serving: facts.serving,
+    suspect: facts.instances.filter((i) => i.state === 'suspect').length,
+    stale: facts.instances.filter((i) => i.state === 'gone').length,
+    left: facts.instances.filter((i) => i.state === 'left').length,
+    orphaned: facts.orphans.length,
+    deployments: deploymentCounts(facts),
+    verdict: componentVerdict({ degraded, rolling: facts.rolling, outOfRange, findings }),
+    findings,
+    note: facts.standing
+      ? null
+      : `a ${facts.kind} runs no standing instances: its instances are not held against a desired count`,
+  };
+}
+
+/** Live instances per generation: the active one first (even at 0 live), then by id, unknown last. */
+function deploymentCounts(facts: ComponentFacts): DeploymentCount[] {
+  const counts = new Map<string | null, number>();
+  if (facts.activeGeneration !== null) counts.set(facts.activeGeneration, 0);
+  for (const instance of facts.live)
+    counts.set(instance.generation, (counts.get(instance.generation) ?? 0) + 1);
+  const rank = (id: string | null) => (id === facts.activeGeneration ? 0 : id === null ? 2 : 1);
+  return [...counts.entries()]
+    .sort(([a], [b]) => rank(a) - rank(b) || compareStrings(a ?? '', b ?? ''))
+    .map(([id, live]) => ({ deployment_id: id, live, active: id !== null && id === facts.activeGeneration }));
+}
+
+function summarize(
+  components: readonly ComponentReport[],
+  configured: number,
+  view: PlatformView,
+  nowMs: number,
+): ReportSummary {
+  const sum = (pick: (c: ComponentReport) => number) => components.reduce((total, c) => total + pick(c), 0);
+  return {
+    configured_replicas: configured,
+    active_instances: sum((c) => c.live),
+    serving_instances: sum((c) => c.serving),
+    discrepancy: components.some((c) => c.verdict === 'discrepancy' || c.findings.some(isWarningOrWorse)),
+    verdict: worstVerdict(components.map((c) => c.verdict)),
+    do_api_status: view.status,
+    platform_data_age_ms: view.fetchedAtMs === null ? null : Math.max(0, nowMs - view.fetchedAtMs),
+  };
+}
+
+/** The distinct recommendations of warning-or-worse findings, most severe first (then by component). */
+function recommendations(components: readonly ComponentReport[]): string[] {
+  const findings = components.flatMap((c) => c.findings).filter(isWarningOrWorse);
+  // Array.prototype.sort is stable: equal severities keep component order.
+  findings.sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));
+  return [...new Set(findings.map((f) => f.recommendation))];
+}

@@ -1,0 +1,286 @@
+import { PassThrough } from 'node:stream';
+import { EmbeddedCollector } from '../../aggregator/collector/embedded-collector';
+import type { HeartbeatIngestOptions } from '../../aggregator/collector/ingest';
+import { HeartbeatIngest } from '../../aggregator/collector/ingest';
+import type { ApplyOutcome } from '../../aggregator/collector/registry';
+import { InstanceRegistry } from '../../aggregator/collector/registry';
+import { RedisCollector } from '../../aggregator/collector/redis-collector';
+import type { Clock } from '../../shared/clock';
+import { systemClock } from '../../shared/clock';
+import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
+import { MAX_HEARTBEAT_BYTES, serializeHeartbeat } from '../../shared/heartbeat';
+import type { Logger } from '../../shared/logger';
+import { createLogger, silentLogger } from '../../shared/logger';
+import { appKeys } from '../../shared/redis-keys';
+import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
+import type { TestRedis } from '../support/redis-server';
+import { connectTestClient, freePort, startRedis } from '../support/redis-server';
+
+const APP = 'test-app';
+const keys = appKeys(APP);
+const T0 = 1_700_000_000_000;
+
+let redis: TestRedis;
+let checker: Awaited<ReturnType<typeof connectTestClient>>;
+const toClose: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  checker = await connectTestClient(redis.url);
+});
+
+afterAll(async () => {
+  await checker.close();
+  await redis.stop();
+});
+
+beforeEach(async () => {
+  await checker.flushAll();
+});
+
+afterEach(async () => {
+  await Promise.all(toClose.splice(0).map((c) => c.close()));
+});
+
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+function hb(instance: string, seq: number, overrides: Partial<Heartbeat> = {}): Heartbeat {
+  return makeHeartbeat({ app: APP, instance_id: instance, seq, ...overrides });
+}
+
+function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  return { log: createLogger({ level: 'debug', service: 'test', pretty: false, stream }), lines };
+}
+
+function makeIngest(overrides: Partial<HeartbeatIngestOptions> = {}) {
+  const registry = overrides.registry ?? new InstanceRegistry();
+  const applied: ApplyOutcome[] = [];
+  const rejected: RejectReason[] = [];
+  const ingest = new HeartbeatIngest({
+    app: APP,
+    registry,
+    redisUrl: null,
+    log: silentLogger(),
+    onApplied: (outcome) => applied.push(outcome),
+    onRejected: (reason) => rejected.push(reason),
+    ...overrides,
+  });
+  toClose.push(ingest);
+  return { ingest, registry, applied, rejected };
+}
+
+describe('HeartbeatIngest: admission', () => {
+  it('applies a valid heartbeat (text or bytes) with the receive time as last-seen', async () => {
+    const { ingest, registry, applied } = makeIngest();
+    const text = serializeHeartbeat(hb('a', 1));
+    expect(await ingest.ingest(text, T0)).toEqual({ ok: true, outcome: 'new' });
+    expect(await ingest.ingest(Buffer.from(serializeHeartbeat(hb('a', 2))), T0 + 10_000)).toEqual({
+      ok: true,
+      outcome: 'updated',
+    });
+    expect(await ingest.ingest(text, T0 + 11_000)).toEqual({ ok: true, outcome: 'duplicate' });
+    expect(await ingest.ingest(serializeHeartbeat(goodbyeOf(hb('a', 2))), T0 + 12_000)).toEqual({
+      ok: true,
+      outcome: 'left',
+    });
+    expect(registry.get('a')).toMatchObject({
+      lastSeenMs: T0 + 12_000,
+      firstSeenMs: T0,
+      leftAtMs: T0 + 12_000,
+    });
+    expect(applied).toEqual(['new', 'updated', 'duplicate', 'left']);
+  });
+
+  it.each<[string, string | Buffer, RejectReason]>([
+    ['not JSON', 'hello', 'malformed_json'],
+    ['an array', '[1]', 'not_an_object'],
+    ['another schema version', JSON.stringify({ ...hb('a', 1), v: 2 }), 'unsupported_version'],
+    ['a missing field', JSON.stringify({ ...hb('a', 1), boot_id: undefined }), 'missing_field'],
+    ['a wrong type', JSON.stringify({ ...hb('a', 1), seq: -1 }), 'invalid_field'],
+    ['a name unusable in a key', JSON.stringify(hb('bad{tag}', 1)), 'invalid_field'],
+    ['another app', serializeHeartbeat(hb('a', 1, { app: 'other-app' })), 'wrong_app'],
+    ['an oversized body', Buffer.alloc(MAX_HEARTBEAT_BYTES + 1, 0x20), 'too_large'],
+  ])('rejects %s without touching the registry', async (_name, body, reason) => {
+    const { ingest, registry, applied, rejected } = makeIngest();
+    const result = await ingest.ingest(body, T0);
+    expect(result).toEqual({ ok: false, reason, detail: expect.any(String) });
+    expect(rejected).toEqual([reason]);
+    expect(applied).toEqual([]);
+    expect(registry.size).toBe(0);
+  });
+
+  it('accepts a body of exactly the maximum size', async () => {
+    const { ingest } = makeIngest();
+    const text = serializeHeartbeat(hb('a', 1));
+    const padded = text + ' '.repeat(MAX_HEARTBEAT_BYTES - Buffer.byteLength(text));
+    expect(await ingest.ingest(padded, T0)).toEqual({ ok: true, outcome: 'new' });
+  });
+
+  it('logs rejections at most once a minute, and says how many it kept quiet about', async () => {
+    const { log, lines } = capturingLogger();
+    const { ingest, rejected } = makeIngest({ log });
+    for (let i = 0; i < 5; i++) await ingest.ingest('junk', T0 + i * 1_000);
+    await ingest.ingest('junk', T0 + 61_000);
+    await new Promise((r) => setImmediate(r));
+    expect(rejected).toHaveLength(6);
+    const logged = lines.filter((l) => l.message === 'heartbeat rejected');
+    expect(logged).toHaveLength(2);
+    expect(logged[0]).toMatchObject({ reason: 'malformed_json', source: 'http', suppressedSinceLastLog: 0 });
+    expect(logged[1]).toMatchObject({ suppressedSinceLastLog: 4 });
+  });
+});
+
+describe('HeartbeatIngest: relay into Redis', () => {
+  it('writes accepted heartbeats into Redis (key, index and feed), once', async () => {
+    const { ingest } = makeIngest({ redisUrl: redis.url });
+    const text = serializeHeartbeat(hb('a', 1));
+    expect(await ingest.ingest(text, Date.now())).toEqual({ ok: true, outcome: 'new' });
+    expect(await checker.get(keys.heartbeat('a'))).toBe(text);
+    expect(await checker.zScore(keys.seen, 'a')).toEqual(expect.any(Number));
+    expect(await checker.xLen(keys.feed)).toBe(1);
+    // A duplicate is already known: not relayed again.
+    await ingest.ingest(text, Date.now());
+    expect(await checker.xLen(keys.feed)).toBe(1);
+    expect(ingest.stats()).toEqual({ relayed: 1, relayFailures: 0 });
+  });
+
+  it('relays a goodbye, removing the instance from the index', async () => {
+    const { ingest } = makeIngest({ redisUrl: redis.url });
+    await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now());
+    await ingest.ingest(serializeHeartbeat(goodbyeOf(hb('a', 1))), Date.now());
+    expect(await checker.exists(keys.heartbeat('a'))).toBe(0);
+    expect(await checker.zScore(keys.seen, 'a')).toBeNull();
+    expect(await checker.xLen(keys.feed)).toBe(2);
+  });
+
+  it('lets other aggregators see HTTP heartbeats; its own return trip is a duplicate', async () => {
+    const registry = new InstanceRegistry();
+    const own: ApplyOutcome[] = [];
+    const ownCollector = new RedisCollector({
+      url: redis.url,
+      app: APP,
+      registry,
+      log: silentLogger(),
+      clock: systemClock,
+      resyncIntervalMs: 60_000,
+      blockMs: 200,
+      onApplied: (outcome) => own.push(outcome),
+    });
+    const otherRegistry = new InstanceRegistry();
+    const otherCollector = new RedisCollector({
+      url: redis.url,
+      app: APP,
+      registry: otherRegistry,
+      log: silentLogger(),
+      clock: systemClock,
+      resyncIntervalMs: 60_000,
+      blockMs: 200,
+    });
+    toClose.push(ownCollector, otherCollector);
+    await Promise.all([ownCollector.start(), otherCollector.start()]);
+    const { ingest } = makeIngest({ registry, redisUrl: redis.url });
+
+    expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now())).toEqual({
+      ok: true,
+      outcome: 'new',
+    });
+    await waitFor('the other aggregator sees a', () => otherRegistry.get('a')?.heartbeat.seq === 1);
+    await waitFor('the return trip', () => own.length === 1);
+    expect(own).toEqual(['duplicate']);
+    expect(registry.size).toBe(1);
+  });
+
+  it('succeeds when the relay Redis is unreachable', async () => {
+    const port = await freePort();
+    const { log, lines } = capturingLogger();
+    const { ingest, registry } = makeIngest({ redisUrl: `redis://127.0.0.1:${port}`, log });
+    const t0 = Date.now();
+    expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), t0)).toEqual({ ok: true, outcome: 'new' });
+    expect(await ingest.ingest(serializeHeartbeat(hb('a', 2)), t0)).toEqual({ ok: true, outcome: 'updated' });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(registry.get('a')?.heartbeat.seq).toBe(2);
+    expect(ingest.stats()).toEqual({ relayed: 0, relayFailures: 2 });
+    await new Promise((r) => setImmediate(r));
+    expect(
+      lines.filter((l) => String(l.message).startsWith('heartbeat relay into redis failed')),
+    ).toHaveLength(1);
+  });
+
+  it('keeps accepting while its Redis is down, and relays again once it is back', async () => {
+    const { ingest, registry } = makeIngest({ redisUrl: redis.url });
+    expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now())).toEqual({
+      ok: true,
+      outcome: 'new',
+    });
+    await redis.kill();
+    expect(await ingest.ingest(serializeHeartbeat(hb('a', 2)), Date.now())).toEqual({
+      ok: true,
+      outcome: 'updated',
+    });
+    expect(ingest.stats().relayFailures).toBe(1);
+    expect(registry.get('a')?.heartbeat.seq).toBe(2);
+    await redis.restart();
+
+    let seq = 3;
+    await waitFor('a relayed heartbeat in the restarted Redis', async () => {
+      await ingest.ingest(serializeHeartbeat(hb('a', seq++)), Date.now());
+      return (await checker.exists(keys.heartbeat('a'))) === 1;
+    });
+    expect(ingest.stats().relayed).toBeGreaterThanOrEqual(2);
+  });
+
+  it('closes idempotently, also when it never connected', async () => {
+    const ingest = new HeartbeatIngest({
+      app: APP,
+      registry: new InstanceRegistry(),
+      redisUrl: redis.url,
+      log: silentLogger(),
+    });
+    const first = ingest.close();
+    expect(ingest.close()).toBe(first);
+    await first;
+    // After close it still admits into the registry; it just relays no more.
+    expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now())).toEqual({
+      ok: true,
+      outcome: 'new',
+    });
+    expect(ingest.stats()).toEqual({ relayed: 0, relayFailures: 0 });
+  });
+});
+
+describe('EmbeddedCollector', () => {
+  it('shows what the ingest applied, is always healthy, and forgets instances past retention', async () => {
+    let now = T0;
+    const clock: Clock = { now: () => now, sleep: () => Promise.resolve() };
+    const registry = new InstanceRegistry();
+    const collector = new EmbeddedCollector({ registry, clock, retentionMs: 60_000 });
+    toClose.push(collector);
+    await collector.start();
+    const { ingest } = makeIngest({ registry });
+    await ingest.ingest(serializeHeartbeat(hb('a', 1)), now);
+    now += 30_000;
+    await ingest.ingest(serializeHeartbeat(hb('b', 1)), now);
+
+    expect(collector.snapshot().map((r) => r.instanceId)).toEqual(['a', 'b']);
+    expect(collector.health()).toEqual({ healthy: true, blindSinceMs: null, detail: null });
+    now += 45_000;
+    expect(collector.snapshot().map((r) => r.instanceId)).toEqual(['b']);
+    expect(collector.snapshot()).not.toBe(collector.snapshot());
+  });
+});

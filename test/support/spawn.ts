@@ -1,0 +1,132 @@
+/**
+ * Real processes for end-to-end tests: the built entry points (`dist/...`), their JSON log lines
+ * read back from stdout, signals sent and exits awaited.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+
+export interface LogLine {
+  readonly message?: string;
+  readonly level?: string;
+  readonly [field: string]: unknown;
+}
+
+export interface SpawnedProcess {
+  readonly child: ChildProcess;
+  readonly lines: LogLine[];
+  /** Everything written to stdout and stderr, for failure messages. */
+  output(): string;
+  /** Resolves with the first log line (already seen or future) that matches. */
+  waitForLine(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Sends a signal and resolves with the exit code (or signal name) once the process is gone. */
+  signal(signal: NodeJS.Signals): Promise<number | string>;
+  exited(): Promise<number | string>;
+}
+
+/** Runs `node dist/<script>` with only the given environment (plus PATH). */
+export function spawnBuilt(script: string, env: Record<string, string>): SpawnedProcess {
+  const file = path.join(REPO_ROOT, 'dist', script);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
+  const child = spawn(process.execPath, [file], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: LogLine[] = [];
+  const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  let text = '';
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    pending += chunk.toString();
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const raw = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      let line: LogLine;
+      try {
+        line = JSON.parse(raw) as LogLine;
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      for (const waiter of [...waiters]) {
+        if (waiter.match(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
+        }
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exit = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  return {
+    child,
+    lines,
+    output: () => text,
+    waitForLine: (match, timeoutMs = 20_000) => {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no matching log line within ${timeoutMs} ms from ${script}; output:\n${text}`));
+        }, timeoutMs);
+        const waiter = {
+          match,
+          resolve: (line: LogLine) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
+        waiters.push(waiter);
+        exit.then(() => {
+          if (waiters.includes(waiter)) {
+            clearTimeout(timer);
+            waiters.splice(waiters.indexOf(waiter), 1);
+            reject(new Error(`${script} exited before the expected log line; output:\n${text}`));
+          }
+        });
+      });
+    },
+    signal: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
+    },
+    exited: () => exit,
+  };
+}
+
+/** Polls `probe` until it returns a value that `accept` takes, or fails after `timeoutMs`. */
+export async function pollUntil<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (accept(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(
+    `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`,
+  );
+}
+
+/** Kills every process still running (afterAll/afterEach safety net). */
+export async function killAll(processes: readonly SpawnedProcess[]): Promise<void> {
+  await Promise.all(processes.map((p) => p.signal('SIGKILL')));
+}
