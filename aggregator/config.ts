@@ -8,6 +8,8 @@ import { NAME_PATTERN } from '../shared/names';
 import type { LogLevel } from '../shared/logger';
 import type { DesiredRange, PlatformKind } from './platform/source';
 import { PLATFORM_KINDS } from './platform/source';
+import type { ScenarioName } from './platform/simulated';
+import { SCENARIO_NAMES } from './platform/simulated';
 
 /** Desired counts from DESIRED_REPLICAS: per component, and a default for the rest. */
 export interface StaticDesired {
@@ -29,6 +31,8 @@ export interface AggregatorConfig {
   readonly doAppId: string | null;
   readonly doApiBaseUrl: string;
   readonly platformCacheTtlMs: number;
+  /** The simulated platform's scenario (PLATFORM=simulated). */
+  readonly simulatedScenario: ScenarioName;
   readonly desiredReplicas: StaticDesired | null;
   readonly activeDeploymentId: string | null;
   readonly resyncIntervalMs: number;
@@ -45,6 +49,7 @@ export const AGGREGATOR_DEFAULTS = Object.freeze({
   doApiBaseUrl: 'https://api.digitalocean.com',
   // App Platform's API allows 5,000 requests an hour; a minute's cache keeps a poller far below.
   platformCacheTtlMs: 60_000,
+  simulatedScenario: 'orphans-356' as ScenarioName,
   resyncIntervalMs: 60_000,
   reconcileIntervalMs: 10_000,
 });
@@ -113,6 +118,11 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
     platformCacheTtlMs: read.int('PLATFORM_CACHE_TTL_MS', AGGREGATOR_DEFAULTS.platformCacheTtlMs, {
       min: 1_000,
     }),
+    simulatedScenario: read.oneOf(
+      'SIMULATED_SCENARIO',
+      SCENARIO_NAMES,
+      AGGREGATOR_DEFAULTS.simulatedScenario,
+    ),
     desiredReplicas,
     activeDeploymentId: read.string('ACTIVE_DEPLOYMENT_ID') ?? null,
     resyncIntervalMs: read.int('RESYNC_INTERVAL_MS', AGGREGATOR_DEFAULTS.resyncIntervalMs, { min: 1_000 }),

@@ -85,8 +85,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     report = await fetchReport(baseUrl, io.env.AGGREGATOR_API_TOKEN);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    const reason = cause ? `${cause}` : (err as Error).message;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
     io.err(
       `cannot read the report from ${baseUrl}: ${reason}\nIs the aggregator running there? (npm run aggregator, or --url)\n`,
     );

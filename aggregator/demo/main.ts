@@ -1,28 +1,23 @@
 /**
- * `npm run demo`: the reported problem reproduced with real processes. An aggregator in the
- * embedded mode and six real agents: the spec wants 2 backend instances, 6 run — 2 on the active
- * deployment and 4 orphans of an older one, one of which does not serve. Prints the diagnosis
- * and serves it until Ctrl-C; `--once` prints it and exits 0.
+ * `npm run demo`: the reported problem (#356) reproduced with real processes. An aggregator in
+ * the embedded mode reads a simulated App Platform (a real HTTP server speaking the API's
+ * schema) whose spec wants 2 backend instances while its dashboard says 6 ready; six real agents
+ * run as those instances: 2 on the active deployment and 4 orphans of an older one, one of which
+ * does not serve. Prints the diagnosis and serves it until Ctrl-C; `--once` prints it and exits 0.
  */
 import { parseArgs } from 'node:util';
 import { startAggregator, type RunningAggregator } from '../app';
 import { loadAggregatorConfig } from '../config';
 import { PortInUseError } from '../http/listen';
+import { SCENARIOS, scenarioAgents, scenarioAppId, type ScenarioName } from '../platform/simulated';
 import { formatDiagnosis } from '../report-format';
-import { startDemoFleet, type DemoFleet, type DemoInstance } from './fleet';
+import { startDemoFleet, type DemoFleet } from './fleet';
+import { formatStory } from './story';
 import { createLogger } from '../../shared/logger';
 
-const APP = 'demo';
-const ACTIVE = 'dep-2-active';
-const OLD = 'dep-1-superseded';
-const FLEET: readonly DemoInstance[] = [
-  { instanceId: 'backend-7c9d4f6b8-xb2kc', component: 'backend', deploymentId: ACTIVE, serving: true },
-  { instanceId: 'backend-7c9d4f6b8-q4m2z', component: 'backend', deploymentId: ACTIVE, serving: true },
-  { instanceId: 'backend-5f8b2d9c4-kq7wm', component: 'backend', deploymentId: OLD, serving: true },
-  { instanceId: 'backend-5f8b2d9c4-pz5xt', component: 'backend', deploymentId: OLD, serving: true },
-  { instanceId: 'backend-5f8b2d9c4-r8vnh', component: 'backend', deploymentId: OLD, serving: true },
-  { instanceId: 'backend-5f8b2d9c4-w2jfd', component: 'backend', deploymentId: OLD, serving: false },
-];
+const SCENARIO: ScenarioName = 'orphans-356';
+const APP_ID = scenarioAppId(SCENARIOS[SCENARIO]);
+const FLEET = scenarioAgents(SCENARIO);
 const INTERVAL_MS = 1_000;
 const WAIT_FOR_FLEET_MS = 20_000;
 
@@ -71,10 +66,11 @@ async function main(): Promise<number> {
   const config = loadAggregatorConfig({
     PORT: port,
     HOST: '127.0.0.1',
-    AGGREGATOR_APP: APP,
-    PLATFORM: 'static',
-    DESIRED_REPLICAS: 'backend=2',
-    ACTIVE_DEPLOYMENT_ID: ACTIVE,
+    AGGREGATOR_APP: APP_ID,
+    PLATFORM: 'simulated',
+    SIMULATED_SCENARIO: SCENARIO,
+    // Short, so that a restart through the simulated API shows within seconds.
+    PLATFORM_CACHE_TTL_MS: '2000',
     RECONCILE_INTERVAL_MS: '500',
     LOG_LEVEL: 'warn',
   });
@@ -99,17 +95,19 @@ async function main(): Promise<number> {
     await aggregator.stop();
   };
   try {
+    console.log(`replica-watch demo: ${SCENARIOS[SCENARIO].summary}`);
     console.log(
-      `replica-watch demo: aggregator on ${url}, starting ${FLEET.length} agents (spec: 2 backend instances)`,
+      `aggregator on ${url}; simulated App Platform app ${APP_ID}; starting ${FLEET.length} agents`,
     );
     fleet = await startDemoFleet(FLEET, {
-      app: APP,
+      app: APP_ID,
       aggregatorUrl: url,
       intervalMs: INTERVAL_MS,
       ttlMs: 3 * INTERVAL_MS,
     });
     await waitForFleet(aggregator);
-    console.log(formatDiagnosis(aggregator.reconcileNow().report));
+    const { report } = aggregator.reconcileNow();
+    console.log(`\n${formatStory(report)}\n${formatDiagnosis(report)}`);
   } catch (err) {
     await stopAll();
     throw err;

@@ -114,13 +114,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   ) => {
     if (err.type === 'entity.too.large') {
       deps.onRejected('too_large');
-      res
-        .status(413)
-        .json({
-          error: 'heartbeat rejected',
-          reason: 'too_large',
-          detail: `the cap is ${MAX_HEARTBEAT_BYTES} bytes`,
-        });
+      res.status(413).json({
+        error: 'heartbeat rejected',
+        reason: 'too_large',
+        detail: `the cap is ${MAX_HEARTBEAT_BYTES} bytes`,
+      });
       return;
     }
     const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;

@@ -2,13 +2,41 @@
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { AggregatorConfig } from '../config';
+import type { CallOutcome, Endpoint } from './digitalocean';
+import { DigitalOceanClient, DigitalOceanSource } from './digitalocean';
+import { startSimulatedPlatform } from './simulated';
+import type { PlatformActions } from './actions';
 import type { PlatformSource } from './source';
 import { createStaticSource } from './static';
 
+export interface PlatformSourceDeps {
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Every platform API call's endpoint and outcome (for metrics). */
+  readonly onApiCall?: (endpoint: Endpoint, outcome: CallOutcome) => void;
+}
+
+/** A platform source, with the actions it can take on the platform when it can take any. */
+export type ConfiguredPlatformSource = PlatformSource & { readonly actions?: PlatformActions };
+
+/** A token the simulated platform accepts; it is not a secret. */
+const SIMULATED_TOKEN = 'simulated-platform-token';
+
 export async function createPlatformSource(
   config: AggregatorConfig,
-  _deps: { log: Logger; clock: Clock },
-): Promise<PlatformSource> {
+  deps: PlatformSourceDeps,
+): Promise<ConfiguredPlatformSource> {
+  const log = deps.log.child({ part: 'platform' });
+  const digitalOcean = (baseUrl: string, token: string, appId: string, kind: 'digitalocean' | 'simulated') =>
+    new DigitalOceanSource({
+      client: new DigitalOceanClient({ baseUrl, token, log, clock: deps.clock, onCall: deps.onApiCall }),
+      appId,
+      cacheTtlMs: config.platformCacheTtlMs,
+      kind,
+      clock: deps.clock,
+      log,
+    });
+
   switch (config.platform) {
     case 'static':
       return createStaticSource({
@@ -16,7 +44,27 @@ export async function createPlatformSource(
         activeDeploymentId: config.activeDeploymentId,
         appId: config.doAppId,
       });
-    default:
-      throw new Error(`PLATFORM=${config.platform} is not available in this build`);
+    case 'digitalocean':
+      // Config validation guarantees both for this platform.
+      return digitalOcean(config.doApiBaseUrl, config.doApiToken ?? '', config.doAppId ?? '', 'digitalocean');
+    case 'simulated': {
+      // The fake App Platform runs in-process on loopback, and the real client reads it over HTTP.
+      const simulator = await startSimulatedPlatform({
+        scenario: config.simulatedScenario,
+        clock: deps.clock,
+      });
+      log.info('simulated App Platform started', { scenario: config.simulatedScenario, url: simulator.url });
+      const source = digitalOcean(simulator.url, SIMULATED_TOKEN, simulator.appId, 'simulated');
+      return {
+        kind: source.kind,
+        actions: source.actions,
+        current: () => source.current(),
+        start: () => source.start(),
+        close: async () => {
+          await source.close();
+          await simulator.close();
+        },
+      };
+    }
   }
 }

@@ -1,0 +1,329 @@
+/**
+ * The live state of one simulated app: spec, deployments and running instances, changed by the
+ * API's actions and by time. Time is read from the injected clock on every call and the state
+ * catches up lazily, so nothing runs between requests and a fake clock drives it exactly.
+ *
+ * A deployment started by an action (restart, new deployment, spec update) is in progress for
+ * `transitionDelayMs`; when it completes it becomes the active one and the components it rolls
+ * get fresh instances of it: every old instance of such a component ends, orphans included.
+ * Components it does not roll are carried over into it with their instances unchanged.
+ */
+import type { Clock } from '../../../shared/clock';
+import { systemClock } from '../../../shared/clock';
+import { instanceName, templateHash, uuidFromSeed } from './ids';
+import type { FaultSpec, Scenario, SimulatedAgent } from './scenarios';
+import { initialInstances, scenarioAppId, scenarioDeploymentId } from './scenarios';
+import type { AppSpecJson } from './spec';
+import { componentNames, normalizeSpec, runningComponents, scenarioSpec } from './spec';
+
+export type DeploymentPhase = 'DEPLOYING' | 'ACTIVE' | 'SUPERSEDED' | 'ERROR' | 'CANCELED';
+
+export interface DeploymentRecord {
+  readonly id: string;
+  readonly cause: string;
+  readonly phase: DeploymentPhase;
+  readonly createdAtMs: number;
+  /** When the phase or the steps last changed. */
+  readonly updatedAtMs: number;
+  readonly stepsDone: number;
+  readonly stepsTotal: number;
+  /** The spec it deploys. */
+  readonly spec: AppSpecJson;
+}
+
+export interface InstanceRecord {
+  readonly name: string;
+  readonly component: string;
+  readonly type: 'SERVICE' | 'WORKER';
+  /** The deployment it belongs to now (carried-over instances move to the new deployment). */
+  readonly deploymentId: string;
+  /** The deployment whose template started it: what its agent's DEPLOYMENT_ID says. */
+  readonly startedBy: string;
+  readonly ready: boolean;
+  readonly serving: boolean;
+}
+
+/** A consistent, read-only copy of the state at one moment. */
+export interface AppSnapshot {
+  readonly appId: string;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly spec: AppSpecJson;
+  /** Oldest first. */
+  readonly deployments: readonly DeploymentRecord[];
+  readonly activeId: string | null;
+  readonly inProgressId: string | null;
+  readonly instances: readonly InstanceRecord[];
+  /** Component → the replicas_ready the health endpoint claims instead of the truth. */
+  readonly reportedReady: Readonly<Record<string, number>>;
+}
+
+/** An API error the server turns into a DigitalOcean error response. */
+export class SimulatedApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly id: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SimulatedApiError';
+  }
+}
+
+export interface SimulatedAppOptions {
+  /** Default: derived from the scenario. */
+  readonly appId?: string;
+  readonly clock?: Clock;
+  /** How long a restart, a new deployment or a spec update takes to complete. */
+  readonly transitionDelayMs?: number;
+  /** Time between two steps of a moving scenario rollout (rollout-in-progress). */
+  readonly rolloutStepMs?: number;
+  /** Overrides the scenario's fault; null for none. */
+  readonly fault?: FaultSpec | null;
+}
+
+export const SIMULATED_APP_DEFAULTS = Object.freeze({ transitionDelayMs: 3_000, rolloutStepMs: 5_000 });
+
+// Steps of a deployment the simulation starts: build and deploy phases, as the API counts them.
+const ACTION_STEPS = 6;
+const MINUTE = 60_000;
+
+type MutableDeployment = { -readonly [K in keyof DeploymentRecord]: DeploymentRecord[K] };
+
+/** How the deployment in progress moves: its remaining steps spread evenly over `durationMs`. */
+interface Progress {
+  readonly fromMs: number;
+  readonly fromSteps: number;
+  /** Time for all remaining steps; null: never moves (stuck). */
+  readonly durationMs: number | null;
+  /** Components its completion rolls; null: all. */
+  readonly rolls: readonly string[] | null;
+}
+
+/** The state of one simulated app. Not pure (it holds state), but every time comes from the clock. */
+export class SimulatedAppState {
+  readonly appId: string;
+  readonly scenario: Scenario;
+  private readonly clock: Clock;
+  private readonly transitionDelayMs: number;
+  private spec: AppSpecJson;
+  private readonly createdAtMs: number;
+  private updatedAtMs: number;
+  private readonly deployments: MutableDeployment[] = [];
+  private activeId: string | null;
+  private inProgressId: string | null;
+  private progress: Progress | null = null;
+  private instances: InstanceRecord[];
+  private serial = 0;
+  private currentFault: FaultSpec | null;
+  private readonly counts = new Map<string, number>();
+  private total = 0;
+
+  constructor(scenario: Scenario, options: SimulatedAppOptions = {}) {
+    this.scenario = scenario;
+    this.clock = options.clock ?? systemClock;
+    this.transitionDelayMs = options.transitionDelayMs ?? SIMULATED_APP_DEFAULTS.transitionDelayMs;
+    this.appId = options.appId ?? scenarioAppId(scenario);
+    this.currentFault = options.fault === undefined ? (scenario.fault ?? null) : options.fault;
+    const now = this.clock.now();
+    this.spec = scenarioSpec(scenario);
+    const oldest = Math.max(0, ...scenario.deployments.map((d) => d.ageMs));
+    this.createdAtMs = now - oldest - MINUTE;
+    this.updatedAtMs = now - Math.min(oldest, ...scenario.deployments.map((d) => d.ageMs));
+    for (const d of scenario.deployments) {
+      const createdAtMs = now - d.ageMs;
+      const inProgress = d.key === scenario.inProgress;
+      this.deployments.push({
+        id: scenarioDeploymentId(scenario, d.key),
+        cause: d.cause,
+        phase: d.phase,
+        createdAtMs,
+        // A moving rollout takes its next step one interval after the start; finished and stuck
+        // ones last changed a few minutes after they were created.
+        updatedAtMs: inProgress && d.moving ? now : createdAtMs + Math.min(d.ageMs, 3 * MINUTE),
+        stepsDone: d.stepsDone,
+        stepsTotal: d.stepsTotal,
+        spec: this.spec,
+      });
+      if (inProgress) {
+        const stepMs = options.rolloutStepMs ?? SIMULATED_APP_DEFAULTS.rolloutStepMs;
+        this.progress = {
+          fromMs: now,
+          fromSteps: d.stepsDone,
+          durationMs: d.moving ? stepMs * (d.stepsTotal - d.stepsDone) : null,
+          rolls: null,
+        };
+      }
+    }
+    this.activeId = scenarioDeploymentId(scenario, scenario.active);
+    this.inProgressId =
+      scenario.inProgress === null ? null : scenarioDeploymentId(scenario, scenario.inProgress);
+    const types = new Map(runningComponents(this.spec).map((c) => [c.name, c.type]));
+    this.instances = initialInstances(scenario).map((i) => ({
+      name: i.instanceId,
+      component: i.component,
+      type: types.get(i.component) ?? 'SERVICE',
+      deploymentId: i.deploymentId,
+      startedBy: i.deploymentId,
+      ready: i.ready,
+      serving: i.serving,
+    }));
+  }
+
+  /** The state now. */
+  snapshot(): AppSnapshot {
+    this.advance(this.clock.now());
+    return structuredClone({
+      appId: this.appId,
+      createdAtMs: this.createdAtMs,
+      updatedAtMs: this.updatedAtMs,
+      spec: this.spec,
+      deployments: this.deployments,
+      activeId: this.activeId,
+      inProgressId: this.inProgressId,
+      instances: this.instances,
+      reportedReady: this.scenario.reportedReady ?? {},
+    });
+  }
+
+  /** One agent per running instance now, for a demo that keeps its agents in step. */
+  agents(): SimulatedAgent[] {
+    return this.snapshot().instances.map((i) => ({
+      instanceId: i.name,
+      component: i.component,
+      deploymentId: i.startedBy,
+      serving: i.serving,
+    }));
+  }
+
+  /** POST /restart: a rolling restart of the named components (all when empty). */
+  restart(components: readonly string[]): DeploymentRecord {
+    this.advance(this.clock.now());
+    const known = new Set(runningComponents(this.spec).map((c) => c.name));
+    const unknown = components.filter((c) => !known.has(c));
+    if (unknown.length > 0) {
+      throw new SimulatedApiError(400, 'bad_request', `no service or worker named ${unknown.join(', ')}`);
+    }
+    return this.startDeployment('manual restart', components.length > 0 ? [...components] : null);
+  }
+
+  /** POST /deployments: a new deployment of the current spec. */
+  createDeployment(forceBuild: boolean): DeploymentRecord {
+    this.advance(this.clock.now());
+    return this.startDeployment(forceBuild ? 'manual deployment (force build)' : 'manual deployment', null);
+  }
+
+  /** PUT /v2/apps/{id}: takes the whole spec; what it leaves out is deleted when it deploys. */
+  updateSpec(raw: unknown): void {
+    const now = this.clock.now();
+    this.advance(now);
+    const spec = normalizeSpec(raw, this.spec.region);
+    if (typeof spec === 'string') throw new SimulatedApiError(422, 'unprocessable_entity', spec);
+    this.spec = spec;
+    this.updatedAtMs = now;
+    this.startDeployment('app spec updated', null);
+  }
+
+  /** Changes how the API misbehaves from the next request on; null for not at all. */
+  setFault(fault: FaultSpec | null): void {
+    this.currentFault = fault;
+  }
+
+  /**
+   * Counts an authorised request and says which fault, if any, it gets: the first
+   * `afterRequests` are answered normally, then every `every`-th.
+   */
+  admit(route: string): FaultSpec | null {
+    this.total++;
+    this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
+    const fault = this.currentFault;
+    if (!fault || this.total <= fault.afterRequests) return null;
+    return (this.total - fault.afterRequests - 1) % Math.max(1, fault.every) === 0 ? fault : null;
+  }
+
+  /** Authorised requests so far, to one route (e.g. `GET /v2/apps/{id}`) or all. */
+  requestCount(route?: string): number {
+    return route === undefined ? this.total : (this.counts.get(route) ?? 0);
+  }
+
+  private startDeployment(cause: string, rolls: string[] | null): DeploymentRecord {
+    const now = this.clock.now();
+    const previous = this.inProgressId ? this.find(this.inProgressId) : null;
+    // A new deployment supersedes one still in progress, as on the real platform.
+    if (previous) {
+      previous.phase = 'CANCELED';
+      previous.updatedAtMs = now;
+    }
+    const deployment: MutableDeployment = {
+      id: uuidFromSeed(`${this.appId}/deployment/${this.deployments.length}/${now}`),
+      cause,
+      phase: 'DEPLOYING',
+      createdAtMs: now,
+      updatedAtMs: now,
+      stepsDone: 0,
+      stepsTotal: ACTION_STEPS,
+      spec: this.spec,
+    };
+    this.deployments.push(deployment);
+    this.inProgressId = deployment.id;
+    this.progress = { fromMs: now, fromSteps: 0, durationMs: this.transitionDelayMs, rolls };
+    this.advance(now);
+    return { ...deployment };
+  }
+
+  /** Applies the steps (and the completion) that are due by `now`. */
+  private advance(now: number): void {
+    const deployment = this.inProgressId ? this.find(this.inProgressId) : null;
+    const progress = this.progress;
+    if (!deployment || !progress || progress.durationMs === null) return;
+    const left = deployment.stepsTotal - progress.fromSteps;
+    const elapsed = now - progress.fromMs;
+    // Whole steps done by now, in integer arithmetic so a step is never lost to rounding.
+    const steps =
+      progress.durationMs <= 0 ? left : Math.min(left, Math.floor((elapsed * left) / progress.durationMs));
+    if (progress.fromSteps + steps > deployment.stepsDone) {
+      deployment.stepsDone = progress.fromSteps + steps;
+      deployment.updatedAtMs = progress.fromMs + Math.ceil((steps * progress.durationMs) / Math.max(1, left));
+    }
+    if (deployment.stepsDone >= deployment.stepsTotal) this.complete(deployment, progress.rolls);
+  }
+
+  private complete(deployment: MutableDeployment, rolls: readonly string[] | null): void {
+    const previous = this.activeId ? this.find(this.activeId) : null;
+    if (previous) {
+      previous.phase = 'SUPERSEDED';
+      previous.updatedAtMs = deployment.updatedAtMs;
+    }
+    deployment.phase = 'ACTIVE';
+    this.activeId = deployment.id;
+    this.inProgressId = null;
+    this.progress = null;
+
+    const running = runningComponents(this.spec);
+    const inSpec = new Set(componentNames(this.spec));
+    const rolled = new Set(rolls ?? running.map((c) => c.name));
+    const kept = this.instances
+      // A component deleted from the spec loses its instances when the spec deploys.
+      .filter((i) => inSpec.has(i.component) && !rolled.has(i.component))
+      .map((i) => (i.deploymentId === previous?.id ? { ...i, deploymentId: deployment.id } : i));
+    const fresh = running
+      .filter((c) => rolled.has(c.name))
+      .flatMap((c) => {
+        const hash = templateHash(deployment.id, c.name);
+        return Array.from({ length: c.desired }, () => ({
+          name: instanceName(c.name, hash, `${this.appId}/${deployment.id}/${this.serial++}`),
+          component: c.name,
+          type: c.type,
+          deploymentId: deployment.id,
+          startedBy: deployment.id,
+          ready: true,
+          serving: true,
+        }));
+      });
+    this.instances = [...kept, ...fresh];
+  }
+
+  private find(id: string): MutableDeployment | null {
+    return this.deployments.find((d) => d.id === id) ?? null;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The simulated App Platform's response bodies, rendered from a state snapshot in DigitalOcean's
+ * JSON shapes (checked against apps.yaml by test/contract). Pure functions of the snapshot.
+ */
+import { commitHash } from './ids';
+import type { AppSnapshot, DeploymentRecord, InstanceRecord } from './app-state';
+import { runningComponents } from './spec';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** An `apps_deployment`. */
+export function deploymentJson(deployment: DeploymentRecord): Record<string, unknown> {
+  const running = deployment.phase === 'DEPLOYING' ? 1 : 0;
+  const done = deployment.stepsDone;
+  const components = (list: readonly { name: string }[]) =>
+    list.map((c) => ({ name: c.name, source_commit_hash: commitHash(`${deployment.id}/${c.name}`) }));
+  return {
+    id: deployment.id,
+    spec: deployment.spec,
+    services: components(deployment.spec.services),
+    workers: components(deployment.spec.workers),
+    jobs: components(deployment.spec.jobs),
+    static_sites: components(deployment.spec.static_sites),
+    phase_last_updated_at: iso(deployment.updatedAtMs),
+    created_at: iso(deployment.createdAtMs),
+    updated_at: iso(deployment.updatedAtMs),
+    cause: deployment.cause,
+    progress: {
+      success_steps: done,
+      running_steps: Math.min(running, deployment.stepsTotal - done),
+      pending_steps: Math.max(0, deployment.stepsTotal - done - running),
+      error_steps: deployment.phase === 'ERROR' ? 1 : 0,
+      total_steps: deployment.stepsTotal,
+    },
+    phase: deployment.phase,
+    tier_slug: 'basic',
+  };
+}
+
+/** GET and PUT /v2/apps/{id}: `{ app }`. */
+export function appJson(state: AppSnapshot): Record<string, unknown> {
+  const byId = new Map(state.deployments.map((d) => [d.id, d]));
+  const active = state.activeId ? byId.get(state.activeId) : undefined;
+  const inProgress = state.inProgressId ? byId.get(state.inProgressId) : undefined;
+  const latest = state.deployments.at(-1);
+  const host = `${state.spec.name}-${state.appId.slice(0, 5)}.ondigitalocean.app`;
+  return {
+    app: {
+      id: state.appId,
+      owner_uuid: '7c0bd6a2-3c53-4ad5-9d4e-0b6e1f0d9a11',
+      spec: state.spec,
+      default_ingress: `https://${host}`,
+      live_url: `https://${host}`,
+      live_url_base: `https://${host}`,
+      live_domain: host,
+      created_at: iso(state.createdAtMs),
+      updated_at: iso(state.updatedAtMs),
+      ...(latest ? { last_deployment_created_at: iso(latest.createdAtMs) } : {}),
+      ...(active ? { active_deployment: deploymentJson(active) } : {}),
+      // pending_deployment: "for CreateApp and UpdateApp transactions this is guaranteed to
+      // reflect the associated deployment" (apps.yaml), i.e. the one not yet active.
+      ...(inProgress
+        ? {
+            in_progress_deployment: deploymentJson(inProgress),
+            pending_deployment: deploymentJson(inProgress),
+          }
+        : {}),
+      region: {
+        slug: state.spec.region,
+        label: state.spec.region,
+        flag: state.spec.region,
+        continent: 'Europe',
+        data_centers: [`${state.spec.region}3`],
+      },
+      tier_slug: 'basic',
+    },
+  };
+}
+
+/** GET /v2/apps/{app_id}/deployments: one page, newest first, with links and meta. */
+export function deploymentsPageJson(
+  state: AppSnapshot,
+  page: number,
+  perPage: number,
+  pageUrl: (page: number) => string,
+): Record<string, unknown> {
+  const newestFirst = [...state.deployments].reverse();
+  const last = Math.max(1, Math.ceil(newestFirst.length / perPage));
+  const pages: Record<string, string> = {};
+  if (page > 1) {
+    pages.first = pageUrl(1);
+    pages.prev = pageUrl(Math.min(page - 1, last));
+  }
+  if (page < last) {
+    pages.next = pageUrl(page + 1);
+    pages.last = pageUrl(last);
+  }
+  return {
+    deployments: newestFirst.slice((page - 1) * perPage, page * perPage).map(deploymentJson),
+    links: { pages },
+    meta: { total: newestFirst.length },
+  };
+}
+
+/** GET /v2/apps/{app_id}/instances. */
+export function instancesJson(state: AppSnapshot): Record<string, unknown> {
+  const position = new Map<string, number>();
+  return {
+    instances: state.instances.map((instance: InstanceRecord) => {
+      const index = position.get(instance.component) ?? 0;
+      position.set(instance.component, index + 1);
+      return {
+        component_name: instance.component,
+        component_type: instance.type,
+        instance_name: instance.name,
+        instance_alias: `${instance.component}-${index}`,
+      };
+    }),
+  };
+}
+
+/** GET /v2/apps/{app_id}/health: replicas_ready counts ready instances unless the scenario misreports it. */
+export function healthJson(state: AppSnapshot): Record<string, unknown> {
+  return {
+    app_health: {
+      components: runningComponents(state.spec).map((component, index) => {
+        const ready =
+          state.reportedReady[component.name] ??
+          state.instances.filter((i) => i.component === component.name && i.ready).length;
+        return {
+          name: component.name,
+          cpu_usage_percent: 12.5 + index * 3.25,
+          memory_usage_percent: 31.75 + index * 2.5,
+          replicas_desired: component.desired,
+          replicas_ready: ready,
+          state: ready >= component.desired ? 'HEALTHY' : 'UNHEALTHY',
+        };
+      }),
+    },
+  };
+}
+
+/** A DigitalOcean error body. */
+export function errorJson(id: string, message: string): Record<string, unknown> {
+  return { id, message };
+}

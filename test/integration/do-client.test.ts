@@ -1,0 +1,480 @@
+/**
+ * The DigitalOcean client against real local HTTP servers (nock cannot see undici): paging,
+ * rate limits, retries within the budget, timeouts, junk bodies, permanent errors, and the
+ * token never leaking into an error or a log line.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
+import type { CallOutcome, DigitalOceanClientOptions } from '../../aggregator/platform/digitalocean/client';
+import { DigitalOceanClient } from '../../aggregator/platform/digitalocean/client';
+import { PlatformHttpError, PlatformSchemaError } from '../../aggregator/platform/digitalocean/errors';
+import type { Clock } from '../../shared/clock';
+import { createLogger } from '../../shared/logger';
+import { RetryableError } from '../../shared/retry';
+
+const TOKEN = 'dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab';
+const APP = '4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf';
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly authorization: string | undefined;
+  readonly body: string;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, index: number, body: string) => void;
+
+interface TestServer {
+  readonly url: string;
+  readonly seen: Seen[];
+  close(): Promise<void>;
+}
+
+const servers: TestServer[] = [];
+const clients: DigitalOceanClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(handler: Handler): Promise<TestServer> {
+  const seen: Seen[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        authorization: req.headers.authorization,
+        body,
+      });
+      handler(req, res, seen.length - 1, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const testServer: TestServer = {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+  servers.push(testServer);
+  return testServer;
+}
+
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** Answers after `ms`, unless the client hangs up first (then the timer goes too). */
+function later(res: ServerResponse, ms: number, answer: () => void): void {
+  const timer = setTimeout(answer, ms);
+  res.once('close', () => clearTimeout(timer));
+}
+
+/** A clock whose sleeps return at once and are recorded: retry waits become assertions. */
+function recordingClock(): Clock & { sleeps: number[] } {
+  const sleeps: number[] = [];
+  return { sleeps, now: () => NOW, sleep: (ms) => (sleeps.push(ms), Promise.resolve()) };
+}
+
+function client(url: string, options: Partial<DigitalOceanClientOptions> = {}): DigitalOceanClient {
+  const created = new DigitalOceanClient({
+    baseUrl: url,
+    token: TOKEN,
+    clock: recordingClock(),
+    retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 60_000 },
+    ...options,
+  });
+  clients.push(created);
+  return created;
+}
+
+const APP_BODY = {
+  app: {
+    id: APP,
+    spec: { name: 'shop', services: [{ name: 'backend', instance_count: 2 }] },
+    active_deployment: { id: 'd2', phase: 'ACTIVE' },
+  },
+};
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('DigitalOceanClient', () => {
+  it('reads the app with the Bearer token', async () => {
+    const server = await serve((_req, res) => json(res, 200, APP_BODY));
+    const app = await client(server.url).getApp(APP);
+    expect(app.spec.services?.[0]).toEqual({ name: 'backend', instance_count: 2 });
+    expect(server.seen).toEqual([
+      { method: 'GET', url: `/v2/apps/${APP}`, authorization: `Bearer ${TOKEN}`, body: '' },
+    ]);
+  });
+
+  it('keeps the path prefix of the base URL', async () => {
+    const server = await serve((_req, res) => json(res, 200, { instances: [] }));
+    await client(`${server.url}/proxy/do/`).listInstances(APP);
+    expect(server.seen.map((s) => s.url)).toEqual([`/proxy/do/v2/apps/${APP}/instances`]);
+  });
+
+  it('pages through every deployment, asking its own host for each page', async () => {
+    const all = Array.from({ length: 5 }, (_, i) => ({
+      id: `d${5 - i}`,
+      phase: i === 0 ? 'ACTIVE' : 'SUPERSEDED',
+    }));
+    const server = await serve((req, res) => {
+      const url = new URL(req.url ?? '', 'http://x');
+      const page = Number(url.searchParams.get('page'));
+      const perPage = Number(url.searchParams.get('per_page'));
+      const last = Math.ceil(all.length / perPage);
+      // The next link names another host: following it would hand the token to that host.
+      const pages =
+        page < last ? { next: `https://elsewhere.example/v2/apps/${APP}/deployments?page=${page + 1}` } : {};
+      json(res, 200, {
+        deployments: all.slice((page - 1) * perPage, page * perPage),
+        links: { pages },
+        meta: { total: all.length },
+      });
+    });
+    const deployments = await client(server.url, { deploymentsPerPage: 2 }).listDeployments(APP);
+    expect(deployments.map((d) => d.id)).toEqual(['d5', 'd4', 'd3', 'd2', 'd1']);
+    expect(server.seen.map((s) => s.url)).toEqual([
+      `/v2/apps/${APP}/deployments?page=1&per_page=2`,
+      `/v2/apps/${APP}/deployments?page=2&per_page=2`,
+      `/v2/apps/${APP}/deployments?page=3&per_page=2`,
+    ]);
+  });
+
+  it('stops paging at maxDeploymentPages, and on a page that claims more but is empty', async () => {
+    const endless = await serve((req, res) => {
+      const page = Number(new URL(req.url ?? '', 'http://x').searchParams.get('page'));
+      json(res, 200, { deployments: [{ id: `d${page}` }], links: { pages: { next: 'more' } } });
+    });
+    const limited = await client(endless.url, { maxDeploymentPages: 3 }).listDeployments(APP);
+    expect(limited.map((d) => d.id)).toEqual(['d1', 'd2', 'd3']);
+
+    const empty = await serve((_req, res) =>
+      json(res, 200, { deployments: [], links: { pages: { next: 'x' } } }),
+    );
+    expect(await client(empty.url).listDeployments(APP)).toEqual([]);
+    expect(empty.seen).toHaveLength(1);
+  });
+
+  it('waits until ratelimit-reset after a 429, then succeeds', async () => {
+    const reset = String(NOW / 1000 + 7);
+    const server = await serve((_req, res, index) =>
+      index === 0
+        ? json(
+            res,
+            429,
+            { id: 'too_many_requests', message: 'API rate limit exceeded.' },
+            { 'ratelimit-reset': reset },
+          )
+        : json(res, 200, { instances: [] }),
+    );
+    const clock = recordingClock();
+    expect(await client(server.url, { clock }).listInstances(APP)).toEqual([]);
+    expect(server.seen).toHaveLength(2);
+    expect(clock.sleeps).toEqual([7_000]);
+  });
+
+  it('prefers Retry-After (seconds) to ratelimit-reset', async () => {
+    const server = await serve((_req, res, index) =>
+      index === 0
+        ? json(res, 429, {}, { 'retry-after': '3', 'ratelimit-reset': String(NOW / 1000 + 600) })
+        : json(res, 200, { instances: [] }),
+    );
+    const clock = recordingClock();
+    await client(server.url, { clock }).listInstances(APP);
+    expect(clock.sleeps).toEqual([3_000]);
+  });
+
+  it('caps a rate-limit wait at maxDelayMs, and gives up after the budget with the wait it was told', async () => {
+    const server = await serve((_req, res) => json(res, 429, {}, { 'retry-after': '3600' }));
+    const clock = recordingClock();
+    const err = await failure(
+      client(server.url, { clock, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 5_000 } }).getHealth(
+        APP,
+      ),
+    );
+    expect(clock.sleeps).toEqual([5_000]);
+    expect(server.seen).toHaveLength(2);
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as RetryableError).retryAfterMs).toBe(3_600_000);
+    expect(err.message).toMatch(/GET \/v2\/apps\/\{app_id\}\/health: rate limited \(HTTP 429\)/);
+  });
+
+  it('retries a 500 and succeeds when the server recovers', async () => {
+    const server = await serve((_req, res, index) =>
+      index < 2 ? json(res, 500, { id: 'server_error', message: 'boom' }) : json(res, 200, APP_BODY),
+    );
+    const app = await client(server.url).getApp(APP);
+    expect(app.id).toBe(APP);
+    expect(server.seen).toHaveLength(3);
+  });
+
+  it('gives up on 500s after exactly the attempts of the budget', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 503, { id: 'service_unavailable', message: 'try later' }),
+    );
+    const calls: [string, CallOutcome][] = [];
+    const err = await failure(
+      client(server.url, {
+        retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
+        onCall: (endpoint, outcome) => calls.push([endpoint, outcome]),
+      }).getApp(APP),
+    );
+    expect(server.seen).toHaveLength(4);
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err.message).toBe('GET /v2/apps/{id}: HTTP 503: try later');
+    expect(calls).toEqual(Array.from({ length: 4 }, () => ['GET /v2/apps/{id}', 503]));
+  });
+
+  it('retries a call that times out', async () => {
+    const server = await serve((_req, res, index) => {
+      if (index === 0) later(res, 3_000, () => json(res, 200, { instances: [] }));
+      else
+        json(res, 200, {
+          instances: [{ component_name: 'backend', instance_name: 'backend-76b84c7fb8-6p8kq' }],
+        });
+    });
+    const calls: CallOutcome[] = [];
+    const instances = await client(server.url, {
+      timeoutMs: 400,
+      onCall: (_endpoint, outcome) => calls.push(outcome),
+    }).listInstances(APP);
+    expect(instances.map((i) => i.instance_name)).toEqual(['backend-76b84c7fb8-6p8kq']);
+    expect(calls).toEqual(['timeout', 200]);
+  });
+
+  it('fails with a timeout error when every attempt times out', async () => {
+    const server = await serve((_req, res) => later(res, 3_000, () => json(res, 200, { instances: [] })));
+    const started = Date.now();
+    const err = await failure(
+      client(server.url, {
+        timeoutMs: 200,
+        retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+      }).listInstances(APP),
+    );
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err.message).toBe('GET /v2/apps/{app_id}/instances: timed out after 200 ms');
+    expect(server.seen).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('retries a refused connection as a network error, a POST too (nothing was sent)', async () => {
+    const server = await serve((_req, res) => json(res, 200, {}));
+    const url = server.url;
+    await server.close();
+    const calls: CallOutcome[] = [];
+    const api = client(url, { onCall: (_e, outcome) => calls.push(outcome) });
+    const err = await failure(api.getApp(APP));
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err.message).toMatch(/^GET \/v2\/apps\/\{id\}: request failed: ECONNREFUSED/);
+    const post = await failure(api.restart(APP, ['backend']));
+    expect(post).toBeInstanceOf(RetryableError);
+    expect(calls).toEqual(Array.from({ length: 6 }, () => 'network_error'));
+  });
+
+  it('rejects a body that is not JSON once, without retrying and without crashing', async () => {
+    const server = await serve((_req, res) => json(res, 200, '<html>502 Bad Gateway</html>'));
+    const err = await failure(client(server.url).getApp(APP));
+    expect(err).toBeInstanceOf(PlatformSchemaError);
+    expect(err.message).toBe(
+      'GET /v2/apps/{id}: response does not fit the schema at (body): not JSON: <html>502 Bad Gateway</html>',
+    );
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('names the endpoint and the field path of a body that does not fit the schema', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 200, {
+        app: {
+          ...APP_BODY.app,
+          spec: { name: 'shop', services: [{ name: 'backend', instance_count: 'two' }] },
+        },
+      }),
+    );
+    const err = await failure(client(server.url).getApp(APP));
+    expect(err).toBeInstanceOf(PlatformSchemaError);
+    expect(err).toMatchObject({
+      endpoint: 'GET /v2/apps/{id}',
+      fieldPath: 'app.spec.services[0].instance_count',
+    });
+    expect(err.message).toMatch(
+      /^GET \/v2\/apps\/\{id\}: response does not fit the schema at app\.spec\.services\[0\]\.instance_count: /,
+    );
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('ignores unknown fields and reads an int64 sent as a string', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 200, {
+        app_health: { components: [{ name: 'backend', replicas_ready: '6', brand_new_field: { x: 1 } }] },
+        extra: true,
+      }),
+    );
+    expect(await client(server.url).getHealth(APP)).toEqual([{ name: 'backend', replicas_ready: 6 }]);
+  });
+
+  it('refuses a body past maxResponseBytes', async () => {
+    const server = await serve((_req, res) => json(res, 200, { instances: [], padding: 'x'.repeat(10_000) }));
+    const err = await failure(client(server.url, { maxResponseBytes: 1_000 }).listInstances(APP));
+    expect(err).toBeInstanceOf(PlatformSchemaError);
+    expect(err.message).toMatch(/larger than 1000 bytes/);
+  });
+
+  it('does not retry a 404, and says what the API said', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 404, { id: 'not_found', message: 'The resource you requested could not be found.' }),
+    );
+    const err = await failure(client(server.url).getDeployment(APP, 'nope'));
+    expect(err).toBeInstanceOf(PlatformHttpError);
+    expect(err).toMatchObject({ status: 404, endpoint: 'GET /v2/apps/{app_id}/deployments/{deployment_id}' });
+    expect(err.message).toBe(
+      'GET /v2/apps/{app_id}/deployments/{deployment_id}: HTTP 404: The resource you requested could not be found.',
+    );
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('sends a restart with its components, and a deployment with force_build', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 200, { deployment: { id: 'd9', phase: 'PENDING_DEPLOY' } }),
+    );
+    const api = client(server.url);
+    expect((await api.restart(APP, ['backend'])).id).toBe('d9');
+    await api.restart(APP, []);
+    await api.createDeployment(APP, { forceBuild: true });
+    expect(server.seen.map((s) => [s.method, s.url, s.body])).toEqual([
+      ['POST', `/v2/apps/${APP}/restart`, '{"components":["backend"]}'],
+      ['POST', `/v2/apps/${APP}/restart`, '{}'],
+      ['POST', `/v2/apps/${APP}/deployments`, '{"force_build":true}'],
+    ]);
+  });
+
+  it('does not resend a POST that failed with a 5xx (it may have been applied), but does after a 429', async () => {
+    const failing = await serve((_req, res) => json(res, 502, {}));
+    const err = await failure(client(failing.url).restart(APP, ['backend']));
+    expect(err).toBeInstanceOf(PlatformHttpError);
+    expect(err.message).toBe(
+      'POST /v2/apps/{app_id}/restart: HTTP 502 (not retried: it may have been applied)',
+    );
+    expect(failing.seen).toHaveLength(1);
+
+    const limited = await serve((_req, res, index) =>
+      index === 0 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 200, { deployment: { id: 'd9' } }),
+    );
+    expect((await client(limited.url).restart(APP, [])).id).toBe('d9');
+    expect(limited.seen).toHaveLength(2);
+  });
+
+  it('stops retrying when the caller aborts', async () => {
+    const server = await serve((_req, res) => json(res, 500, {}));
+    const controller = new AbortController();
+    const clock: Clock = {
+      now: () => NOW,
+      sleep: () => {
+        controller.abort();
+        return Promise.resolve();
+      },
+    };
+    const err = await failure(client(server.url, { clock }).getApp(APP, { signal: controller.signal }));
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('refuses calls after close()', async () => {
+    const api = client('http://127.0.0.1:9');
+    await api.close();
+    await api.close();
+    await expect(api.getApp(APP)).rejects.toThrow('GET /v2/apps/{id}: client is closed');
+  });
+});
+
+describe('the token', () => {
+  it('never appears in an error, a thrown object or a log line, even when the server echoes it', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    // No `secrets` for the logger: the client itself must not hand the token over.
+    const log = createLogger({ level: 'debug', service: 'test', stream, pretty: false });
+    const echo = (req: IncomingMessage) => `you sent ${req.headers.authorization ?? ''}`;
+    const server = await serve((req, res) => {
+      const url = req.url ?? '';
+      if (url.endsWith('/instances')) return json(res, 400, { id: 'bad_request', message: echo(req) });
+      if (url.endsWith('/health')) return json(res, 500, { id: 'server_error', message: echo(req) });
+      if (url.includes('/deployments/')) return json(res, 200, echo(req));
+      if (url.endsWith('/restart')) return json(res, 200, { deployment: { id: 5, phase: echo(req) } });
+      if (url.includes('/deployments')) return json(res, 429, { message: echo(req) }, { 'retry-after': '0' });
+      later(res, 3_000, () => json(res, 200, APP_BODY));
+    });
+    const refused = await serve((_req, res) => json(res, 200, {}));
+    const refusedUrl = refused.url;
+    await refused.close();
+
+    const api = client(server.url, {
+      log,
+      timeoutMs: 400,
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    const down = client(refusedUrl, { log, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    const errors = await Promise.all([
+      failure(api.listInstances(APP)),
+      failure(api.getHealth(APP)),
+      failure(api.getDeployment(APP, 'd1')),
+      failure(api.restart(APP, ['backend'])),
+      failure(api.listDeployments(APP)),
+      failure(api.getApp(APP)),
+      failure(down.getApp(APP)),
+    ]);
+
+    expect(errors.map((e) => e.constructor.name)).toEqual([
+      'PlatformHttpError',
+      'RetryableError',
+      'PlatformSchemaError',
+      'PlatformSchemaError',
+      'RetryableError',
+      'RetryableError',
+      'RetryableError',
+    ]);
+    expect(errors[0]?.message).toBe('GET /v2/apps/{app_id}/instances: HTTP 400: you sent Bearer [REDACTED]');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const err of errors) {
+      const dump = [
+        err.message,
+        err.stack,
+        JSON.stringify(err),
+        inspect(err, { depth: 10, showHidden: true }),
+      ].join('\n');
+      expect(dump).not.toContain(TOKEN);
+    }
+    expect(lines.join('')).not.toContain(TOKEN);
+  });
+});

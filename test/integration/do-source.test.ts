@@ -1,0 +1,341 @@
+/**
+ * DigitalOceanSource against the simulated App Platform: the view every scenario gives, the
+ * last good view kept (stale, ageing) through 429s, 500s and timeouts within the retry budget,
+ * current() never waiting, and a restart that ends the orphans of the reported problem.
+ */
+import { Writable } from 'node:stream';
+import { DigitalOceanClient } from '../../aggregator/platform/digitalocean/client';
+import type { DigitalOceanSourceOptions } from '../../aggregator/platform/digitalocean/source';
+import { DigitalOceanSource } from '../../aggregator/platform/digitalocean/source';
+import type { FaultSpec, ScenarioName, SimulatedPlatform } from '../../aggregator/platform/simulated';
+import { scenarioDeploymentId, SCENARIOS, startSimulatedPlatform } from '../../aggregator/platform/simulated';
+import { generationOf } from '../../aggregator/platform/instance-name';
+import type { PlatformComponent, PlatformView } from '../../aggregator/platform/source';
+import type { Clock } from '../../shared/clock';
+import { systemClock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import { createLogger, silentLogger } from '../../shared/logger';
+import type { RetryPolicy } from '../../shared/retry';
+
+const TOKEN = 'simulated-token-for-tests';
+const RETRY: RetryPolicy = { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 };
+
+const platforms: SimulatedPlatform[] = [];
+const sources: DigitalOceanSource[] = [];
+
+afterEach(async () => {
+  await Promise.all(sources.splice(0).map((s) => s.close()));
+  await Promise.all(platforms.splice(0).map((p) => p.close()));
+});
+
+async function platform(
+  scenario: ScenarioName,
+  options: {
+    fault?: Partial<FaultSpec> | null;
+    clock?: Clock;
+    transitionDelayMs?: number;
+    rolloutStepMs?: number;
+  } = {},
+): Promise<SimulatedPlatform> {
+  const started = await startSimulatedPlatform({ scenario, ...options });
+  platforms.push(started);
+  return started;
+}
+
+function source(
+  fake: SimulatedPlatform,
+  options: {
+    timeoutMs?: number;
+    log?: Logger;
+    retry?: RetryPolicy;
+  } & Partial<DigitalOceanSourceOptions> = {},
+): DigitalOceanSource {
+  const log = options.log ?? silentLogger();
+  const client = new DigitalOceanClient({
+    baseUrl: fake.url,
+    token: TOKEN,
+    timeoutMs: options.timeoutMs ?? 2_000,
+    retry: options.retry ?? RETRY,
+    log,
+  });
+  const created = new DigitalOceanSource({
+    client,
+    appId: fake.appId,
+    kind: 'simulated',
+    cacheTtlMs: 60_000,
+    log,
+    ...options,
+  });
+  sources.push(created);
+  return created;
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function component(view: PlatformView, name: string): PlatformComponent {
+  const found = view.components.find((c) => c.name === name);
+  if (!found)
+    throw new Error(`no component ${name} in ${JSON.stringify(view.components.map((c) => c.name))}`);
+  return found;
+}
+
+/** backend: [desired min, listed, ready, listed per generation (sorted)]. */
+function backendCounts(
+  view: PlatformView,
+): [number | undefined, number | undefined, number | null, number[]] {
+  const backend = component(view, 'backend');
+  const byGeneration = new Map<string | null, number>();
+  for (const instance of backend.listed ?? []) {
+    byGeneration.set(instance.generation, (byGeneration.get(instance.generation) ?? 0) + 1);
+  }
+  return [backend.desired?.min, backend.listed?.length, backend.ready, [...byGeneration.values()].sort()];
+}
+
+/** A clock for the simulated platform that moves only when told. */
+function manualClock(startMs = Date.parse('2026-03-01T12:00:00Z')): Clock & { advance(ms: number): void } {
+  let now = startMs;
+  return { now: () => now, sleep: systemClock.sleep, advance: (ms) => (now += ms) };
+}
+
+describe('DigitalOceanSource over the simulated App Platform', () => {
+  const expected: [ScenarioName, ReturnType<typeof backendCounts>, string | null][] = [
+    ['steady', [2, 2, 2, [2]], null],
+    ['orphans-356', [2, 6, 6, [2, 4]], null],
+    ['rollout-in-progress', [2, 3, 3, [1, 2]], 'DEPLOYING'],
+    ['rollout-stuck', [2, 3, 2, [1, 2]], 'DEPLOYING'],
+    ['dashboard-overcount', [2, 2, 6, [2]], null],
+    ['rate-limited', [2, 2, 2, [2]], null],
+    ['server-errors', [2, 2, 2, [2]], null],
+    ['slow', [2, 2, 2, [2]], null],
+  ];
+
+  it.each(expected)('reads scenario %s as backend %j', async (name, counts, inProgressPhase) => {
+    const fake = await platform(name);
+    const view = await source(fake).refresh();
+    const scenario = SCENARIOS[name];
+
+    expect(view.status).toBe('ok');
+    expect(view.source).toBe('simulated');
+    expect(view.appId).toBe(fake.appId);
+    expect(backendCounts(view)).toEqual(counts);
+    expect(view.activeDeployment?.id).toBe(scenarioDeploymentId(scenario, scenario.active));
+    expect(view.activeDeployment?.phase).toBe('ACTIVE');
+    expect(view.inProgressDeployment?.phase ?? null).toBe(inProgressPhase);
+    expect(view.deployments.map((d) => d.id)).toEqual(
+      [...scenario.deployments].reverse().map((d) => scenarioDeploymentId(scenario, d.key)),
+    );
+    // The instances of the active deployment are listed under its template hash.
+    const activeAgents = fake.state.agents().filter((a) => a.deploymentId === view.activeDeployment?.id);
+    const activeHashes = new Set(activeAgents.map((a) => generationOf(a.instanceId)));
+    const listedActive = component(view, 'backend').listed?.filter((i) => activeHashes.has(i.generation));
+    expect([activeAgents.length, listedActive?.length]).toEqual([counts[0], counts[0]]);
+  });
+
+  it('reads jobs and static sites as components without a desired count or instances', async () => {
+    const view = await source(await platform('steady')).refresh();
+    expect(view.components.map((c) => [c.name, c.kind, c.desired, c.listed])).toEqual([
+      ['backend', 'service', { min: 2, max: 2, autoscaling: false }, expect.any(Array)],
+      ['migrate', 'job', null, []],
+      ['docs', 'static_site', null, []],
+    ]);
+  });
+
+  it('sees a moving rollout advance and complete, and a stuck one stand still', async () => {
+    const clock = manualClock();
+    const moving = await platform('rollout-in-progress', { clock, rolloutStepMs: 60_000 });
+    const stuck = await platform('rollout-stuck', { clock });
+    const movingSource = source(moving);
+    const stuckSource = source(stuck);
+
+    const before = await movingSource.refresh();
+    const stuckBefore = await stuckSource.refresh();
+    expect(before.inProgressDeployment?.progress).toEqual({ stepsDone: 2, stepsTotal: 6 });
+    expect(stuckBefore.inProgressDeployment?.progress).toEqual({ stepsDone: 3, stepsTotal: 6 });
+
+    clock.advance(120_000);
+    expect((await movingSource.refresh()).inProgressDeployment?.progress).toEqual({
+      stepsDone: 4,
+      stepsTotal: 6,
+    });
+    const stuckLater = await stuckSource.refresh();
+    expect(stuckLater.inProgressDeployment).toEqual(stuckBefore.inProgressDeployment);
+
+    clock.advance(120_000);
+    const done = await movingSource.refresh();
+    expect(done.inProgressDeployment).toBeNull();
+    expect(done.activeDeployment?.id).toBe(before.inProgressDeployment?.id);
+    expect(done.deployments.map((d) => d.phase)).toEqual(['ACTIVE', 'SUPERSEDED']);
+    expect(backendCounts(done)).toEqual([2, 2, 2, [2]]);
+    expect((await stuckSource.refresh()).inProgressDeployment).toEqual(stuckBefore.inProgressDeployment);
+  });
+
+  it('is unavailable, with the error, until a refresh first succeeds', async () => {
+    const fake = await platform('server-errors', { fault: { afterRequests: 0 } });
+    const view = await source(fake).refresh();
+    expect(view).toMatchObject({
+      status: 'unavailable',
+      fetchedAtMs: null,
+      components: [],
+      activeDeployment: null,
+      deployments: [],
+    });
+    expect(view.error).toMatch(/HTTP 500/);
+  });
+
+  it.each([
+    ['rate-limited', { retryAfterSeconds: 1 }, /rate limited \(HTTP 429/],
+    ['server-errors', {}, /HTTP 500/],
+    ['slow', { delayMs: 3_000 }, /timed out after 500 ms/],
+  ] as const)(
+    'keeps the last good view, stale and ageing, through %s, within the retry budget',
+    async (name, fault, error) => {
+      const lines: string[] = [];
+      const log = createLogger({
+        level: 'info',
+        service: 'test',
+        pretty: false,
+        stream: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            lines.push(chunk.toString('utf8'));
+            done();
+          },
+        }),
+      });
+      const fake = await platform(name, { fault });
+      const watched = source(fake, { timeoutMs: 500, log });
+
+      const good = await watched.refresh();
+      expect(good.status).toBe('ok');
+      expect(fake.state.requestCount()).toBe(4);
+
+      const refreshes = 3;
+      const ages: number[] = [];
+      for (let i = 0; i < refreshes; i++) {
+        const view = await watched.refresh();
+        expect(view.status).toBe('stale');
+        expect(view.error).toMatch(error);
+        expect(view.fetchedAtMs).toBe(good.fetchedAtMs);
+        expect(view.components).toEqual(good.components);
+        ages.push(Date.now() - (view.fetchedAtMs ?? 0));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(ages).toEqual([...ages].sort((a, b) => a - b));
+      expect(ages[ages.length - 1]).toBeGreaterThan(ages[0] ?? Infinity);
+
+      // At least the failing call was retried once; at most every call used its whole budget.
+      const failing = fake.state.requestCount() - 4;
+      expect(failing).toBeGreaterThanOrEqual(refreshes * RETRY.attempts);
+      expect(failing).toBeLessThanOrEqual(refreshes * 4 * RETRY.attempts);
+
+      fake.state.setFault(null);
+      const recovered = await watched.refresh();
+      expect(recovered.status).toBe('ok');
+      expect(recovered.error).toBeNull();
+      expect(recovered.fetchedAtMs).toBeGreaterThan(good.fetchedAtMs ?? Infinity);
+
+      const messages = lines.map((line) => (JSON.parse(line) as { message: string }).message);
+      expect(messages).toEqual([
+        'platform refresh failing; keeping the last good view',
+        'platform refresh recovered',
+      ]);
+      expect(lines.join('')).not.toContain(TOKEN);
+    },
+  );
+
+  it('never makes current() or start() wait for the platform', async () => {
+    const fake = await platform('slow', { fault: { afterRequests: 0, delayMs: 2_000 } });
+    const watched = source(fake, { timeoutMs: 1_500 });
+    const started = Date.now();
+    await watched.start();
+    const view = watched.current();
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(view).toMatchObject({ status: 'unavailable', error: null, fetchedAtMs: null });
+    await until(
+      'the four calls to reach the platform',
+      () => fake.state.requestCount(),
+      (n) => n >= 4,
+      5_000,
+    );
+    expect(watched.current().status).toBe('unavailable');
+  });
+
+  it('refreshes in the background every cacheTtlMs once started', async () => {
+    const fake = await platform('steady');
+    const watched = source(fake, { cacheTtlMs: 100 });
+    await watched.start();
+    await until(
+      'a first view',
+      () => watched.current().status,
+      (s) => s === 'ok',
+    );
+    await until(
+      'three refreshes',
+      () => fake.state.requestCount(),
+      (n) => n >= 12,
+    );
+  });
+
+  it('makes the orphans of orphans-356 go away with a restart', async () => {
+    const fake = await platform('orphans-356', { transitionDelayMs: 300 });
+    const watched = source(fake, { cacheTtlMs: 100 });
+    await watched.start();
+    const before = await until(
+      'a first view',
+      () => watched.current(),
+      (v) => v.status === 'ok',
+    );
+    expect(backendCounts(before)).toEqual([2, 6, 6, [2, 4]]);
+
+    const deployment = await watched.actions.restart(['backend']);
+    expect(deployment.phase).toBe('DEPLOYING');
+
+    const after = await until(
+      'the restart to end the orphans',
+      () => watched.current(),
+      (v) => v.activeDeployment?.id === deployment.id && component(v, 'backend').listed?.length === 2,
+    );
+    expect(backendCounts(after)).toEqual([2, 2, 2, [2]]);
+    expect(after.inProgressDeployment).toBeNull();
+    const oldGenerations = new Set(component(before, 'backend').listed?.map((i) => i.generation));
+    expect(component(after, 'backend').listed?.every((i) => !oldGenerations.has(i.generation))).toBe(true);
+    expect(fake.state.agents().map((a) => a.deploymentId)).toEqual([deployment.id, deployment.id]);
+  });
+
+  it('starts a new deployment through the actions', async () => {
+    const fake = await platform('steady', { transitionDelayMs: 0 });
+    const watched = source(fake);
+    const deployment = await watched.actions.createDeployment({ forceBuild: true });
+    const view = await watched.refresh();
+    expect(view.activeDeployment?.id).toBe(deployment.id);
+    expect(view.deployments[0]?.id).toBe(deployment.id);
+  });
+
+  it('closes idempotently, aborting a refresh in flight', async () => {
+    const fake = await platform('slow', { fault: { afterRequests: 0, delayMs: 5_000 } });
+    const watched = source(fake, { timeoutMs: 4_000 });
+    await watched.start();
+    await until(
+      'the calls to be in flight',
+      () => fake.state.requestCount(),
+      (n) => n >= 4,
+    );
+    const started = Date.now();
+    await Promise.all([watched.close(), watched.close()]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(watched.current().status).toBe('unavailable');
+  });
+});
