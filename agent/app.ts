@@ -139,7 +139,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     intervalMs: config.intervalMs,
     ttlMs: config.ttlMs,
     clock,
+    secret: config.heartbeatSecret,
   });
+  if (config.heartbeatSecret === undefined) {
+    log.warn(
+      'HEARTBEAT_SECRET is not set: heartbeats are unauthenticated, and anyone who can reach Redis or the aggregator can forge them',
+    );
+  }
 
   let server: AgentServer;
   try {

@@ -32,6 +32,11 @@ export interface AgentConfig {
   readonly aggregatorUrl: string | null;
   /** AGGREGATOR_API_TOKEN: sent as a bearer token, since the aggregator guards `/api/*` with it. */
   readonly aggregatorToken: string | null;
+  /**
+   * HEARTBEAT_SECRET: every heartbeat is signed with it (shared/signature.ts). Undefined when
+   * unset: heartbeats are then unauthenticated, and the agent warns so at start.
+   */
+  readonly heartbeatSecret?: string;
   readonly logLevel: LogLevel;
 }
 
@@ -136,6 +141,7 @@ export function loadAgentConfig(env: Env, defaults: { hostname: string }): Agent
     redisUrl,
     aggregatorUrl,
     aggregatorToken: read.secret('AGGREGATOR_API_TOKEN') ?? null,
+    heartbeatSecret: read.secret('HEARTBEAT_SECRET'),
     logLevel: read.logLevel(),
   };
   read.finish();
@@ -144,7 +150,7 @@ export function loadAgentConfig(env: Env, defaults: { hostname: string }): Agent
 
 /**
  * The values of a config that must never be written anywhere: passwords inside the URLs (raw and
- * decoded) and the API token. For the logger's redaction and for error texts.
+ * decoded), the API token and the heartbeat secret. For the logger's redaction and for error texts.
  */
 export function agentSecrets(config: AgentConfig): string[] {
   const secrets: string[] = [];
@@ -160,5 +166,6 @@ export function agentSecrets(config: AgentConfig): string[] {
     }
   }
   if (config.aggregatorToken !== null) secrets.push(config.aggregatorToken);
+  if (config.heartbeatSecret !== undefined) secrets.push(config.heartbeatSecret);
   return [...new Set(secrets)];
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 import type { Heartbeat, ServingStatus, SystemStats } from '../shared/heartbeat';
 import { HEARTBEAT_SCHEMA_VERSION } from '../shared/heartbeat';
+import { signHeartbeat } from '../shared/signature';
 import type { AgentIdentity } from './identity';
 
 /** What every heartbeat of one run shares. */
@@ -16,6 +17,8 @@ export interface HeartbeatBuilderOptions {
   readonly clock: Clock;
   /** Default: a random UUID. */
   readonly bootId?: string;
+  /** HEARTBEAT_SECRET: when set, every heartbeat and goodbye carries its signature (`sig`). */
+  readonly secret?: string;
 }
 
 /** Builds the heartbeats and the goodbye of one agent run; each passes validateHeartbeat. */
@@ -35,7 +38,7 @@ export function createHeartbeatBuilder(options: HeartbeatBuilderOptions): Heartb
   const startedAt = clock.now();
   let seq = 0;
 
-  const build = (
+  const unsigned = (
     type: Heartbeat['type'],
     stats: SystemStats | null,
     serving: ServingStatus | null,
@@ -59,6 +62,11 @@ export function createHeartbeatBuilder(options: HeartbeatBuilderOptions): Heartb
     serving,
     stats,
   });
+
+  const build = (type: Heartbeat['type'], stats: SystemStats | null, serving: ServingStatus | null) => {
+    const heartbeat = unsigned(type, stats, serving);
+    return options.secret ? signHeartbeat(heartbeat, options.secret) : heartbeat;
+  };
 
   return {
     bootId,

@@ -2,6 +2,16 @@
 import type { Registry } from 'prom-client';
 import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
 
+/** Default Node.js metrics that are gauges despite their `_total` suffix. */
+const GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
+/** Resolution of the default event-loop delay metrics (see createAgentMetrics). */
+const EVENT_LOOP_PRECISION_MS = 1_000;
+
 /** The agent's own metrics (the default process metrics sit beside them on the registry). */
 export interface AgentMetrics {
   readonly heartbeatsSent: Counter<'transport'>;
@@ -24,7 +34,13 @@ export interface AgentMetricsOptions {
  */
 export function createAgentMetrics(registry: Registry, options: AgentMetricsOptions = {}): AgentMetrics {
   if (registry.getSingleMetric('process_cpu_user_seconds_total') === undefined) {
-    collectDefaultMetrics({ register: registry });
+    // The event-loop delay monitor wakes the process every `precision` ms; at prom-client's
+    // default of 10 ms that was most of an idle agent's CPU (~10 ms of CPU a second). Once a
+    // second still shows a blocked loop, and costs next to nothing beside every instance.
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_PRECISION_MS });
+    // Gauges named like counters, which promtool rejects; each is the sum of the per-type
+    // gauge beside it (nodejs_active_handles{type} and so on), so nothing is lost.
+    for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
   }
   const registers = [registry];
   const probe = options.probe ?? true;

@@ -8,6 +8,8 @@ import { NAME_PATTERN } from '../shared/names';
 import type { LogLevel } from '../shared/logger';
 import type { DesiredRange, PlatformKind } from './platform/source';
 import { PLATFORM_KINDS } from './platform/source';
+import type { RemediationMode } from './remediate/types';
+import { REMEDIATION_MODES } from './remediate/types';
 import type { ScenarioName } from './platform/simulated';
 import { SCENARIO_NAMES } from './platform/simulated';
 
@@ -39,6 +41,40 @@ export interface AggregatorConfig {
   readonly reconcileIntervalMs: number;
   /** null: each heartbeat's own TTL. */
   readonly staleAfterMs: number | null;
+  /** REMEDIATION_MODE: off, dry-run (record the call it would make) or on. */
+  readonly remediationMode: RemediationMode;
+  /** REMEDIATION_COOLDOWN_MS: at most one action per component within this time. */
+  readonly remediationCooldownMs: number;
+  /** REMEDIATION_MIN_FIRING_MS: how long a trigger alert must have fired before an action. */
+  readonly remediationMinFiringMs: number;
+  /** ALERT_CONFIRMATIONS: consecutive reconciles a finding must hold (or be gone) before it fires (resolves). */
+  readonly alertConfirmations: number;
+  /** ALERT_FOR_MS: and at least this long. */
+  readonly alertForMs: number;
+  /** ALERT_REPEAT_MS: how often a firing alert is notified again. */
+  readonly alertRepeatMs: number;
+  /** ROLLOUT_GRACE_MS: how long a rollout may make no progress before ROLLOUT_STUCK. */
+  readonly rolloutGraceMs: number;
+  readonly alertWebhookUrl: string | null;
+  /** Signs the webhook body (HMAC-SHA256) when set; a secret. */
+  readonly alertWebhookSecret: string | null;
+  /** A secret: the URL's path is the token. */
+  readonly slackWebhookUrl: string | null;
+  readonly alertmanagerUrl: string | null;
+  /** Where alerts link to; null: http://localhost:<the port bound>. */
+  readonly publicUrl: string | null;
+  /** LEADER_LEASE_MS: the leader lease (Redis mode); a dead leader is replaced within it. */
+  readonly leaderLeaseMs: number;
+  /** SELF_PRESERVATION_THRESHOLD: share of live instances silent at once that means "we are blind". */
+  readonly selfPreservationThreshold: number;
+  /** AGGREGATOR_API_TOKEN: every `/api/*` route wants it as a Bearer token; null: the API is open. A secret. */
+  readonly apiToken: string | null;
+  /** HEARTBEAT_SECRET: only heartbeats signed with it are admitted; null: heartbeats are unauthenticated. A secret. */
+  readonly heartbeatSecret: string | null;
+  /** METRICS_TOKEN: /metrics wants it as a Bearer token; null: /metrics is open. A secret. */
+  readonly metricsToken: string | null;
+  /** INGEST_RATE_LIMIT_PER_S: ingest requests per second per client IP; 0: unlimited. */
+  readonly ingestRateLimitPerS: number;
   readonly logLevel: LogLevel;
 }
 
@@ -52,6 +88,24 @@ export const AGGREGATOR_DEFAULTS = Object.freeze({
   simulatedScenario: 'orphans-356' as ScenarioName,
   resyncIntervalMs: 60_000,
   reconcileIntervalMs: 10_000,
+  alertConfirmations: 2,
+  alertForMs: 60_000,
+  // A reminder every few hours keeps a forgotten alert visible without becoming noise.
+  alertRepeatMs: 4 * 60 * 60_000,
+  rolloutGraceMs: 15 * 60_000,
+  // Short enough that alerting moves within seconds of a leader's death, long enough that a
+  // GC pause or a slow Redis round trip does not hand it over.
+  leaderLeaseMs: 15_000,
+  selfPreservationThreshold: 0.5,
+  // A hundred heartbeats a second from one address is ten times a 1,000-agent fleet behind one
+  // NAT at the default interval: generous for agents, still a brake on a flood.
+  ingestRateLimitPerS: 100,
+  remediationMode: 'off' as RemediationMode,
+  // One restart replaces every instance; if the orphans survive it, a second one half an hour
+  // later will not do better, and a person should look.
+  remediationCooldownMs: 1_800_000,
+  // A firing alert reaches people first: they get five minutes to act before the remediator does.
+  remediationMinFiringMs: 300_000,
 });
 
 const COUNT = /^(\d{1,4})(?:-(\d{1,4}))?$/;
@@ -82,6 +136,32 @@ export function parseDesiredReplicas(text: string): StaticDesired | string {
     byComponent[component] = parsed;
   }
   return { byComponent, fallback: null };
+}
+
+/**
+ * Every value of a config that must never be written anywhere (for the logger's redaction):
+ * the tokens and secrets, Slack's webhook URL (the URL is the credential) and the password
+ * inside REDIS_URL, raw and decoded.
+ */
+export function aggregatorSecrets(config: AggregatorConfig): string[] {
+  const secrets = [
+    config.doApiToken,
+    config.apiToken,
+    config.heartbeatSecret,
+    config.metricsToken,
+    config.alertWebhookSecret,
+    config.slackWebhookUrl,
+  ].filter((value): value is string => value !== null);
+  const password = config.redisUrl === null ? '' : new URL(config.redisUrl).password;
+  if (password !== '') {
+    secrets.push(password);
+    try {
+      secrets.push(decodeURIComponent(password));
+    } catch {
+      // A malformed escape: the raw form above is what appears in text anyway.
+    }
+  }
+  return [...new Set(secrets)];
 }
 
 /** Parses and validates the environment; throws one ConfigError naming every bad variable. */
@@ -130,6 +210,39 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
       min: 50,
     }),
     staleAfterMs: read.int('STALE_AFTER_MS', undefined, { min: 100 }) ?? null,
+    remediationMode: read.oneOf('REMEDIATION_MODE', REMEDIATION_MODES, AGGREGATOR_DEFAULTS.remediationMode),
+    remediationCooldownMs: read.int('REMEDIATION_COOLDOWN_MS', AGGREGATOR_DEFAULTS.remediationCooldownMs, {
+      min: 1_000,
+    }),
+    remediationMinFiringMs: read.int(
+      'REMEDIATION_MIN_FIRING_MS',
+      AGGREGATOR_DEFAULTS.remediationMinFiringMs,
+      { min: 0 },
+    ),
+    alertConfirmations: read.int('ALERT_CONFIRMATIONS', AGGREGATOR_DEFAULTS.alertConfirmations, {
+      min: 1,
+      max: 100,
+    }),
+    alertForMs: read.int('ALERT_FOR_MS', AGGREGATOR_DEFAULTS.alertForMs, { min: 0 }),
+    alertRepeatMs: read.int('ALERT_REPEAT_MS', AGGREGATOR_DEFAULTS.alertRepeatMs, { min: 1_000 }),
+    rolloutGraceMs: read.int('ROLLOUT_GRACE_MS', AGGREGATOR_DEFAULTS.rolloutGraceMs, { min: 1_000 }),
+    alertWebhookUrl: read.url('ALERT_WEBHOOK_URL', ['https:', 'http:']) ?? null,
+    alertWebhookSecret: read.secret('ALERT_WEBHOOK_SECRET') ?? null,
+    slackWebhookUrl: read.url('SLACK_WEBHOOK_URL', ['https:', 'http:'], { secret: true }) ?? null,
+    alertmanagerUrl: read.url('ALERTMANAGER_URL', ['https:', 'http:']) ?? null,
+    publicUrl: read.url('PUBLIC_URL', ['https:', 'http:']) ?? null,
+    leaderLeaseMs: read.int('LEADER_LEASE_MS', AGGREGATOR_DEFAULTS.leaderLeaseMs, { min: 300, max: 600_000 }),
+    selfPreservationThreshold: read.fraction(
+      'SELF_PRESERVATION_THRESHOLD',
+      AGGREGATOR_DEFAULTS.selfPreservationThreshold,
+    ),
+    apiToken: read.secret('AGGREGATOR_API_TOKEN') ?? null,
+    heartbeatSecret: read.secret('HEARTBEAT_SECRET') ?? null,
+    metricsToken: read.secret('METRICS_TOKEN') ?? null,
+    ingestRateLimitPerS: read.int('INGEST_RATE_LIMIT_PER_S', AGGREGATOR_DEFAULTS.ingestRateLimitPerS, {
+      min: 0,
+      max: 1_000_000,
+    }),
     logLevel: read.logLevel(),
   };
   read.finish();

@@ -2,7 +2,7 @@
 import { ConfigError, CONFIG_EXIT_CODE } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { startAggregator } from './app';
-import { loadAggregatorConfig } from './config';
+import { aggregatorSecrets, loadAggregatorConfig } from './config';
 
 /** A stop that takes longer than this is cut short: the platform would kill us anyway. */
 const SHUTDOWN_DEADLINE_MS = 5_000;
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const log = createLogger({
     level: config.logLevel,
     service: 'aggregator',
-    secrets: [config.doApiToken, process.env.AGGREGATOR_API_TOKEN, process.env.HEARTBEAT_SECRET],
+    secrets: aggregatorSecrets(config),
   });
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { err: reason }));
 
@@ -41,9 +41,16 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
-    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    const startedMs = Date.now();
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting anyway', { deadline_ms: SHUTDOWN_DEADLINE_MS });
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     aggregator.stop().then(
-      () => process.exit(0),
+      () => {
+        log.info('stopped', { took_ms: Date.now() - startedMs });
+        process.exit(0);
+      },
       (err: unknown) => {
         log.error('shutdown failed', { err });
         process.exit(1);

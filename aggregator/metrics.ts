@@ -9,8 +9,20 @@ import type { RejectReason } from '../shared/heartbeat';
 import type { Report } from './reconcile/report';
 import { FINDING_CODES, VERDICTS } from './reconcile/report';
 
+/** What the collector gauges read at each scrape. */
+export interface CollectorReadings {
+  /** The app whose heartbeats the collector reads (the `app` label). */
+  readonly app: string;
+  /** Now minus the time of the last feed entry processed; null without a feed (embedded mode) or before the first entry. */
+  feedLagMs(): number | null;
+  /** Instances in the registry (live, suspect, gone not yet forgotten, left). */
+  registrySize(): number;
+}
+
 export function createAggregatorMetrics(registry: Registry) {
   const registers = [registry];
+  // Set by watchCollector; read when Prometheus scrapes, so the values are as fresh as the scrape.
+  let collector: CollectorReadings | null = null;
   const componentGauge = (name: string, help: string) =>
     new Gauge({ name, help, labelNames: ['app', 'component'] as const, registers });
 
@@ -71,9 +83,58 @@ export function createAggregatorMetrics(registry: Registry) {
       labelNames: ['app', 'component', 'code', 'severity'] as const,
       registers,
     }),
+    desiredMax: componentGauge(
+      'replica_watch_desired_max_replicas',
+      'Most instances the spec allows (autoscaling maximum; the fixed count otherwise).',
+    ),
+    platformApiRequests: new Counter({
+      name: 'replica_watch_platform_api_requests_total',
+      help: 'App Platform API call attempts, by endpoint template and HTTP status (or timeout, network_error).',
+      labelNames: ['endpoint', 'status'] as const,
+      registers,
+    }),
+    platformDataAge: new Gauge({
+      name: 'replica_watch_platform_data_age_seconds',
+      help: 'Age of the platform data the last reconcile used; absent while there is none (never fetched, or static).',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    feedLag: new Gauge({
+      name: 'replica_watch_feed_lag_seconds',
+      help: 'Time since the Redis time of the last heartbeat-feed entry processed; grows when the collector falls behind or the fleet goes quiet. Absent without Redis.',
+      labelNames: ['app'] as const,
+      registers,
+      collect() {
+        this.reset();
+        const lagMs = collector?.feedLagMs() ?? null;
+        if (collector && lagMs !== null) this.set({ app: collector.app }, Math.max(0, lagMs) / 1000);
+      },
+    }),
+    registryInstances: new Gauge({
+      name: 'replica_watch_registry_instances',
+      help: 'Instances the collector remembers (live, suspect, gone not yet forgotten, left).',
+      labelNames: ['app'] as const,
+      registers,
+      collect() {
+        this.reset();
+        if (collector) this.set({ app: collector.app }, collector.registrySize());
+      },
+    }),
     degraded: new Gauge({
       name: 'replica_watch_degraded',
       help: '1 while the aggregator cannot read heartbeats (self-preservation: nothing is marked gone).',
+      labelNames: ['app'] as const,
+      registers,
+    }),
+    alertNotifications: new Counter({
+      name: 'replica_watch_alert_notifications_total',
+      help: 'Alert notifications by sink and outcome (sent; failed: refused or retries spent; dropped: queue full or stopping).',
+      labelNames: ['sink', 'outcome'] as const,
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'replica_watch_leader',
+      help: '1 while this aggregator holds the leader lease (it alerts and remediates), else 0.',
       labelNames: ['app'] as const,
       registers,
     }),
@@ -86,10 +147,23 @@ export function createAggregatorMetrics(registry: Registry) {
     countRejected(reason: RejectReason): void {
       metrics.heartbeatsRejected.inc({ reason });
     },
+    /** Counts alert notifications delivered, failed or dropped by a sink (the SinkQueue's onOutcome). */
+    countNotifications(sink: string, outcome: string, count: number): void {
+      metrics.alertNotifications.inc({ sink, outcome }, count);
+    },
+    /** Counts one App Platform API attempt (the DigitalOcean client's onCall hook). */
+    countPlatformCall(endpoint: string, outcome: number | string): void {
+      metrics.platformApiRequests.inc({ endpoint, status: String(outcome) });
+    },
+    /** Makes the feed-lag and registry-size gauges read `readings` at every scrape. */
+    watchCollector(readings: CollectorReadings): void {
+      collector = readings;
+    },
     /** Sets the per-component gauges from a report; components that disappeared are dropped. */
     observeReport(report: Report): void {
       const perComponent = [
         metrics.desired,
+        metrics.desiredMax,
         metrics.platformReady,
         metrics.platformListed,
         metrics.live,
@@ -102,9 +176,14 @@ export function createAggregatorMetrics(registry: Registry) {
       for (const gauge of perComponent) gauge.reset();
       const app = report.app;
       metrics.degraded.set({ app }, report.degraded ? 1 : 0);
+      metrics.platformDataAge.reset();
+      const ageMs = report.summary.platform_data_age_ms;
+      if (ageMs !== null) metrics.platformDataAge.set({ app }, ageMs / 1000);
       for (const c of report.components) {
         const labels = { app, component: c.name };
         if (c.desired !== null) metrics.desired.set(labels, c.desired);
+        const desiredMax = c.autoscaling?.max ?? c.desired;
+        if (desiredMax !== null) metrics.desiredMax.set(labels, desiredMax);
         if (c.platform_ready !== null) metrics.platformReady.set(labels, c.platform_ready);
         if (c.platform_instances !== null) metrics.platformListed.set(labels, c.platform_instances);
         metrics.live.set(labels, c.live);

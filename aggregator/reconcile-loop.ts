@@ -24,17 +24,31 @@ export interface ReconcileLoopOptions {
   readonly onReconciled?: (published: PublishedReport, durationSeconds: number) => void;
 }
 
+/**
+ * A nudged reconcile waits at least this share of the interval after the previous one, and at
+ * least NUDGE_COST_FACTOR times as long as that one took: early reconciles for instances that
+ * come and go never cost more than a few times the loop's own pace, however large the fleet.
+ */
+export const NUDGE_MIN_GAP_SHARE = 0.25;
+export const NUDGE_COST_FACTOR = 10;
+
 export class ReconcileLoop {
   private memory: ReconcileMemory | null = null;
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  /** Aborted by nudge() to end the loop's sleep early. */
+  private wake: AbortController | null = null;
+  private nudged = false;
+  private lastRunStartedMs = Number.NEGATIVE_INFINITY;
+  private lastRunMs = 0;
 
   constructor(private readonly options: ReconcileLoopOptions) {}
 
   /** One reconciliation, published at once. */
   runOnce(): PublishedReport {
     const { options } = this;
+    this.lastRunStartedMs = options.clock.now();
     const started = process.hrtime.bigint();
     const result = reconcile({
       nowMs: options.clock.now(),
@@ -46,8 +60,11 @@ export class ReconcileLoop {
       memory: this.memory,
     });
     this.memory = result.memory;
-    const published = options.store.publish(result.report);
+    // The reconcile itself (snapshot included); what the store's subscribers do with the report
+    // (alerting, history) is theirs, not the reconcile's.
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const published = options.store.publish(result.report);
+    this.lastRunMs = seconds * 1000;
     options.onReconciled?.(published, seconds);
     return published;
   }
@@ -64,9 +81,40 @@ export class ReconcileLoop {
           // A bug in one reconcile must not end the loop: the last report stays served.
           this.options.log.error('reconcile failed', { err });
         }
-        await this.options.clock.sleep(this.options.intervalMs, signal);
+        await this.sleepUntilDue(signal);
       }
     })();
+  }
+
+  /**
+   * Asks for a reconcile before the interval is over: a new instance, or one that said goodbye,
+   * then shows within a fraction of the interval instead of up to a whole one. Coalesced, and
+   * spaced as NUDGE_MIN_GAP_SHARE and NUDGE_COST_FACTOR say.
+   */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.abort();
+  }
+
+  private async sleepUntilDue(signal: AbortSignal): Promise<void> {
+    const { clock, intervalMs } = this.options;
+    const wake = new AbortController();
+    this.wake = wake;
+    const onStop = () => wake.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    try {
+      if (!this.nudged) await clock.sleep(intervalMs, wake.signal);
+      if (!this.nudged || signal.aborted) return;
+      // Nudged: reconcile early, but no sooner than the minimum gap after the previous run.
+      const gapMs = Math.max(intervalMs * NUDGE_MIN_GAP_SHARE, this.lastRunMs * NUDGE_COST_FACTOR);
+      const dueMs = Math.min(this.lastRunStartedMs + gapMs, this.lastRunStartedMs + intervalMs);
+      const waitMs = dueMs - clock.now();
+      if (waitMs > 0) await clock.sleep(waitMs, signal);
+    } finally {
+      this.nudged = false;
+      this.wake = null;
+      signal.removeEventListener('abort', onStop);
+    }
   }
 
   /** Idempotent; resolves when the loop has ended (a reconcile in flight finishes first). */

@@ -2,7 +2,7 @@
  * Heartbeats POSTed to the aggregator (`POST /api/v1/heartbeats`): the embedded default when
  * there is no Redis, and the fallback while Redis fails. One kept-alive connection carries them.
  */
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { serializeHeartbeat } from '../../shared/heartbeat';
 import type { HeartbeatTransport } from './transport';
@@ -33,7 +33,9 @@ export class HttpTransport implements HeartbeatTransport {
   private readonly endpoint: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
-  private readonly dispatcher: Agent;
+  // Created on the first send: as the fallback beside Redis this transport usually never sends,
+  // and loading undici costs ~20 MB of resident memory in a sidecar that should stay small.
+  private undici: Promise<{ dispatcher: Agent; request: typeof import('undici').request }> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: HttpTransportOptions) {
@@ -50,22 +52,30 @@ export class HttpTransport implements HeartbeatTransport {
     url.password = '';
     this.endpoint = `${url.origin}${url.pathname.replace(/\/+$/, '')}${HEARTBEATS_PATH}`;
     this.timeoutMs = options.timeoutMs;
-    this.dispatcher = new Agent({
-      // One heartbeat per interval: one connection is plenty, and it is kept alive between them.
-      connections: 1,
-      keepAliveTimeout: 60_000,
-      connectTimeout: options.timeoutMs,
-    });
+  }
+
+  private client(): Promise<{ dispatcher: Agent; request: typeof import('undici').request }> {
+    this.undici ??= import('undici').then(({ Agent: UndiciAgent, request }) => ({
+      dispatcher: new UndiciAgent({
+        // One heartbeat per interval: one connection is plenty, and it is kept alive between them.
+        connections: 1,
+        keepAliveTimeout: 60_000,
+        connectTimeout: this.timeoutMs,
+      }),
+      request,
+    }));
+    return this.undici;
   }
 
   async send(heartbeat: Heartbeat): Promise<void> {
     if (this.closing) throw new Error('http transport is closed');
+    const { dispatcher, request } = await this.client();
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(this.endpoint, {
         method: 'POST',
-        dispatcher: this.dispatcher,
+        dispatcher,
         headers: this.headers,
         body: serializeHeartbeat(heartbeat),
         signal: timeout,
@@ -79,7 +89,11 @@ export class HttpTransport implements HeartbeatTransport {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.dispatcher.close().catch(() => this.dispatcher.destroy());
+    this.closing ??= (async () => {
+      if (this.undici === undefined) return;
+      const { dispatcher } = await this.undici;
+      await dispatcher.close().catch(() => dispatcher.destroy());
+    })();
     return this.closing;
   }
 }

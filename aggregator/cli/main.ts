@@ -7,12 +7,16 @@
 import { parseArgs } from 'node:util';
 import type { Report } from '../reconcile/report';
 import { formatDiagnosis, formatStatus } from '../report-format';
+import { runFix } from './fix';
+import { terminalQuestions } from './prompt';
 
 const USAGE = `usage: replica-watch <command> [--url URL] [--json]
 
 commands:
   status     one row per component: desired, dashboard ready, listed, live, serving, verdict
   diagnose   the findings of each component, their instances and what to do
+  fix        restart or scale one component through the DigitalOcean API, safely
+             (replica-watch fix --help)
 
 options:
   --url URL  the aggregator (default: $REPLICA_WATCH_URL, else http://localhost:8080)
@@ -29,6 +33,9 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** For commands that ask before changing anything (fix): a person can answer, and how to ask. */
+  readonly interactive?: boolean;
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 async function fetchReport(baseUrl: string, token: string | undefined): Promise<Report> {
@@ -48,6 +55,8 @@ async function fetchReport(baseUrl: string, token: string | undefined): Promise<
 
 /** Runs the CLI; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // fix talks to the platform, not to the aggregator: its own options and exit codes.
+  if (argv[0] === 'fix') return runFix(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -107,6 +116,7 @@ if (require.main === module) {
     env: process.env,
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
+    ...terminalQuestions(),
   }).then((code) => {
     process.exitCode = code;
   });

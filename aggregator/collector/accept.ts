@@ -1,13 +1,15 @@
 /** The admission check every path applies before a heartbeat reaches the registry. */
 import type { HeartbeatParseResult } from '../../shared/heartbeat';
-import { parseHeartbeat, reject } from '../../shared/heartbeat';
+import { reject } from '../../shared/heartbeat';
+import { parseHeartbeatFast } from './fast-parse';
+import { replayProblem, verifyHeartbeatSignature } from '../../shared/signature';
 
 /**
  * Parses a heartbeat (never throws) and refuses one of another app as `wrong_app`: an
  * aggregator watches one app, and a stray agent must not add instances to it.
  */
 export function parseForApp(raw: string | Buffer, app: string): HeartbeatParseResult {
-  const parsed = parseHeartbeat(raw);
+  const parsed = parseHeartbeatFast(raw);
   if (parsed.ok && parsed.heartbeat.app !== app) {
     return reject(
       'wrong_app',
@@ -15,4 +17,38 @@ export function parseForApp(raw: string | Buffer, app: string): HeartbeatParseRe
     );
   }
   return parsed;
+}
+
+/** What every path admits: heartbeats of one app, signed with HEARTBEAT_SECRET when it is set. */
+export interface AdmissionPolicy {
+  /** The app this aggregator watches. */
+  readonly app: string;
+  /** HEARTBEAT_SECRET; null or absent: heartbeats are not authenticated (nothing is verified). */
+  readonly heartbeatSecret?: string | null;
+}
+
+/**
+ * parseForApp, then with a secret: the signature must verify (`bad_signature`: unsigned, altered
+ * or signed with another key) and the heartbeat must have been recorded within its TTL of its
+ * `sent_at` (`replayed`; see shared/signature.ts). `recordedAtMs` is when this copy was recorded:
+ * the receive time on HTTP, the Redis time of the feed entry or of the index entry on a resync,
+ * so that a resync re-reading a current heartbeat is judged by when it was written, not by now.
+ * Never throws.
+ */
+export function admitHeartbeat(
+  raw: string | Buffer,
+  policy: AdmissionPolicy,
+  recordedAtMs: number,
+): HeartbeatParseResult {
+  const parsed = parseForApp(raw, policy.app);
+  const secret = policy.heartbeatSecret;
+  if (!parsed.ok || !secret) return parsed;
+  // Decoded once more as it came: the signature covers the fields as sent, unknown ones
+  // included, and the schema's output leaves those out. It parsed a moment ago, so it parses.
+  const value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as object;
+  const check = verifyHeartbeatSignature(value, secret);
+  if (!check.ok) return reject('bad_signature', check.detail);
+  const { sent_at: sentAtMs, ttl_ms: ttlMs } = parsed.heartbeat;
+  const late = replayProblem(sentAtMs, ttlMs, recordedAtMs);
+  return late === null ? parsed : reject('replayed', late);
 }

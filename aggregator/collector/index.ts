@@ -1,5 +1,6 @@
 /** The collector: the registry of instances and the ways heartbeats reach it. */
-export { parseForApp } from './accept';
+export { admitHeartbeat, parseForApp } from './accept';
+export type { AdmissionPolicy } from './accept';
 export { EmbeddedCollector } from './embedded-collector';
 export type { EmbeddedCollectorOptions } from './embedded-collector';
 export { HeartbeatIngest } from './ingest';

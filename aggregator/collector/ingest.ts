@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/logger';
 import type { RedisClient } from '../../shared/redis-client';
 import { createRedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
-import { parseForApp } from './accept';
+import { admitHeartbeat } from './accept';
 import { closeQuietly, connectOrFail } from './connect';
 import type { AppliedHook, ApplyOutcome, InstanceRegistry } from './registry';
 import type { RejectHook } from './reject-log';
@@ -26,6 +26,8 @@ export interface HeartbeatIngestOptions {
   readonly registry: InstanceRegistry;
   /** Redis to relay accepted heartbeats into; null or absent in the embedded mode. */
   readonly redisUrl?: string | null;
+  /** HEARTBEAT_SECRET: only heartbeats signed with it, and in time, are admitted (see admitHeartbeat). */
+  readonly heartbeatSecret?: string | null;
   readonly log: Logger;
   readonly onApplied?: AppliedHook;
   readonly onRejected?: RejectHook;
@@ -63,7 +65,7 @@ export class HeartbeatIngest {
    * never fails the ingest (the registry has the heartbeat either way).
    */
   async ingest(body: Buffer | string, nowMs: number): Promise<IngestResult> {
-    const parsed = parseForApp(body, this.options.app);
+    const parsed = admitHeartbeat(body, this.options, nowMs);
     if (!parsed.ok) {
       this.rejects.note(parsed.reason, parsed.detail, 'http', nowMs);
       return parsed;

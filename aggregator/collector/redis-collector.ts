@@ -8,6 +8,7 @@
  * only what changed; the resync is the anti-entropy pass that repairs anything the feed missed
  * (an entry trimmed away during an outage, a heartbeat key written by hand).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { maskUrlCredentials } from '../../shared/logger';
@@ -16,7 +17,7 @@ import { createRedisClient } from '../../shared/redis-client';
 import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { backoffDelayMs } from '../../shared/retry';
-import { parseForApp } from './accept';
+import { admitHeartbeat } from './accept';
 import { closeQuietly, connectOrFail } from './connect';
 import type { AppliedHook, InstanceRegistry } from './registry';
 import { DEFAULT_RETENTION_MS } from './registry';
@@ -39,6 +40,11 @@ export interface RedisCollectorOptions {
    * DEFAULT_RETENTION_MS. Must exceed the agents' TTL.
    */
   readonly retentionMs?: number;
+  /**
+   * HEARTBEAT_SECRET: only signed heartbeats recorded within their TTL of sent_at are applied
+   * (see admitHeartbeat); null or absent: none is verified.
+   */
+  readonly heartbeatSecret?: string | null;
   /** Metric hooks; they must not throw (a throw counts as a failed read and forces a resync). */
   readonly onApplied?: AppliedHook;
   readonly onRejected?: RejectHook;
@@ -49,6 +55,11 @@ export interface RedisCollectorOptions {
   readonly backoffMaxMs?: number;
   /** Heartbeat keys per MGET during a resync. */
   readonly mgetChunkSize?: number;
+  /**
+   * After a read that did not fill a batch, wait until this long after it began before reading
+   * again: entries then come a hundred at a time instead of one per round trip.
+   */
+  readonly feedBatchMs?: number;
 }
 
 /** Counters for tests and diagnostics. */
@@ -72,6 +83,10 @@ export interface RedisCollectorStats {
 type MutableStats = { -readonly [K in keyof RedisCollectorStats]: RedisCollectorStats[K] };
 
 const DEFAULT_BLOCK_MS = 1_000;
+// XREAD returns as soon as one entry is there: at 1,000 heartbeats/s that was ~700 round trips
+// a second and a quarter of a core. A tenth of a second per batch costs that much latency and
+// brings it down to ten reads a second; a full batch (falling behind) is followed at once.
+const DEFAULT_FEED_BATCH_MS = 100;
 // 1,000 entries of ~0.6 KiB: big enough to keep up with 100k instances at a 10 s interval in
 // a few reads a second, small enough that one read never holds much memory.
 const FEED_COUNT = 1_000;
@@ -109,6 +124,7 @@ export class RedisCollector implements Collector {
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private readonly mgetChunkSize: number;
+  private readonly feedBatchMs: number;
   /** Resyncs, pruning and everything but the blocking read. */
   private readonly client: RedisClient;
   /** The blocking XREAD only: it would hold up every other command on a shared connection. */
@@ -142,6 +158,7 @@ export class RedisCollector implements Collector {
     this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.mgetChunkSize = options.mgetChunkSize ?? DEFAULT_MGET_CHUNK;
+    this.feedBatchMs = options.feedBatchMs ?? DEFAULT_FEED_BATCH_MS;
     this.blindSinceMs = options.clock.now();
     const connect = { url: options.url, log: options.log, maxBackoffMs: this.backoffMaxMs };
     this.client = createRedisClient({ ...connect, name: 'replica-watch-aggregator' });
@@ -224,8 +241,13 @@ export class RedisCollector implements Collector {
         // Serial with the feed reads: a due resync waits at most one BLOCK, and the two never
         // race over lastId.
         if (this.needResync || this.options.clock.now() >= this.nextResyncAtMs) await this.resync();
-        await this.readFeed();
+        const readStartedMs = this.options.clock.now();
+        const entries = await this.readFeed();
         failures = 0;
+        if (entries > 0 && entries < FEED_COUNT) {
+          const restMs = readStartedMs + this.feedBatchMs - this.options.clock.now();
+          if (restMs > 0) await this.pace(restMs, signal);
+        }
       } catch (err) {
         if (signal.aborted) break;
         this.needResync = true;
@@ -299,15 +321,37 @@ export class RedisCollector implements Collector {
     this.markSeeing();
   }
 
-  private async readFeed(): Promise<void> {
+  /**
+   * The pause between two partial feed batches. A pacing of round trips, not a time the logic
+   * reasons about: it stays off the injected clock, so that a test holding the clock holds only
+   * what it means to (the backoff). It ends at once on close, and when the feed connection
+   * fails, so that a lost connection is noticed (and the collector goes blind) without delay.
+   */
+  private async pace(ms: number, signal: AbortSignal): Promise<void> {
+    const failed = new AbortController();
+    const onError = () => failed.abort();
+    this.feedClient.once('error', onError);
+    try {
+      await delay(ms, undefined, { signal: AbortSignal.any([signal, failed.signal]) });
+    } catch {
+      // Aborted: closing, or the connection failed; the next read finds out which.
+    } finally {
+      this.feedClient.off('error', onError);
+    }
+  }
+
+  /** Reads and applies one batch of the feed; returns how many entries it held. */
+  private async readFeed(): Promise<number> {
     const lastId = this.counters.lastId;
     if (lastId === null) throw new Error('feed position unknown before the first resync');
     const reply = await this.feedClient.xRead(
       { key: this.keys.feed, id: lastId },
       { COUNT: FEED_COUNT, BLOCK: this.blockMs },
     );
-    if (!reply) return;
+    if (!reply) return 0;
+    let entries = 0;
     for (const stream of reply) {
+      entries += stream.messages.length;
       for (const entry of stream.messages) {
         const id = String(entry.id);
         const ms = streamIdMs(id);
@@ -327,6 +371,7 @@ export class RedisCollector implements Collector {
         this.lastEntryMs = ms;
       }
     }
+    return entries;
   }
 
   /** Parses and applies one heartbeat; junk is counted and never reaches the registry. */
@@ -336,7 +381,7 @@ export class RedisCollector implements Collector {
     source: 'feed' | 'resync',
     keyInstanceId: string | null,
   ): void {
-    const parsed = parseForApp(raw, this.options.app);
+    const parsed = admitHeartbeat(raw, this.options, seenAtMs);
     if (!parsed.ok) {
       this.rejects.note(parsed.reason, parsed.detail, source, this.options.clock.now());
       return;

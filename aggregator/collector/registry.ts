@@ -42,19 +42,30 @@ function compareBoots(a: Heartbeat, b: Heartbeat): number {
 /** Instance id → latest record, in a Map: O(1) per heartbeat, fine at 100k instances. */
 export class InstanceRegistry {
   // Records are immutable and replaced whole on update, so a snapshot can share them safely.
-  private readonly records = new Map<string, InstanceRecord>();
+  // Each id has one slot holding its latest record; the map finds the slot for a heartbeat, and
+  // `ordered` keeps the slots in id order (code points) so that a snapshot is one walk over an
+  // array, already sorted: the reconciler's sorts then meet sorted input, which TimSort checks
+  // in one pass. Only a new id unsorts it.
+  private readonly slots = new Map<string, Slot>();
+  private ordered: Slot[] = [];
+  private orderedSorted = true;
 
   /** Applies one heartbeat (or goodbye) seen at `seenAtMs`. O(1). */
   apply(heartbeat: Heartbeat, seenAtMs: number): ApplyOutcome {
     const id = heartbeat.instance_id;
-    const previous = this.records.get(id);
+    const slot = this.slots.get(id);
     const goodbye = heartbeat.type === 'goodbye';
-    if (!previous) {
+    if (!slot) {
       // A goodbye of an instance never seen (e.g. it heartbeated before this aggregator
       // started) is still worth keeping: the instance may be draining and shows as `left`.
-      this.records.set(id, record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null));
+      const added: Slot = { id, record: record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null) };
+      this.slots.set(id, added);
+      const last = this.ordered[this.ordered.length - 1];
+      if (last !== undefined && id < last.id) this.orderedSorted = false;
+      this.ordered.push(added);
       return goodbye ? 'left' : 'new';
     }
+    const previous = slot.record;
     const recorded = previous.heartbeat;
     const order = compareBoots(heartbeat, recorded);
     if (order < 0) return 'out_of_order';
@@ -69,21 +80,26 @@ export class InstanceRegistry {
     // Clocks differ a little between Redis (feed, resync) and this process (HTTP ingest):
     // last-seen never moves backwards.
     const lastSeenMs = Math.max(previous.lastSeenMs, seenAtMs);
-    this.records.set(id, record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null));
+    slot.record = record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null);
     return goodbye ? 'left' : 'updated';
   }
 
-  /** Every record, in a fresh array (the records themselves are immutable). O(n). */
+  /** Every record, by instance id (code-point order), in a fresh array (the records themselves are immutable). O(n). */
   snapshot(): InstanceRecord[] {
-    return Array.from(this.records.values());
+    if (!this.orderedSorted) {
+      // UTF-16 code-unit order, the same as the reconciler's compareStrings.
+      this.ordered.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      this.orderedSorted = true;
+    }
+    return this.ordered.map((slot) => slot.record);
   }
 
   get(instanceId: string): InstanceRecord | undefined {
-    return this.records.get(instanceId);
+    return this.slots.get(instanceId)?.record;
   }
 
   get size(): number {
-    return this.records.size;
+    return this.slots.size;
   }
 
   /**
@@ -94,14 +110,21 @@ export class InstanceRegistry {
   evict(nowMs: number, retentionMs: number): number {
     const cutoff = nowMs - retentionMs;
     let removed = 0;
-    for (const [id, rec] of this.records) {
+    for (const [id, { record: rec }] of this.slots) {
       if (Math.max(rec.lastSeenMs, rec.leftAtMs ?? 0) < cutoff) {
-        this.records.delete(id);
+        this.slots.delete(id);
         removed++;
       }
     }
+    if (removed > 0) this.ordered = this.ordered.filter((slot) => this.slots.has(slot.id));
     return removed;
   }
+}
+
+/** The one place an instance's latest record lives (see InstanceRegistry's fields). */
+interface Slot {
+  readonly id: string;
+  record: InstanceRecord;
 }
 
 function record(

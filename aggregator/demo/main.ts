@@ -116,7 +116,9 @@ async function main(): Promise<number> {
     await stopAll();
     return 0;
   }
-  console.log(`Serving the live report on ${url}/api/v1/monitoring/replicas — Ctrl-C to stop.`);
+  console.log(
+    `Live dashboard: ${url}/  ·  report JSON: ${url}/api/v1/monitoring/replicas  ·  Ctrl-C to stop.`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

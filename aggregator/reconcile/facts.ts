@@ -17,6 +17,12 @@ export interface ClassifiedInstance {
   readonly generation: string | null;
   /** live or suspect. */
   readonly live: boolean;
+  /** The generation is a DEPLOYMENT_ID the agent was given (so this is a GenerationSample as is). */
+  readonly explicit: boolean;
+  /** heartbeat.started_at. */
+  readonly startedAtMs: number;
+  /** Its probe says it does not serve (serving.ok is false); no probe is not a failure. */
+  readonly probeFails: boolean;
 }
 
 export interface ComponentFacts extends ComponentPlan {
@@ -41,7 +47,16 @@ export function classifyInstance(
   staleAfterMs: number | null,
 ): ClassifiedInstance {
   const { state, ageMs } = instanceStatus(record, refNowMs, staleAfterMs);
-  return { record, state, ageMs, generation: instanceGeneration(record), live: countsAsLive(state) };
+  return {
+    record,
+    state,
+    ageMs,
+    generation: instanceGeneration(record),
+    live: countsAsLive(state),
+    explicit: record.heartbeat.deployment_id !== null,
+    startedAtMs: record.heartbeat.started_at,
+    probeFails: record.heartbeat.serving?.ok === false,
+  };
 }
 
 /** Instance-id order, the order of every instance list in a report. */
@@ -56,7 +71,8 @@ export function oldestFirst(a: ClassifiedInstance, b: ClassifiedInstance): numbe
 
 /** A live instance fails its probe only when the probe says so; no probe is not a failure. */
 export function failsProbe(instance: ClassifiedInstance): boolean {
-  return instance.record.heartbeat.serving?.ok === false;
+  // Read once per reconcile in classifyInstance: the heartbeat is cold in the cache by now.
+  return instance.probeFails;
 }
 
 /**
@@ -69,17 +85,10 @@ export function componentFacts(
   activeDeploymentId: string | null,
   inProgressDeploymentId: string | null,
 ): ComponentFacts {
+  // The registry hands its snapshot over in id order, so this sort only confirms it in one pass.
   const sorted = [...instances].sort(byInstanceId);
   const live = sorted.filter((i) => i.live);
-  const active = activeGeneration(
-    sorted.map((i) => ({
-      generation: i.generation,
-      explicit: i.record.heartbeat.deployment_id !== null,
-      live: i.live,
-      startedAtMs: i.record.heartbeat.started_at,
-    })),
-    activeDeploymentId,
-  );
+  const active = activeGeneration(sorted, activeDeploymentId);
   const orphans = live
     .filter(
       (i) =>
@@ -95,11 +104,21 @@ export function componentFacts(
     standing,
     instances: sorted,
     live,
-    serving: live.filter((i) => !failsProbe(i)).length,
+    serving: countWhere(live, (i) => !failsProbe(i)),
     activeGeneration: active,
     orphans,
     rolling: standing && inProgressDeploymentId !== null,
   };
+}
+
+/** How many of `instances` pass `test`, without building the filtered array. */
+export function countWhere(
+  instances: readonly ClassifiedInstance[],
+  test: (instance: ClassifiedInstance) => boolean,
+): number {
+  let count = 0;
+  for (const instance of instances) if (test(instance)) count++;
+  return count;
 }
 
 /** Orphans grouped by generation, in generation order: [generation, its orphans]. */

@@ -6,6 +6,9 @@
 import type { InstanceRecord } from '../collector/registry-types';
 import { parseInstanceName } from '../platform/instance-name';
 
+/** The name-hash generation of each record seen (records are immutable, so it never changes). */
+const nameGenerations = new WeakMap<InstanceRecord, string | null>();
+
 /**
  * heartbeat.deployment_id ?? the name's template hash ?? null (unknown: never an orphan). The
  * hash counts only when the name's component part is the instance's component, so an ordinary
@@ -13,8 +16,13 @@ import { parseInstanceName } from '../platform/instance-name';
  */
 export function instanceGeneration(record: InstanceRecord): string | null {
   if (record.heartbeat.deployment_id !== null) return record.heartbeat.deployment_id;
+  // Records are immutable: the name is parsed once per record, not once per reconcile.
+  const cached = nameGenerations.get(record);
+  if (cached !== undefined) return cached;
   const name = parseInstanceName(record.instanceId);
-  return name !== null && name.component === record.component ? name.generation : null;
+  const generation = name !== null && name.component === record.component ? name.generation : null;
+  nameGenerations.set(record, generation);
+  return generation;
 }
 
 /** What the active-generation rule needs to know about one instance. */

@@ -12,11 +12,20 @@ export type { InstanceStatus } from './instance-state';
 export { instanceGeneration, activeGeneration } from './generation';
 export { planComponents, hasStandingInstances, DEFAULT_COMPONENT } from './components';
 export { FINDING_CODES, SEVERITIES, VERDICTS, INSTANCE_STATES } from './report';
+export { SELF_PRESERVATION_DEFAULTS, selfPreservation } from './self-preservation';
+export type {
+  SelfPreservationEpisode,
+  SelfPreservationMemory,
+  SelfPreservationResult,
+} from './self-preservation';
+export { WORSENING_WINDOW_MS, deviationOf, observeTrend, withWorsening } from './trend';
+export type { DeviationMemory, DeviationObservation, DeviationRun, TrendResult, Worsening } from './trend';
 export type {
   ComponentReport,
   DeploymentCount,
   Finding,
   FindingCode,
+  FindingTrend,
   InstanceReport,
   InstanceState,
   Report,

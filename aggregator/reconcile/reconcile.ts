@@ -10,11 +10,13 @@
  *   component has one active generation (generation.ts); live instances of another one, other
  *   than the in-progress deployment's, are orphans (facts.ts);
  * - findings come from the rules in findings/, verdicts from verdict.ts;
- * - the memory carries the rollout progress between reconciles, for ROLLOUT_STUCK (rollout.ts).
+ * - a collapse of renewals makes the aggregator blind as a Redis outage does (self-preservation.ts);
+ * - the memory carries the rollout progress between reconciles, for ROLLOUT_STUCK (rollout.ts),
+ *   and each component's recent surplus or gap, for the "worsening" annotation (trend.ts).
  */
 import type { PlatformView } from '../platform/source';
 import type { ComponentFacts } from './facts';
-import { classifyInstance, componentFacts, type ClassifiedInstance } from './facts';
+import { classifyInstance, componentFacts, countWhere, type ClassifiedInstance } from './facts';
 import type { FindingContext } from './findings';
 import { componentFindings } from './findings';
 import { planComponents } from './components';
@@ -30,13 +32,26 @@ import type {
 } from './report';
 import { SEVERITIES } from './report';
 import { observeRollout } from './rollout';
+import { SELF_PRESERVATION_DEFAULTS, selfPreservation } from './self-preservation';
 import { compareStrings, isoTime } from './text';
+import type { DeviationObservation, DeviationRun } from './trend';
+import { observeTrend, withWorsening, WORSENING_WINDOW_MS } from './trend';
 import type { ReconcileInput, ReconcileResult } from './types';
 import { componentVerdict, isWarningOrWorse, worstVerdict } from './verdict';
 
 /** Reconciles the heartbeats with the platform view; see the module comment for the rules. */
 export function reconcile(input: ReconcileInput): ReconcileResult {
-  const { nowMs, platform: view, collector, policy } = input;
+  const { nowMs, platform: view, policy } = input;
+  // From here on, blindness includes self-preservation: the same rules then hold for both.
+  const preserved = selfPreservation(
+    input.instances,
+    input.collector,
+    nowMs,
+    policy.staleAfterMs,
+    policy.selfPreservationThreshold ?? SELF_PRESERVATION_DEFAULTS.threshold,
+    input.memory?.selfPreservation ?? null,
+  );
+  const collector = preserved.collector;
   const refNowMs = referenceTimeMs(nowMs, collector);
   const platformFresh = view.status === 'ok' || view.status === 'not_configured';
   const observed = observeRollout(
@@ -49,13 +64,20 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
   const classified = input.instances.map((record) => classifyInstance(record, refNowMs, policy.staleAfterMs));
   const byComponent = groupByComponent(classified);
-  const instancesByName = indexByName(classified);
+  // Only UNREPORTED_INSTANCES needs it, and only for a platform that lists instances: built on
+  // first use, it costs nothing to the static source and a platform without instance listings.
+  let byName: Map<string, ClassifiedInstance> | undefined;
+  const instancesByName = () => (byName ??= indexByName(classified));
   const appId = view.appId ?? input.app;
+  const worseningWindowMs = policy.worseningWindowMs ?? WORSENING_WINDOW_MS;
+  const deviations: Record<string, readonly DeviationRun[]> = {};
 
   const components: ComponentReport[] = [];
-  const instances: InstanceReport[] = [];
+  const factsInOrder: ComponentFacts[] = [];
   let configured = 0;
-  for (const plan of planComponents(view, input.instances)) {
+  // One record per component is all planComponents reads: no need to walk the fleet again.
+  const representatives = [...byComponent.values()].map((group) => (group[0] as ClassifiedInstance).record);
+  for (const plan of planComponents(view, representatives)) {
     const facts = componentFacts(
       plan,
       byComponent.get(plan.name) ?? [],
@@ -72,14 +94,24 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       refNowMs,
       rollout: observed.status,
       platformFresh,
-      instancesByName,
+      get instancesByName() {
+        return instancesByName();
+      },
     };
-    components.push(componentReport(facts, componentFindings(ctx), !collector.healthy));
-    // Components come sorted by name and every instance's component is among them, so this is
-    // the instance list sorted by component then id, without sorting the whole fleet again.
-    const orphaned = new Set(facts.orphans);
-    for (const instance of facts.instances) instances.push(instanceReport(instance, orphaned.has(instance)));
+    const trend = observeTrend(
+      input.memory?.deviations?.[plan.name],
+      deviationObservation(facts, collector.healthy),
+      nowMs,
+      worseningWindowMs,
+    );
+    if (trend.runs.length > 0) deviations[plan.name] = trend.runs;
+    const findings = withWorsening(componentFindings(ctx), trend.worsening, worseningWindowMs);
+    components.push(componentReport(facts, findings, !collector.healthy));
+    factsInOrder.push(facts);
   }
+  // The instance list is most of a large fleet's report and most consumers never read it (the
+  // counts, findings, alerts and history use the components): it is built on first read, once.
+  let instances: InstanceReport[] | undefined;
 
   const report: Report = {
     generated_at: isoTime(nowMs),
@@ -89,19 +121,55 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     active_deployment_id: view.activeDeployment?.id ?? null,
     summary: summarize(components, configured, view, nowMs),
     components,
-    instances,
+    get instances() {
+      return (instances ??= instanceList(factsInOrder));
+    },
     recommendations: recommendations(components),
     degraded: !collector.healthy,
   };
-  return { report, memory: { rollout: observed.memory } };
+  // Without runs the field stays out, so the memory of an app with no counts to judge is unchanged.
+  const hasRuns = Object.keys(deviations).length > 0;
+  const selfPreserving = preserved.memory === null ? {} : { selfPreservation: preserved.memory };
+  return {
+    report,
+    memory: { rollout: observed.memory, ...(hasRuns ? { deviations } : {}), ...selfPreserving },
+  };
+}
+
+/**
+ * Components come sorted by name and every instance's component is among them, so this is the
+ * instance list sorted by component then id, without sorting the whole fleet again.
+ */
+function instanceList(factsInOrder: readonly ComponentFacts[]): InstanceReport[] {
+  const instances: InstanceReport[] = [];
+  for (const facts of factsInOrder) {
+    const orphaned = new Set(facts.orphans);
+    for (const instance of facts.instances) instances.push(instanceReport(instance, orphaned.has(instance)));
+  }
+  return instances;
+}
+
+/** A count worth comparing over time: seen by a collector that is not blind, outside a rollout. */
+function deviationObservation(facts: ComponentFacts, collectorHealthy: boolean): DeviationObservation | null {
+  if (!collectorHealthy || !facts.standing || facts.rolling || facts.desired === null) return null;
+  return { live: facts.live.length, desired: facts.desired };
 }
 
 function groupByComponent(instances: readonly ClassifiedInstance[]): Map<string, ClassifiedInstance[]> {
   const groups = new Map<string, ClassifiedInstance[]>();
+  // Ids usually start with the component's name, so in id order one component's instances come
+  // in runs: a string compare with the previous one's component saves most map lookups.
+  let runName: string | null = null;
+  let run: ClassifiedInstance[] = [];
   for (const instance of instances) {
-    const group = groups.get(instance.record.component) ?? [];
-    group.push(instance);
-    groups.set(instance.record.component, group);
+    const name = instance.record.component;
+    if (name !== runName) {
+      const group = groups.get(name);
+      run = group ?? [];
+      if (group === undefined) groups.set(name, run);
+      runName = name;
+    }
+    run.push(instance);
   }
   return groups;
 }
@@ -141,9 +209,9 @@ function componentReport(
     platform_instances: facts.platform?.listed?.length ?? null,
     live,
     serving: facts.serving,
-    suspect: facts.instances.filter((i) => i.state === 'suspect').length,
-    stale: facts.instances.filter((i) => i.state === 'gone').length,
-    left: facts.instances.filter((i) => i.state === 'left').length,
+    suspect: countWhere(facts.instances, (i) => i.state === 'suspect'),
+    stale: countWhere(facts.instances, (i) => i.state === 'gone'),
+    left: countWhere(facts.instances, (i) => i.state === 'left'),
     orphaned: facts.orphans.length,
     deployments: deploymentCounts(facts),
     verdict: componentVerdict({ degraded, rolling: facts.rolling, outOfRange, findings }),

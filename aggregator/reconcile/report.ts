@@ -41,6 +41,20 @@ export interface Finding {
   readonly recommendation: string;
   /** Deployments involved (e.g. the old deployment orphans belong to). */
   readonly deployment_ids: readonly string[];
+  /** Set on SURPLUS_INSTANCES / MISSING_INSTANCES when the surplus or gap grew within the window. */
+  readonly trend?: FindingTrend;
+}
+
+/** How a surplus or gap moved within the worsening window (reconcile/trend.ts). */
+export interface FindingTrend {
+  readonly direction: 'worsening';
+  /** The surplus (or gap) when this episode started, or at the window's start. */
+  readonly from: number;
+  /** The surplus (or gap) now. */
+  readonly to: number;
+  /** ISO 8601: when it stood at `from` (no earlier than the window's start). */
+  readonly since: string;
+  readonly window_ms: number;
 }
 
 export interface DeploymentCount {

@@ -2,6 +2,8 @@
 import type { CollectorHealth, InstanceRecord } from '../collector/registry-types';
 import type { PlatformView } from '../platform/source';
 import type { Report } from './report';
+import type { SelfPreservationMemory } from './self-preservation';
+import type { DeviationMemory } from './trend';
 
 /** The knobs of a reconcile, from the aggregator's configuration. */
 export interface ReconcilePolicy {
@@ -9,6 +11,13 @@ export interface ReconcilePolicy {
   readonly staleAfterMs: number | null;
   /** How long a rollout's phase and steps done may stand still before it is ROLLOUT_STUCK. */
   readonly rolloutGraceMs: number;
+  /** How far back a surplus or gap is compared for "worsening"; default WORSENING_WINDOW_MS. */
+  readonly worseningWindowMs?: number;
+  /**
+   * SELF_PRESERVATION_THRESHOLD: the share of live instances that may stop renewing at once
+   * before the aggregator takes itself for blind (self-preservation.ts); default 0.5.
+   */
+  readonly selfPreservationThreshold?: number;
 }
 
 /** The rollout progress last seen, and since when it has not moved. */
@@ -25,6 +34,10 @@ export interface RolloutMemory {
 export interface ReconcileMemory {
   /** null while no rollout is in progress. */
   readonly rollout: RolloutMemory | null;
+  /** Per component, the recent runs of its surplus or gap (trend.ts); absent when there are none. */
+  readonly deviations?: DeviationMemory;
+  /** The self-preservation episode in progress (self-preservation.ts); absent when there is none. */
+  readonly selfPreservation?: SelfPreservationMemory;
 }
 
 export interface ReconcileInput {

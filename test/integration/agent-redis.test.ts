@@ -333,7 +333,10 @@ describe('agent with Redis', () => {
     const switches = messages().filter((m) => m.startsWith('heartbeat transport'));
     // Once when the outage starts, once when it ends — not on every heartbeat. (On a loaded
     // machine a slow Redis reply may start a further, genuine failover afterwards.)
-    expect(switches.slice(0, 2)).toEqual(['heartbeat transport failing over', 'heartbeat transport restored']);
+    expect(switches.slice(0, 2)).toEqual([
+      'heartbeat transport failing over',
+      'heartbeat transport restored',
+    ]);
     expect(switches.length).toBeLessThan(overHttp.length + back.length);
   }, 45_000);
 });

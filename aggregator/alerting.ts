@@ -1,0 +1,142 @@
+/**
+ * Alerting wired in one place for startAggregator: the leadership (a Redis lease, or always the
+ * leader in embedded mode), where alert states persist, one delivery stage per configured sink,
+ * and the notifier that follows the report store.
+ */
+import type { Clock } from '../shared/clock';
+import type { Logger } from '../shared/logger';
+import type { AggregatorConfig } from './config';
+import type { Leadership } from './leader';
+import { AlwaysLeader, RedisLeaderLease } from './leader';
+import type { AggregatorMetrics } from './metrics';
+import type { AlertStateStore } from './notify/alert-store';
+import { MemoryAlertStateStore, RedisAlertStateStore } from './notify/alert-store';
+import { Notifier } from './notify/notifier';
+import { SinkQueue } from './notify/sink-queue';
+import { AlertmanagerSink } from './notify/sinks/alertmanager';
+import type { Sink } from './notify/sinks/sink';
+import { SlackSink } from './notify/sinks/slack';
+import { WebhookSink } from './notify/sinks/webhook';
+import type { ReportStore } from './report-store';
+
+export type AlertingConfig = Pick<
+  AggregatorConfig,
+  | 'redisUrl'
+  | 'app'
+  | 'reconcileIntervalMs'
+  | 'alertConfirmations'
+  | 'alertForMs'
+  | 'alertRepeatMs'
+  | 'alertWebhookUrl'
+  | 'alertWebhookSecret'
+  | 'slackWebhookUrl'
+  | 'alertmanagerUrl'
+  | 'leaderLeaseMs'
+>;
+
+export interface AlertingDeps {
+  readonly reports: ReportStore;
+  readonly metrics: AggregatorMetrics;
+  /** PUBLIC_URL, or what it defaults to once the port is bound. */
+  readonly publicUrl: () => string;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export interface Alerting {
+  readonly leadership: Leadership;
+  readonly notifier: Notifier;
+  /** Takes part in the leader election, then follows the report store. */
+  start(): Promise<void>;
+  /** Idempotent: stops notifying (queued notifications get a bounded flush), gives the lease up. */
+  close(): Promise<void>;
+}
+
+/** The time stop() gives queued notifications: well inside main.ts's shutdown deadline. */
+const FLUSH_TIMEOUT_MS = 2_000;
+
+/** The configured sinks (none configured: the state machine still runs, nothing is sent). */
+export function configuredSinks(config: AlertingConfig): Sink[] {
+  const sinks: Sink[] = [];
+  if (config.alertWebhookUrl) {
+    sinks.push(new WebhookSink({ url: config.alertWebhookUrl, secret: config.alertWebhookSecret }));
+  }
+  if (config.slackWebhookUrl) sinks.push(new SlackSink(config.slackWebhookUrl));
+  if (config.alertmanagerUrl) sinks.push(new AlertmanagerSink(config.alertmanagerUrl));
+  return sinks;
+}
+
+/**
+ * How far ahead a firing alert's endsAt lies: it must outlast a few missed refreshes and a
+ * leader handover (one lease), or Alertmanager would resolve an alert that still fires.
+ */
+export function alertExpiryMs(config: Pick<AlertingConfig, 'reconcileIntervalMs' | 'leaderLeaseMs'>): number {
+  return Math.max(4 * config.reconcileIntervalMs, config.leaderLeaseMs + 2 * config.reconcileIntervalMs);
+}
+
+export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Alerting {
+  const { clock, metrics } = deps;
+  const log = deps.log.child({ part: 'alerting' });
+  const lease = config.redisUrl
+    ? new RedisLeaderLease({
+        url: config.redisUrl,
+        app: config.app,
+        leaseMs: config.leaderLeaseMs,
+        clock,
+        log: deps.log.child({ part: 'leader' }),
+      })
+    : null;
+  const leadership: Leadership = lease ?? new AlwaysLeader();
+  const states: AlertStateStore = config.redisUrl
+    ? new RedisAlertStateStore({ url: config.redisUrl, app: config.app, log })
+    : new MemoryAlertStateStore();
+  const sinks = configuredSinks(config).map(
+    (sink) =>
+      new SinkQueue({
+        sink,
+        clock,
+        log,
+        onOutcome: (name, outcome, count) => metrics.countNotifications(name, outcome, count),
+      }),
+  );
+  const notifier = new Notifier({
+    app: config.app,
+    reports: deps.reports,
+    leadership,
+    states,
+    sinks,
+    settings: {
+      confirmations: config.alertConfirmations,
+      forMs: config.alertForMs,
+      repeatMs: config.alertRepeatMs,
+    },
+    // Read at every notification: without PUBLIC_URL it names the port, bound after this is built.
+    get publicUrl() {
+      return deps.publicUrl();
+    },
+    expiresInMs: alertExpiryMs(config),
+    clock,
+    log,
+    flushTimeoutMs: FLUSH_TIMEOUT_MS,
+  });
+  const showLeader = (leader: boolean) => metrics.leader.set({ app: config.app }, leader ? 1 : 0);
+  const unwatch = leadership.onChange(showLeader);
+  let closing: Promise<void> | undefined;
+  return {
+    leadership,
+    notifier,
+    start: async () => {
+      await lease?.start();
+      showLeader(leadership.isLeader());
+      await notifier.start();
+    },
+    close: () =>
+      (closing ??= (async () => {
+        await notifier.stop();
+        unwatch();
+        await leadership.close();
+        showLeader(false);
+        await states.close();
+      })()),
+  };
+}

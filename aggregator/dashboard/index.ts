@@ -1,0 +1,5 @@
+/** The live dashboard served at GET /. */
+export { DASHBOARD_CSP, dashboardRouter } from './routes';
+export { DASHBOARD_HTML } from './page';
+export { DASHBOARD_CSS } from './styles';
+export { DASHBOARD_JS } from './client';

@@ -1,0 +1,23 @@
+/**
+ * The Redis connection the aggregator writes its own records on (history, audit), apart from
+ * the collector's connections so that a slow feed read never delays a record or the reverse.
+ */
+import type { Logger } from '../../shared/logger';
+import type { RedisClient } from '../../shared/redis-client';
+import { createRedisClient } from '../../shared/redis-client';
+import { connectOrFail } from '../collector/connect';
+
+/**
+ * Opens the connection and waits for the first attempt (bounded by the client's connect
+ * timeout). A failure is not fatal: the client keeps reconnecting, records fail (logged once)
+ * and reads answer 503 until it is back.
+ */
+export async function openRecordsClient(url: string, log: Logger): Promise<RedisClient> {
+  const client = createRedisClient({ url, log, name: 'replica-watch-aggregator-records' });
+  try {
+    await connectOrFail(client);
+  } catch {
+    // createRedisClient's error listener has logged it; reconnecting goes on in the background.
+  }
+  return client;
+}

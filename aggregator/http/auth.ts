@@ -1,0 +1,58 @@
+/**
+ * Bearer tokens for the HTTP API (AGGREGATOR_API_TOKEN, METRICS_TOKEN): compared in constant
+ * time, refused the way RFC 6750 says (401, `WWW-Authenticate: Bearer`, a JSON error that names
+ * what is wanted and never the token).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+
+/** What a request's Authorization header amounts to against one token. */
+export type BearerCheck = 'ok' | 'missing' | 'invalid';
+
+/** The realm named in WWW-Authenticate. */
+export const AUTH_REALM = 'replica-watch';
+
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
+
+/**
+ * Whether two tokens are equal, in time independent of where they differ and of their lengths:
+ * both are hashed to 32 bytes first, and timingSafeEqual compares those.
+ */
+export function tokensEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Checks `Authorization: Bearer <token>`; another scheme counts as missing. */
+export function checkBearer(req: Request, token: string): BearerCheck {
+  const header = req.headers.authorization;
+  if (header === undefined || !/^bearer\b/i.test(header)) return 'missing';
+  const match = BEARER.exec(header);
+  return match?.[1] !== undefined && tokensEqual(match[1], token) ? 'ok' : 'invalid';
+}
+
+/** Answers 401 with the challenge; `wanted` names the variable whose token is expected. */
+export function sendUnauthorized(res: Response, check: BearerCheck, wanted: string): void {
+  const challenge =
+    check === 'invalid'
+      ? `Bearer realm="${AUTH_REALM}", error="invalid_token"`
+      : `Bearer realm="${AUTH_REALM}"`;
+  res.setHeader('WWW-Authenticate', challenge);
+  res.status(401).json({
+    error: 'unauthorized',
+    detail:
+      check === 'invalid'
+        ? `the bearer token is not the one configured (${wanted})`
+        : `send Authorization: Bearer <${wanted}>`,
+  });
+}
+
+/** A middleware letting through only requests that carry `token`; `wanted` is its variable name. */
+export function requireBearer(token: string, wanted: string): RequestHandler {
+  return (req, res, next) => {
+    const check = checkBearer(req, token);
+    if (check === 'ok') return next();
+    sendUnauthorized(res, check, wanted);
+  };
+}

@@ -1,0 +1,521 @@
+/**
+ * The OpenAPI 3.0 description of the aggregator's own HTTP API, served at GET /openapi.json.
+ * Schemas mirror reconcile/report.ts field for field (snake_case, the binding contract); the
+ * enums come from the code's own constants, so they cannot drift. test/integration/openapi.test.ts
+ * validates real responses against this document with every object closed to unknown fields.
+ */
+import { APPLY_OUTCOMES } from '../collector/registry';
+import { HISTORY_DEFAULTS } from '../history/history-store';
+import type { ComponentKind, PlatformStatus } from '../platform/source';
+import { PLATFORM_KINDS } from '../platform/source';
+import { FINDING_CODES, INSTANCE_STATES, SEVERITIES, VERDICTS } from '../reconcile/report';
+import { AUDIT_DEFAULTS } from '../remediate/audit-trail';
+import type { DecisionKind } from '../remediate/types';
+import { REMEDIATION_MODES, SKIP_REASONS } from '../remediate/types';
+import { HEARTBEAT_SCHEMA_VERSION, MAX_HEARTBEAT_BYTES, REJECT_REASONS } from '../../shared/heartbeat';
+
+type Schema = Record<string, unknown>;
+
+// Records, not arrays: the compiler then insists that every member of the union is listed.
+const COMPONENT_KINDS: Record<ComponentKind, true> = {
+  service: true,
+  worker: true,
+  job: true,
+  static_site: true,
+  unknown: true,
+};
+const DECISION_KINDS: Record<DecisionKind, true> = { act: true, 'dry-run': true, skip: true };
+const PLATFORM_STATUSES: Record<PlatformStatus, true> = {
+  ok: true,
+  stale: true,
+  unavailable: true,
+  not_configured: true,
+};
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Schema): Schema => ({ ...schema, nullable: true });
+const string: Schema = { type: 'string' };
+const count: Schema = { type: 'integer', minimum: 0 };
+const dateTime: Schema = { type: 'string', format: 'date-time' };
+const strings: Schema = { type: 'array', items: string };
+const enumOf = (values: readonly string[]): Schema => ({ type: 'string', enum: [...values] });
+
+/** An object whose listed properties are all required except `optional`. */
+function object(properties: Record<string, Schema>, optional: readonly string[] = []): Schema {
+  return {
+    type: 'object',
+    required: Object.keys(properties).filter((key) => !optional.includes(key)),
+    properties,
+  };
+}
+
+const json = (schema: Schema) => ({ 'application/json': { schema } });
+const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+
+/** `/api/*` needs the bearer token only when AGGREGATOR_API_TOKEN is set: both are listed. */
+const optionalBearer = [{}, { bearerAuth: [] }];
+
+const schemas: Record<string, Schema> = {
+  Error: object({ error: string }),
+  FindingTrend: object({
+    direction: enumOf(['worsening']),
+    from: count,
+    to: count,
+    since: dateTime,
+    window_ms: count,
+  }),
+  Finding: object(
+    {
+      code: enumOf(FINDING_CODES),
+      severity: enumOf(SEVERITIES),
+      message: string,
+      instances: {
+        ...strings,
+        description: 'Instance ids (platform instance names for UNREPORTED_INSTANCES).',
+      },
+      recommendation: {
+        ...string,
+        description: 'The concrete next step, with the real app id and component.',
+      },
+      deployment_ids: strings,
+      trend: { ...ref('FindingTrend'), description: 'Set when a surplus or gap grew within the window.' },
+    },
+    ['trend'],
+  ),
+  DeploymentCount: object({
+    deployment_id: nullable(string),
+    live: count,
+    active: { type: 'boolean' },
+  }),
+  ComponentReport: object(
+    {
+      name: string,
+      kind: enumOf(Object.keys(COMPONENT_KINDS)),
+      desired: nullable({
+        ...count,
+        description: "The spec's count; for an autoscaled component its minimum.",
+      }),
+      autoscaling: nullable(object({ min: count, max: count })),
+      platform_ready: nullable({
+        ...count,
+        description: 'replicas_ready: what the platform dashboard shows.',
+      }),
+      platform_instances: nullable({ ...count, description: 'How many instances the platform lists.' }),
+      live: { ...count, description: 'Instances heartbeating (live and suspect).' },
+      serving: { ...count, description: 'Live instances not failing their serving probe.' },
+      suspect: count,
+      stale: { ...count, description: 'Instances whose heartbeats stopped without a goodbye.' },
+      left: { ...count, description: 'Instances that said goodbye.' },
+      orphaned: { ...count, description: 'Live instances on a deployment other than the active one.' },
+      deployments: { type: 'array', items: ref('DeploymentCount') },
+      verdict: enumOf(VERDICTS),
+      findings: { type: 'array', items: ref('Finding') },
+      note: nullable({
+        ...string,
+        description: 'Why the component is treated specially (jobs, static sites).',
+      }),
+    },
+    ['note'],
+  ),
+  InstanceReport: object({
+    instance_id: string,
+    component: string,
+    deployment_id: nullable(string),
+    version: nullable(string),
+    state: enumOf(INSTANCE_STATES),
+    last_seen: dateTime,
+    age_ms: count,
+    started_at: dateTime,
+    serving: nullable({
+      type: 'boolean',
+      description: 'The probe result; null when the agent has no probe.',
+    }),
+    orphaned: { type: 'boolean' },
+    region: nullable(string),
+    node_name: nullable(string),
+    cpu_usage: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+    rss_bytes: nullable({ type: 'number', minimum: 0 }),
+    mem_used_bytes: nullable({ type: 'number', minimum: 0 }),
+    mem_total_bytes: nullable({ type: 'number', minimum: 0 }),
+  }),
+  ReportSummary: object({
+    configured_replicas: { ...count, description: "Sum of the components' desired counts." },
+    active_instances: { ...count, description: "Sum of the components' live counts." },
+    serving_instances: count,
+    discrepancy: { type: 'boolean' },
+    verdict: enumOf(VERDICTS),
+    do_api_status: enumOf(Object.keys(PLATFORM_STATUSES)),
+    platform_data_age_ms: nullable(count),
+  }),
+  Report: object(
+    {
+      generated_at: dateTime,
+      app: string,
+      platform: enumOf(PLATFORM_KINDS),
+      app_id: nullable(string),
+      active_deployment_id: nullable(string),
+      summary: ref('ReportSummary'),
+      components: { type: 'array', items: ref('ComponentReport') },
+      instances: {
+        type: 'array',
+        items: ref('InstanceReport'),
+        description: 'Left out with ?instances=false.',
+      },
+      recommendations: strings,
+      degraded: { type: 'boolean', description: 'True while the aggregator cannot read heartbeats.' },
+    },
+    ['instances'],
+  ),
+  InstancesResponse: object({
+    generated_at: dateTime,
+    degraded: { type: 'boolean' },
+    instances: { type: 'array', items: ref('InstanceReport') },
+  }),
+  Heartbeat: object(
+    {
+      v: { type: 'integer', enum: [HEARTBEAT_SCHEMA_VERSION] },
+      type: enumOf(['heartbeat', 'goodbye']),
+      app: string,
+      component: string,
+      instance_id: string,
+      deployment_id: nullable(string),
+      version: nullable(string),
+      region: nullable(string),
+      pod_name: nullable(string),
+      node_name: nullable(string),
+      boot_id: string,
+      seq: count,
+      sent_at: { ...count, description: 'Epoch milliseconds.' },
+      started_at: { ...count, description: 'Epoch milliseconds.' },
+      interval_ms: count,
+      ttl_ms: count,
+      serving: nullable(
+        object({
+          ok: { type: 'boolean' },
+          status: nullable({ type: 'integer' }),
+          latency_ms: nullable({ type: 'number' }),
+          error: nullable(string),
+          checked_at: count,
+        }),
+      ),
+      stats: nullable(
+        object({
+          cpu_count: count,
+          cpu_usage: { type: 'number', minimum: 0, maximum: 1 },
+          load_avg: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 },
+          mem_total_bytes: { type: 'number' },
+          mem_free_bytes: { type: 'number' },
+          rss_bytes: { type: 'number' },
+          heap_used_bytes: { type: 'number' },
+          disk_total_bytes: nullable({ type: 'number' }),
+          disk_free_bytes: nullable({ type: 'number' }),
+          host_uptime_s: { type: 'number' },
+          process_uptime_s: { type: 'number' },
+          platform: string,
+          node_version: string,
+        }),
+      ),
+      sig: { ...string, description: 'HMAC signature, when the agent has HEARTBEAT_SECRET.' },
+    },
+    ['sig'],
+  ),
+  HeartbeatAccepted: object({ status: enumOf(['accepted']), outcome: enumOf(APPLY_OUTCOMES) }),
+  HeartbeatRejected: object({ error: string, reason: enumOf(REJECT_REASONS), detail: string }),
+  Livez: object({ status: enumOf(['ok']) }),
+  Readyz: object(
+    {
+      status: enumOf(['ready']),
+      degraded: { type: 'boolean' },
+      generated_at: dateTime,
+      leader: {
+        type: 'boolean',
+        description: 'Whether this aggregator leads (alerts and remediates); absent without a lease.',
+      },
+    },
+    ['leader'],
+  ),
+  QueryError: object({
+    error: string,
+    parameter: { ...string, description: 'The query parameter at fault.' },
+  }),
+  HistoryPoint: object({
+    at: dateTime,
+    component: string,
+    desired: nullable(count),
+    platform_ready: nullable(count),
+    platform_instances: nullable(count),
+    live: count,
+    serving: count,
+    orphaned: count,
+    stale: count,
+    verdict: enumOf(VERDICTS),
+  }),
+  HistoryResponse: object({
+    component: nullable({ ...string, description: 'The component asked for; null for every component.' }),
+    since: dateTime,
+    points: { type: 'array', items: ref('HistoryPoint'), description: 'Oldest first.' },
+  }),
+  RestartCall: object({
+    method: enumOf(['POST']),
+    path: string,
+    body: object({ components: strings }),
+  }),
+  AuditEntry: object({
+    id: string,
+    at: dateTime,
+    component: string,
+    decision: enumOf(Object.keys(DECISION_KINDS)),
+    reason: nullable(enumOf(SKIP_REASONS)),
+    detail: string,
+    mode: enumOf(REMEDIATION_MODES),
+    triggers: { type: 'array', items: enumOf(FINDING_CODES) },
+    call: nullable({
+      ...ref('RestartCall'),
+      description: 'The platform call made (act) or that would have been (dry-run).',
+    }),
+    outcome: nullable(enumOf(['ok', 'error'])),
+    deployment_id: nullable(string),
+    error: nullable(string),
+    until: nullable({ ...dateTime, description: 'When the skip reason ends by itself.' }),
+    fencing_token: nullable({ type: 'integer' }),
+  }),
+  AuditResponse: object({
+    entries: { type: 'array', items: ref('AuditEntry'), description: 'Newest first.' },
+  }),
+};
+
+/** The document served at GET /openapi.json. */
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.0.3',
+  info: {
+    title: 'replica-watch aggregator',
+    version: '1.0.0',
+    description:
+      'How many instances of each App Platform component really run, serve, and on which deployment; ' +
+      'why the counts disagree. Every read is served from the latest reconciliation: no request waits ' +
+      'on Redis or the platform API.',
+  },
+  tags: [
+    { name: 'report', description: 'The reconciled report' },
+    { name: 'ingest', description: "The agents' HTTP transport" },
+    { name: 'operations', description: 'Probes, metrics and this document' },
+  ],
+  paths: {
+    '/api/v1/monitoring/replicas': {
+      get: {
+        tags: ['report'],
+        operationId: 'getReplicaReport',
+        summary: 'The report: summary, components with findings, instances, recommendations',
+        security: optionalBearer,
+        parameters: [
+          {
+            name: 'instances',
+            in: 'query',
+            required: false,
+            description: '`false` leaves the instance list out (a smaller body for large fleets).',
+            schema: enumOf(['true', 'false']),
+          },
+          {
+            name: 'If-None-Match',
+            in: 'header',
+            required: false,
+            description: 'The ETag of a previous answer: 304 while the report is unchanged.',
+            schema: string,
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The latest report',
+            headers: {
+              ETag: { description: 'Strong ETag of this body', schema: string },
+              'Cache-Control': { schema: enumOf(['no-cache']) },
+            },
+            content: json(ref('Report')),
+          },
+          '304': { description: 'Unchanged since the ETag given in If-None-Match' },
+          '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '503': errorResponse('No report yet: the first reconciliation has not run'),
+        },
+      },
+    },
+    '/api/v1/health/instances': {
+      get: {
+        tags: ['report'],
+        operationId: 'listInstances',
+        summary:
+          'Every known instance with its state (live, suspect, gone, left), deployment, serving and stats',
+        security: optionalBearer,
+        responses: {
+          '200': {
+            description: 'The instances of the latest report',
+            content: json(ref('InstancesResponse')),
+          },
+          '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '503': errorResponse('No report yet'),
+        },
+      },
+    },
+    '/api/v1/heartbeats': {
+      post: {
+        tags: ['ingest'],
+        operationId: 'postHeartbeat',
+        summary: 'Ingest of one heartbeat or goodbye (the agents’ HTTP transport, and the embedded mode)',
+        description:
+          `Bodies over ${MAX_HEARTBEAT_BYTES} bytes are refused unread (413). Unknown fields are ignored, ` +
+          'so newer agents can add fields. The ingest may be authorised by the heartbeat signature ' +
+          '(HEARTBEAT_SECRET) instead of the bearer token.',
+        security: optionalBearer,
+        requestBody: { required: true, content: json(ref('Heartbeat')) },
+        responses: {
+          '202': { description: 'Accepted', content: json(ref('HeartbeatAccepted')) },
+          '400': {
+            description: 'Refused: not a valid heartbeat of this app',
+            content: json(ref('HeartbeatRejected')),
+          },
+          '401': errorResponse('AGGREGATOR_API_TOKEN is set and neither the token nor a signature is valid'),
+          '413': {
+            description: `Larger than ${MAX_HEARTBEAT_BYTES} bytes`,
+            content: json(ref('HeartbeatRejected')),
+          },
+        },
+      },
+    },
+    '/api/v1/history': {
+      get: {
+        tags: ['report'],
+        operationId: 'getHistory',
+        summary: 'Counts per component over time, one point per reconciliation',
+        security: optionalBearer,
+        parameters: [
+          {
+            name: 'component',
+            in: 'query',
+            required: false,
+            description: 'Only this component; absent or empty for every component.',
+            schema: string,
+          },
+          {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'Points at or after this time: ms since the epoch, or ISO 8601 with a time zone. ' +
+              `Default: the last ${HISTORY_DEFAULTS.defaultWindowMs / 60_000} minutes.`,
+            schema: string,
+          },
+        ],
+        responses: {
+          '200': {
+            description: `At most ${HISTORY_DEFAULTS.maxPoints} points, the newest ones, oldest first`,
+            content: json(ref('HistoryResponse')),
+          },
+          '400': { description: 'A bad query parameter', content: json(ref('QueryError')) },
+          '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '503': errorResponse('The history store cannot be read now'),
+        },
+      },
+    },
+    '/api/v1/audit': {
+      get: {
+        tags: ['report'],
+        operationId: 'getAudit',
+        summary: 'Remediation decisions (acted, dry run, skipped and why), newest first',
+        security: optionalBearer,
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: `How many entries (default ${AUDIT_DEFAULTS.defaultLimit}).`,
+            schema: { type: 'integer', minimum: 1, maximum: AUDIT_DEFAULTS.maxLimit },
+          },
+        ],
+        responses: {
+          '200': { description: 'The newest entries', content: json(ref('AuditResponse')) },
+          '400': { description: 'A bad query parameter', content: json(ref('QueryError')) },
+          '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '503': errorResponse('The audit trail cannot be read now'),
+        },
+      },
+    },
+    '/api/v1/events': {
+      get: {
+        tags: ['report'],
+        operationId: 'streamReports',
+        summary: 'The report as server-sent events, one per reconciliation (the dashboard uses it)',
+        description:
+          'Each event is `event: report` with one `data:` line holding a Report as JSON (without ' +
+          '`instances` for large fleets). Comment lines keep idle proxies from closing the stream.',
+        security: optionalBearer,
+        responses: {
+          '200': {
+            description: 'An endless text/event-stream',
+            content: { 'text/event-stream': { schema: string } },
+          },
+          '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '503': errorResponse('Too many open streams, or shutting down'),
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        tags: ['operations'],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics (replica_watch_*)',
+        responses: {
+          '200': {
+            description: 'The Prometheus text exposition format',
+            content: { 'text/plain': { schema: string } },
+          },
+        },
+      },
+    },
+    '/livez': {
+      get: {
+        tags: ['operations'],
+        operationId: 'getLivez',
+        summary: 'Liveness: the process answers',
+        responses: { '200': { description: 'Alive', content: json(ref('Livez')) } },
+      },
+    },
+    '/readyz': {
+      get: {
+        tags: ['operations'],
+        operationId: 'getReadyz',
+        summary: 'Readiness: a first report exists',
+        responses: {
+          '200': { description: 'Ready', content: json(ref('Readyz')) },
+          '503': errorResponse('No report yet'),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        tags: ['operations'],
+        operationId: 'getOpenApi',
+        summary: 'This document',
+        responses: {
+          '200': { description: 'OpenAPI 3.0', content: json({ type: 'object' }) },
+        },
+      },
+    },
+    '/': {
+      get: {
+        tags: ['operations'],
+        operationId: 'getDashboard',
+        summary: 'The live dashboard (one page, nothing fetched from elsewhere)',
+        responses: { '200': { description: 'HTML', content: { 'text/html': { schema: string } } } },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'AGGREGATOR_API_TOKEN; only required when the aggregator has one configured.',
+      },
+    },
+    schemas,
+  },
+} as const;

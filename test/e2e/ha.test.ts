@@ -1,0 +1,142 @@
+/**
+ * High availability with real processes: two aggregators on one Redis with a short lease.
+ * Exactly one leads; kill -9 the leader and the other leads within one lease; a lasting surplus
+ * across the handover is notified exactly once.
+ */
+import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
+import { killAll, pollUntil, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { appKeys } from '../../shared/redis-keys';
+
+const APP = 'e2e-ha';
+const LEASE_MS = 1_500;
+const RECONCILE_MS = 200;
+
+interface Readiness {
+  readonly leader?: boolean;
+  readonly generated_at: string;
+}
+
+async function readyz(url: string): Promise<Readiness> {
+  const res = await fetch(`${url}/readyz`);
+  if (res.status !== 200) throw new Error(`status ${res.status}`);
+  return (await res.json()) as Readiness;
+}
+
+describe('two aggregators on one Redis', () => {
+  let redis: TestRedis | undefined;
+  let webhook: WebhookReceiver | undefined;
+  const processes: SpawnedProcess[] = [];
+
+  afterAll(async () => {
+    await killAll(processes);
+    await Promise.all([redis?.stop(), webhook?.close()]);
+  });
+
+  test('one leads; kill -9 it and the other leads within one lease; the surplus is notified once', async () => {
+    [redis, webhook] = await Promise.all([startRedis(), startWebhookReceiver()]);
+    const hook = webhook;
+    const redisUrl = redis.url;
+    const agents = [1, 2, 3].map((n) =>
+      spawnBuilt('agent/main.js', {
+        REDIS_URL: redisUrl,
+        AGENT_ENABLED: 'true',
+        AGENT_APP: APP,
+        AGENT_INSTANCE_ID: `backend-${n}`,
+        AGENT_INTERVAL_MS: '500',
+        AGENT_TTL_MS: '1500',
+        AGENT_PORT: '0',
+        AGENT_HOST: '127.0.0.1',
+      }),
+    );
+    processes.push(...agents);
+    const client = await connectTestClient(redisUrl);
+    await pollUntil(
+      () => client.zCard(appKeys(APP).seen),
+      (n) => n === 3,
+      20_000,
+    );
+
+    const aggregators = [1, 2].map(() =>
+      spawnBuilt('aggregator/main.js', {
+        REDIS_URL: redisUrl,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        AGGREGATOR_APP: APP,
+        DESIRED_REPLICAS: '2',
+        RECONCILE_INTERVAL_MS: String(RECONCILE_MS),
+        LEADER_LEASE_MS: String(LEASE_MS),
+        ALERT_CONFIRMATIONS: '2',
+        ALERT_FOR_MS: '1000',
+        ALERT_WEBHOOK_URL: hook.url,
+      }),
+    );
+    processes.push(...aggregators);
+    const urls = await Promise.all(
+      aggregators.map(async (a) => {
+        const { port } = await a.waitForLine((l) => l.message === 'aggregator listening');
+        return `http://127.0.0.1:${String(port)}`;
+      }),
+    );
+
+    // Exactly one leads, and it stays so over several lease renewals.
+    const leaders = async () => (await Promise.all(urls.map(readyz))).map((r) => r.leader);
+    for (let i = 0; i < 5; i++) {
+      const now = await pollUntil(leaders, (l) => l.filter((x) => x === true).length === 1, 10_000);
+      expect(now.filter((x) => x === false)).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, LEASE_MS / 3));
+    }
+    const roles = await leaders();
+    const leaderIndex = roles.indexOf(true);
+    const leader = aggregators[leaderIndex] as SpawnedProcess;
+    const followerUrl = urls[1 - leaderIndex] as string;
+
+    await pollUntil(
+      async () => hook.notifications(),
+      (ns) => ns.length > 0,
+      20_000,
+    );
+    expect(hook.notifications().map((n) => `${n.kind} ${n.labels.code}`)).toEqual([
+      'firing SURPLUS_INSTANCES',
+    ]);
+
+    const killedAt = Date.now();
+    await leader.signal('SIGKILL');
+    await pollUntil(
+      () => readyz(followerUrl),
+      (r) => r.leader === true,
+      10_000,
+      20,
+    );
+    // The dead leader's lease ran out at most one lease after its last renewal (plus scheduling slack).
+    expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 1_000);
+    const metrics = await (await fetch(`${followerUrl}/metrics`)).text();
+    expect(metrics).toContain(`replica_watch_leader{app="${APP}"} 1`);
+
+    // The new leader carries on for many reconciles with the surplus still there: no second firing.
+    const from = Date.parse((await readyz(followerUrl)).generated_at);
+    await pollUntil(
+      () => readyz(followerUrl),
+      (r) => Date.parse(r.generated_at) >= from + 15 * RECONCILE_MS,
+      20_000,
+    );
+    expect(hook.notifications().map((n) => `${n.kind} ${n.labels.code}`)).toEqual([
+      'firing SURPLUS_INSTANCES',
+    ]);
+
+    // And the resolve comes from the new leader, once.
+    expect(await (agents[0] as SpawnedProcess).signal('SIGTERM')).toBe(0);
+    await pollUntil(
+      async () => hook.notifications(),
+      (ns) => ns.length > 1,
+      20_000,
+    );
+    expect(hook.notifications().map((n) => `${n.kind} ${n.labels.code}`)).toEqual([
+      'firing SURPLUS_INSTANCES',
+      'resolved SURPLUS_INSTANCES',
+    ]);
+    // Each term took a new fencing token: at least the first leader's and the second's.
+    expect(Number(await client.get(appKeys(APP).fencing))).toBeGreaterThanOrEqual(2);
+    await client.close();
+  });
+});

@@ -1,0 +1,177 @@
+/** The Redis leader lease and the fenced alert-state writes, against a real redis-server. */
+import { RedisLeaderLease } from '../../aggregator/leader';
+import type { AlertState } from '../../aggregator/notify';
+import { RedisAlertStateStore, alertKey } from '../../aggregator/notify';
+import { appKeys } from '../../shared/redis-keys';
+import { silentLogger } from '../../shared/logger';
+import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
+import { pollUntil } from '../support/spawn';
+
+const LEASE_MS = 600;
+const log = silentLogger();
+
+function state(component: string, overrides: Partial<AlertState> = {}): AlertState {
+  return {
+    component,
+    code: 'SURPLUS_INSTANCES',
+    status: 'firing',
+    streak: 0,
+    streakSinceMs: 1,
+    firingSinceMs: 1,
+    notifiedAtMs: 1,
+    severity: 'warning',
+    content: {
+      severity: 'warning',
+      message: 'm',
+      instances: ['a'],
+      instanceCount: 1,
+      deploymentIds: [],
+      recommendation: 'r',
+      desired: 2,
+      live: 3,
+      platformReady: null,
+      platformInstances: null,
+    },
+    ...overrides,
+  };
+}
+
+describe('leader lease', () => {
+  let redis: TestRedis;
+  const open: { close(): Promise<void> }[] = [];
+  let appCounter = 0;
+  const nextApp = () => `lease-${++appCounter}`;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((o) => o.close()));
+  });
+  afterAll(() => redis.stop());
+
+  function lease(app: string, holderId: string): RedisLeaderLease {
+    const l = new RedisLeaderLease({ url: redis.url, app, leaseMs: LEASE_MS, log, holderId });
+    open.push(l);
+    return l;
+  }
+
+  test('of two aggregators exactly one leads; the other takes over at once when it gives the lease up', async () => {
+    const app = nextApp();
+    const a = lease(app, 'a');
+    const b = lease(app, 'b');
+    const changes: string[] = [];
+    a.onChange((leader) => changes.push(`a:${leader}`));
+    b.onChange((leader) => changes.push(`b:${leader}`));
+    await a.start();
+    await b.start();
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    expect(a.fencingToken()).toBe(1);
+    expect(b.fencingToken()).toBeNull();
+
+    // Several lease periods: the leader keeps renewing, nobody else gets in.
+    await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+
+    const released = Date.now();
+    await a.close();
+    await pollUntil(
+      async () => b.isLeader(),
+      (leader) => leader,
+      5_000,
+      10,
+    );
+    expect(Date.now() - released).toBeLessThan(LEASE_MS);
+    expect(b.fencingToken()).toBe(2);
+    expect(changes).toEqual(['a:true', 'a:false', 'b:true']);
+  });
+
+  test('a lease left by a dead holder is taken within one lease period of its last renewal', async () => {
+    const app = nextApp();
+    const client = await connectTestClient(redis.url);
+    await client.set(appKeys(app).leader, 'dead-holder', { PX: LEASE_MS });
+    const renewedAt = Date.now();
+    const b = lease(app, 'b');
+    await b.start();
+    expect(b.isLeader()).toBe(false);
+    await pollUntil(
+      async () => b.isLeader(),
+      (leader) => leader,
+      5_000,
+      10,
+    );
+    expect(Date.now() - renewedAt).toBeLessThan(LEASE_MS + 400);
+    expect(await client.get(appKeys(app).leader)).toBe('b');
+    await client.close();
+  });
+
+  test('a deposed leader cannot write alert states: the fencing token is checked inside Redis', async () => {
+    const app = nextApp();
+    const store = new RedisAlertStateStore({ url: redis.url, app, log });
+    open.push(store);
+    const a = lease(app, 'a');
+    await a.start();
+    const oldToken = a.fencingToken();
+    expect(await store.save({ upserted: [state('backend')], removed: [] }, oldToken)).toBe(true);
+
+    await a.close();
+    const b = lease(app, 'b');
+    await b.start();
+    expect(b.fencingToken()).toBe((oldToken ?? 0) + 1);
+    // The old leader, still believing in its term, tries to resolve the alert: refused.
+    expect(
+      await store.save({ upserted: [], removed: [alertKey('backend', 'SURPLUS_INSTANCES')] }, oldToken),
+    ).toBe(false);
+    expect(await store.save({ upserted: [state('worker')], removed: [] }, null)).toBe(false);
+    const loaded = await store.load();
+    expect([...loaded.keys()].sort()).toEqual(['backend|SURPLUS_INSTANCES']);
+    expect(
+      await store.save(
+        { upserted: [state('worker')], removed: ['backend|SURPLUS_INSTANCES'] },
+        b.fencingToken(),
+      ),
+    ).toBe(true);
+    expect([...(await store.load()).keys()]).toEqual(['worker|SURPLUS_INSTANCES']);
+  });
+
+  test('persisted states that do not fit are ignored, not trusted', async () => {
+    const app = nextApp();
+    const client = await connectTestClient(redis.url);
+    await client.hSet(appKeys(app).alerts, {
+      'backend|SURPLUS_INSTANCES': JSON.stringify(state('backend')),
+      'backend|NOT_SERVING': '{"status":"firing"}',
+      junk: 'not json',
+    });
+    const store = new RedisAlertStateStore({ url: redis.url, app, log });
+    open.push(store);
+    expect([...(await store.load()).keys()]).toEqual(['backend|SURPLUS_INSTANCES']);
+    await client.close();
+  });
+
+  test('a leader that cannot reach Redis stops leading when its lease runs out, and leads again after', async () => {
+    const app = nextApp();
+    const a = lease(app, 'a');
+    await a.start();
+    expect(a.isLeader()).toBe(true);
+    const changes: boolean[] = [];
+    a.onChange((leader) => changes.push(leader));
+    const down = Date.now();
+    await redis.kill();
+    await pollUntil(
+      async () => a.isLeader(),
+      (leader) => !leader,
+      5_000,
+      10,
+    );
+    // It may have renewed just before the kill: at most one lease, plus a tick of slack.
+    expect(Date.now() - down).toBeLessThan(LEASE_MS + 300);
+    await redis.restart();
+    await pollUntil(
+      async () => a.isLeader(),
+      (leader) => leader,
+      15_000,
+      20,
+    );
+    expect(changes).toEqual([false, true]);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The collector's fast heartbeat parse (aggregator/collector/fast-parse.ts), which makes a 100k
+ * resync affordable, must answer exactly as the schema does: the same heartbeat (same fields,
+ * same order, so the same bytes when serialized) or the same refusal, for valid heartbeats and
+ * for every kind of damage to them.
+ */
+import fc from 'fast-check';
+import { parseHeartbeatFast } from '../../aggregator/collector/fast-parse';
+import { parseHeartbeat, type Heartbeat } from '../../shared/heartbeat';
+import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
+
+function same(json: string): void {
+  const fast = parseHeartbeatFast(json);
+  const schema = parseHeartbeat(json);
+  expect(fast).toEqual(schema);
+  if (fast.ok && schema.ok) expect(JSON.stringify(fast.heartbeat)).toBe(JSON.stringify(schema.heartbeat));
+}
+
+const FIELDS: (keyof Heartbeat)[] = [
+  'v',
+  'type',
+  'app',
+  'component',
+  'instance_id',
+  'deployment_id',
+  'version',
+  'region',
+  'pod_name',
+  'node_name',
+  'boot_id',
+  'seq',
+  'sent_at',
+  'started_at',
+  'interval_ms',
+  'ttl_ms',
+  'serving',
+  'stats',
+  'sig',
+];
+const SERVING_FIELDS = ['ok', 'status', 'latency_ms', 'error', 'checked_at'];
+const STATS_FIELDS = [
+  'cpu_count',
+  'cpu_usage',
+  'load_avg',
+  'mem_total_bytes',
+  'mem_free_bytes',
+  'rss_bytes',
+  'heap_used_bytes',
+  'disk_total_bytes',
+  'disk_free_bytes',
+  'host_uptime_s',
+  'process_uptime_s',
+  'platform',
+  'node_version',
+];
+
+/** Values that sit on and around the schema's limits. */
+const EDGES: unknown[] = [
+  0,
+  -0,
+  -1,
+  1,
+  0.5,
+  1.5,
+  999,
+  1000,
+  2 ** 53 - 1,
+  2 ** 53,
+  8.64e15,
+  8.64e15 + 1,
+  1e300,
+  -1e-300,
+  '',
+  'a',
+  'x'.repeat(64),
+  'x'.repeat(65),
+  'x'.repeat(128),
+  'x'.repeat(129),
+  'x'.repeat(256),
+  'x'.repeat(257),
+  'x'.repeat(512),
+  'x'.repeat(513),
+  'bad name',
+  '-lead',
+  'ok.name_1',
+  'é',
+  null,
+  true,
+  false,
+  [],
+  {},
+  [0, 0],
+  [0, 0, 0],
+  [0, -1, 0],
+  [0.5, 1, 2],
+  'heartbeat',
+  'goodbye',
+  { ok: true },
+];
+
+function mutated(field: string, how: string, nested: string, value: unknown): string {
+  const hb: Record<string, unknown> = JSON.parse(JSON.stringify(makeHeartbeat({ sig: 'c'.repeat(64) })));
+  if (how === 'replace') hb[field] = value;
+  else if (how === 'drop') delete hb[field];
+  else if (how === 'extra') hb[`${field}_extra`] = value;
+  else {
+    const part = (SERVING_FIELDS.includes(nested) ? hb.serving : hb.stats) as Record<string, unknown>;
+    if (how === 'nested') part[nested] = value;
+    else delete part[nested];
+  }
+  return JSON.stringify(hb);
+}
+
+describe('the fast heartbeat parse', () => {
+  it('accepts what the schema accepts, with the same output', () => {
+    for (const hb of [
+      makeHeartbeat(),
+      makeHeartbeat({ serving: null, stats: null, deployment_id: null, sig: 'a'.repeat(64) }),
+      goodbyeOf(makeHeartbeat()),
+    ]) {
+      same(JSON.stringify(hb));
+    }
+  });
+
+  it('answers as the schema does for every field set to every edge value, or dropped', () => {
+    for (const field of FIELDS) {
+      same(mutated(field, 'drop', '', null));
+      same(mutated(field, 'extra', '', 1));
+      for (const value of EDGES) same(mutated(field, 'replace', '', value));
+    }
+    for (const nested of [...SERVING_FIELDS, ...STATS_FIELDS]) {
+      same(mutated('', 'nested-drop', nested, null));
+      for (const value of EDGES) same(mutated('', 'nested', nested, value));
+    }
+  });
+
+  it('answers as the schema does for random values anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...FIELDS),
+        fc.constantFrom('replace', 'nested', 'extra'),
+        fc.constantFrom(...SERVING_FIELDS, ...STATS_FIELDS),
+        fc.jsonValue(),
+        (field, how, nested, value) => same(mutated(field, how, nested, value)),
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('answers as the schema does for reordered fields, junk and oversized bodies', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(FIELDS, { minLength: FIELDS.length - 1 }), (order) => {
+        const hb = makeHeartbeat({ sig: 'b'.repeat(64) }) as unknown as Record<string, unknown>;
+        same(JSON.stringify(Object.fromEntries(order.map((k) => [k, hb[k]]))));
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string(), (text) => same(text)),
+      { numRuns: 300 },
+    );
+    for (const junk of ['', 'null', '[]', '{"v":1}', '{"v":2}', '{"__proto__":{"v":1}}', 'x'.repeat(9_000)])
+      same(junk);
+    same(JSON.stringify({ ...makeHeartbeat(), version: 'é'.repeat(4_000) }));
+    same(Buffer.from(JSON.stringify(makeHeartbeat())) as unknown as string);
+  });
+});
