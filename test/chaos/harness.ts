@@ -85,6 +85,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
 
 /** The parts of the report the scenarios read. */
 export interface ReportView {
+  readonly generated_at: string;
   readonly degraded: boolean;
   readonly summary: {
     readonly configured_replicas: number;
