@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 import type { Heartbeat, ServingStatus, SystemStats } from '../shared/heartbeat';
-import { HEARTBEAT_SCHEMA_VERSION } from '../shared/heartbeat';
+import { HEARTBEAT_SCHEMA_VERSION } from '../shared/heartbeat-wire';
 import { signHeartbeat } from '../shared/signature';
 import type { AgentIdentity } from './identity';
 

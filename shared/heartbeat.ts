@@ -4,9 +4,10 @@
  * add fields without breaking an older aggregator.
  */
 import { z } from 'zod';
+import { HEARTBEAT_SCHEMA_VERSION } from './heartbeat-wire';
 import { NAME_PATTERN } from './names';
 
-export const HEARTBEAT_SCHEMA_VERSION = 1;
+export { HEARTBEAT_SCHEMA_VERSION, serializeHeartbeat } from './heartbeat-wire';
 
 /** A heartbeat is ~0.6 KiB; anything past 8 KiB is not one of ours and is refused unread. */
 export const MAX_HEARTBEAT_BYTES = 8 * 1024;
@@ -136,11 +137,6 @@ export function validateHeartbeat(value: unknown): HeartbeatParseResult {
     missing ? 'missing_field' : 'invalid_field',
     `${path}: ${missing ? 'required' : issue?.message}`,
   );
-}
-
-/** The wire form. Fields are written in schema order so that equal heartbeats give equal bytes. */
-export function serializeHeartbeat(heartbeat: Heartbeat): string {
-  return JSON.stringify(heartbeat);
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

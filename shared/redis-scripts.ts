@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-client';
 import { appKeys, FEED_FIELD } from './redis-keys';
 import type { Heartbeat } from './heartbeat';
-import { serializeHeartbeat } from './heartbeat';
+import { serializeHeartbeat } from './heartbeat-wire';
 
 /**
  * Records a heartbeat.

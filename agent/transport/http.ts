@@ -4,7 +4,7 @@
  */
 import type { Agent } from 'undici';
 import type { Heartbeat } from '../../shared/heartbeat';
-import { serializeHeartbeat } from '../../shared/heartbeat';
+import { serializeHeartbeat } from '../../shared/heartbeat-wire';
 import type { HeartbeatTransport } from './transport';
 
 /** The aggregator's ingest endpoint (DESIGN.md contract), relative to AGGREGATOR_URL. */

@@ -43,12 +43,14 @@ const ISO_SECONDS_CACHED = 4_096;
 
 /** ISO 8601 of an epoch-ms time (a conversion, not a clock read); equal to Date#toISOString. */
 export function isoTime(ms: number): string {
+  // Fractional ms (truncated by Date) are not worth a fast path.
+  if (!Number.isInteger(ms)) return new Date(ms).toISOString();
   const second = Math.floor(ms / 1_000);
   let prefix = isoSeconds.get(second);
   if (prefix === undefined) {
     const iso = new Date(ms).toISOString();
-    // Fractional ms, and years outside 0000-9999 (a longer form), are not worth caching.
-    if (!Number.isInteger(ms) || iso.length !== 24) return iso;
+    // Years outside 0000-9999 have a longer form: not cached.
+    if (iso.length !== 24) return iso;
     if (isoSeconds.size >= ISO_SECONDS_CACHED) isoSeconds.clear();
     prefix = iso.slice(0, 20);
     isoSeconds.set(second, prefix);

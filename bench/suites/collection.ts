@@ -282,8 +282,8 @@ export const collectionSuite: Suite = {
           };
           if (size === 10_000 && unrelated === 0) {
             targets.push({
-              target: 'reconcile p50 ≤ 10 ms at 10k instances',
-              measured: `${round(reconcileMs, 2)} ms (CPU ${round(median(steady?.cpuMs ?? []), 2)} ms)`,
+              target: 'reconcile p50 ≤ 10 ms at 10k instances (wall clock)',
+              measured: `${round(reconcileMs, 2)} ms (its CPU time: ${round(median(steady?.cpuMs ?? []), 2)} ms)`,
               met: reconcileMs <= 10,
             });
           }
@@ -291,7 +291,7 @@ export const collectionSuite: Suite = {
             const label = `${size / 1000}k`;
             targets.push({
               target: `reconcile p50 ≤ 150 ms at 100k instances${size < 100_000 ? ` (quick: ${label})` : ''}`,
-              measured: `${round(reconcileMs, 1)} ms at ${label}`,
+              measured: `${round(reconcileMs, 1)} ms at ${label} (CPU ${round(median(steady?.cpuMs ?? []), 1)} ms)`,
               met: reconcileMs <= 150,
             });
             targets.push({

@@ -10,7 +10,9 @@ import { HeartbeatIngest, InstanceRegistry } from '../../aggregator/collector';
 import { createHttpApp } from '../../aggregator/http/app';
 import { decodeCursor, encodeCursor, MAX_PAGE_LIMIT } from '../../aggregator/http/instance-pages';
 import type { InstanceRecord } from '../../aggregator/collector/registry-types';
+import fc from 'fast-check';
 import { reconcile } from '../../aggregator/reconcile';
+import { isoTime } from '../../aggregator/reconcile/text';
 import type { InstanceReport, Report } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
 import { systemClock } from '../../shared/clock';
@@ -71,6 +73,21 @@ describe('ReportStore', () => {
     const keys = list.map((i) => `${i.component}/${i.instance_id}`);
     expect(keys).toEqual([...keys].sort());
     expect(new Set(list.map((i) => i.state))).toEqual(new Set(['live', 'suspect', 'gone', 'left']));
+  });
+});
+
+describe("the report's times", () => {
+  it('are exactly Date#toISOString, cached by second or not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), (ms) => {
+        expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+        expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 2_000 },
+    );
+    for (const ms of [0, -1, 999, 1_000, NOW, NOW + 1, 8.64e15, -8.64e15, 1.5, 253_402_300_800_000]) {
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });
 
