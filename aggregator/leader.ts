@@ -15,7 +15,7 @@ import { createRedisClient } from '../shared/redis-client';
 import type { AppKeys } from '../shared/redis-keys';
 import { appKeys } from '../shared/redis-keys';
 import { closeQuietly, connectOrFail } from './collector/connect';
-import { luaScript, runLua } from './lua-script';
+import { luaScript, runLua } from '../shared/lua-script';
 
 /** Whether this aggregator leads, and the token that fences its writes. */
 export interface Leadership {

@@ -71,6 +71,14 @@ const heartbeatSchema = z.object({
 });
 
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/**
+ * The schema's field names in its order (what a parse outputs). Derived from the schema so that
+ * code that checks fields by hand (the collector's fast path) cannot drift from it.
+ */
+export const HEARTBEAT_FIELDS: readonly string[] = Object.keys(heartbeatSchema.shape);
+export const SERVING_FIELDS: readonly string[] = Object.keys(servingSchema.shape);
+export const STATS_FIELDS: readonly string[] = Object.keys(statsSchema.shape);
 export type HeartbeatType = Heartbeat['type'];
 export type ServingStatus = z.infer<typeof servingSchema>;
 export type SystemStats = z.infer<typeof statsSchema>;

@@ -3,7 +3,7 @@
  * Timestamps come from the Redis server's clock (`TIME`), so the index score and the feed entry
  * id agree whatever the agents' clocks say.
  */
-import { createHash } from 'node:crypto';
+import { luaScript, runLua, type LuaScript } from './lua-script';
 import type { RedisClient } from './redis-client';
 import { appKeys, FEED_FIELD } from './redis-keys';
 import type { Heartbeat } from './heartbeat';
@@ -47,26 +47,17 @@ export function feedRetentionMs(ttlMs: number): number {
   return Math.max(4 * ttlMs, 60_000);
 }
 
-interface Script {
-  readonly source: string;
-  readonly sha1: string;
-}
+const recordHeartbeatScript = luaScript(RECORD_HEARTBEAT);
+const recordGoodbyeScript = luaScript(RECORD_GOODBYE);
 
-function script(source: string): Script {
-  return { source, sha1: createHash('sha1').update(source).digest('hex') };
-}
-
-const recordHeartbeatScript = script(RECORD_HEARTBEAT);
-const recordGoodbyeScript = script(RECORD_GOODBYE);
-
-async function run(client: RedisClient, s: Script, keys: string[], args: string[]): Promise<number> {
-  try {
-    return Number(await client.evalSha(s.sha1, { keys, arguments: args }));
-  } catch (err) {
-    // The script cache is empty after a Redis restart or on a new server: load it by EVAL once.
-    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-    return Number(await client.eval(s.source, { keys, arguments: args }));
-  }
+/** Both scripts return the Redis time in ms. */
+async function runScript(
+  client: RedisClient,
+  script: LuaScript,
+  keys: string[],
+  args: string[],
+): Promise<number> {
+  return Number(await runLua(client, script, keys, args));
 }
 
 /** Writes a heartbeat or a goodbye in one atomic round trip; resolves to the Redis time in ms. */
@@ -79,9 +70,9 @@ export function recordHeartbeat(
   const keyList = [keys.heartbeat(heartbeat.instance_id), keys.seen, keys.feed];
   const retention = String(feedRetentionMs(heartbeat.ttl_ms));
   if (heartbeat.type === 'goodbye') {
-    return run(client, recordGoodbyeScript, keyList, [heartbeat.instance_id, json, retention]);
+    return runScript(client, recordGoodbyeScript, keyList, [heartbeat.instance_id, json, retention]);
   }
-  return run(client, recordHeartbeatScript, keyList, [
+  return runScript(client, recordHeartbeatScript, keyList, [
     heartbeat.instance_id,
     json,
     String(heartbeat.ttl_ms),

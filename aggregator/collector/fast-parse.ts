@@ -7,48 +7,21 @@
  * test/integration/scale-fast-parse.test.ts holds the two to the same answers.
  */
 import type { Heartbeat, HeartbeatParseResult, ServingStatus, SystemStats } from '../../shared/heartbeat';
-import { HEARTBEAT_SCHEMA_VERSION, MAX_HEARTBEAT_BYTES, parseHeartbeat } from '../../shared/heartbeat';
+import {
+  HEARTBEAT_FIELDS,
+  HEARTBEAT_SCHEMA_VERSION,
+  MAX_HEARTBEAT_BYTES,
+  parseHeartbeat,
+  SERVING_FIELDS,
+  STATS_FIELDS,
+} from '../../shared/heartbeat';
 import { NAME_PATTERN } from '../../shared/names';
 
 type Json = Record<string, unknown>;
 
-// The schema's fields in its order: what the schema outputs, and what our agents send.
-const HEARTBEAT_KEYS = [
-  'v',
-  'type',
-  'app',
-  'component',
-  'instance_id',
-  'deployment_id',
-  'version',
-  'region',
-  'pod_name',
-  'node_name',
-  'boot_id',
-  'seq',
-  'sent_at',
-  'started_at',
-  'interval_ms',
-  'ttl_ms',
-  'serving',
-  'stats',
-];
-const SERVING_KEYS = ['ok', 'status', 'latency_ms', 'error', 'checked_at'];
-const STATS_KEYS = [
-  'cpu_count',
-  'cpu_usage',
-  'load_avg',
-  'mem_total_bytes',
-  'mem_free_bytes',
-  'rss_bytes',
-  'heap_used_bytes',
-  'disk_total_bytes',
-  'disk_free_bytes',
-  'host_uptime_s',
-  'process_uptime_s',
-  'platform',
-  'node_version',
-];
+// The schema's fields in its order: what the schema outputs, and what our agents send. `sig` is
+// optional and checked apart.
+const HEARTBEAT_KEYS = HEARTBEAT_FIELDS.filter((key) => key !== 'sig');
 
 /**
  * The object has exactly `keys` in that order (and `optional` after them, or not): then it is
@@ -97,7 +70,7 @@ function serving(value: unknown): ServingStatus | null | undefined {
   if (latency_ms !== null && !isNonNegative(latency_ms)) return undefined;
   if (error !== null && !(typeof error === 'string' && error.length <= 512)) return undefined;
   if (!isInt(checked_at, 0, EPOCH_MS_MAX)) return undefined;
-  if (hasExactly(value, SERVING_KEYS, null)) return value as unknown as ServingStatus;
+  if (hasExactly(value, SERVING_FIELDS, null)) return value as unknown as ServingStatus;
   return { ok, status, latency_ms, error, checked_at };
 }
 
@@ -122,7 +95,7 @@ function stats(value: unknown): SystemStats | null | undefined {
   if (v.disk_free_bytes !== null && !isNonNegative(v.disk_free_bytes)) return undefined;
   if (!(typeof v.platform === 'string' && v.platform.length <= 256)) return undefined;
   if (!(typeof v.node_version === 'string' && v.node_version.length <= 256)) return undefined;
-  if (hasExactly(v, STATS_KEYS, null)) return v as unknown as SystemStats;
+  if (hasExactly(v, STATS_FIELDS, null)) return v as unknown as SystemStats;
   return {
     cpu_count: v.cpu_count,
     cpu_usage: v.cpu_usage,

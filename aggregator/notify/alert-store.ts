@@ -12,7 +12,7 @@ import { createRedisClient } from '../../shared/redis-client';
 import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys } from '../../shared/redis-keys';
 import { closeQuietly, connectOrFail } from '../collector/connect';
-import { luaScript, runLua } from '../lua-script';
+import { luaScript, runLua } from '../../shared/lua-script';
 import { FINDING_CODES, SEVERITIES } from '../reconcile/report';
 import type { AlertState } from './alert-state';
 import { alertKey } from './alert-state';

@@ -6,7 +6,13 @@
  */
 import fc from 'fast-check';
 import { parseHeartbeatFast } from '../../aggregator/collector/fast-parse';
-import { parseHeartbeat, type Heartbeat } from '../../shared/heartbeat';
+import {
+  HEARTBEAT_FIELDS,
+  parseHeartbeat,
+  SERVING_FIELDS,
+  STATS_FIELDS,
+  type Heartbeat,
+} from '../../shared/heartbeat';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
 
 function same(json: string): void {
@@ -16,43 +22,7 @@ function same(json: string): void {
   if (fast.ok && schema.ok) expect(JSON.stringify(fast.heartbeat)).toBe(JSON.stringify(schema.heartbeat));
 }
 
-const FIELDS: (keyof Heartbeat)[] = [
-  'v',
-  'type',
-  'app',
-  'component',
-  'instance_id',
-  'deployment_id',
-  'version',
-  'region',
-  'pod_name',
-  'node_name',
-  'boot_id',
-  'seq',
-  'sent_at',
-  'started_at',
-  'interval_ms',
-  'ttl_ms',
-  'serving',
-  'stats',
-  'sig',
-];
-const SERVING_FIELDS = ['ok', 'status', 'latency_ms', 'error', 'checked_at'];
-const STATS_FIELDS = [
-  'cpu_count',
-  'cpu_usage',
-  'load_avg',
-  'mem_total_bytes',
-  'mem_free_bytes',
-  'rss_bytes',
-  'heap_used_bytes',
-  'disk_total_bytes',
-  'disk_free_bytes',
-  'host_uptime_s',
-  'process_uptime_s',
-  'platform',
-  'node_version',
-];
+const FIELDS = [...HEARTBEAT_FIELDS] as (keyof Heartbeat)[];
 
 /** Values that sit on and around the schema's limits. */
 const EDGES: unknown[] = [

@@ -1,9 +1,9 @@
 /**
- * Running the aggregator's Lua scripts: by SHA first, by source once when the server's script
+ * Running Lua scripts: by SHA first, by source once when the server's script
  * cache does not know it yet (a new or restarted Redis).
  */
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../shared/redis-client';
+import type { RedisClient } from './redis-client';
 
 export interface LuaScript {
   readonly source: string;
