@@ -17,8 +17,10 @@ import { identityFromConfig } from './identity';
 import type { AgentMetrics } from './metrics';
 import { createAgentMetrics } from './metrics';
 import type { ServingProbe } from './probe';
+import { checkExtraCaCertsFile } from './ca-file';
 import type { AgentServer } from './server';
 import { startAgentServer } from './server';
+import { listenFailure } from './start-error';
 import { createStatsSampler } from './stats';
 import { withTimeout } from './timeout';
 import type { HeartbeatTransport, TransportName } from './transport/transport';
@@ -93,7 +95,9 @@ interface MutableState {
 
 /**
  * Starts the agent: binds the server, then (when enabled) sends a heartbeat at once and every
- * interval after. Rejects only when the server cannot bind.
+ * interval after. Rejects with an AgentStartError naming the variable when the server cannot
+ * bind (AGENT_PORT, AGENT_HOST) or NODE_EXTRA_CA_CERTS cannot be used for a TLS transport;
+ * nothing is left open then.
  */
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const log = deps.log ?? silentLogger();
@@ -113,27 +117,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const metrics = createAgentMetrics(registry, { probe: config.enabled && config.probeUrl !== null });
 
   if (!config.enabled) {
-    const server = await startAgentServer({
-      host: config.host,
-      port: config.port,
-      registry,
-      health: () => health(config, identity, null, null, startedAt, state),
-    });
+    const server = await listen(config, registry, () =>
+      health(config, identity, null, null, startedAt, state),
+    );
     log.info('agent disabled (AGENT_ENABLED is not true): idle, sending no heartbeats');
     return { port: server.port, stop: () => server.close() };
   }
 
-  const sendTimeoutMs = Math.min(AGENT_DEFAULTS.sendTimeoutMs, config.intervalMs);
-  const transport = await createTransport(config, { log, metrics, timeoutMs: sendTimeoutMs });
-  // Loaded only when configured, like the transports: undici is not free in resident memory.
-  const probe =
-    config.probeUrl === null
-      ? null
-      : (await import('./probe')).createServingProbe({
-          url: config.probeUrl,
-          timeoutMs: config.probeTimeoutMs,
-          clock,
-        });
+  if (config.extraCaCertsFile !== undefined && usesTls(config)) {
+    await checkExtraCaCertsFile(config.extraCaCertsFile);
+  }
   const builder = createHeartbeatBuilder({
     identity,
     intervalMs: config.intervalMs,
@@ -141,23 +134,34 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     clock,
     secret: config.heartbeatSecret,
   });
+  // The port first: when it cannot be had, the agent fails at once, with no connection opened
+  // to Redis or the aggregator that would have to be wound down (or could keep the process up).
+  let opened: HeartbeatTransport | null = null;
+  const server = await listen(config, registry, () =>
+    health(config, identity, builder, opened, startedAt, state),
+  );
+  let transport: HeartbeatTransport;
+  let probe: ServingProbe | null;
+  try {
+    const sendTimeoutMs = Math.min(AGENT_DEFAULTS.sendTimeoutMs, config.intervalMs);
+    transport = opened = await createTransport(config, { log, metrics, timeoutMs: sendTimeoutMs });
+    // Loaded only when configured, like the transports: undici is not free in resident memory.
+    probe =
+      config.probeUrl === null
+        ? null
+        : (await import('./probe')).createServingProbe({
+            url: config.probeUrl,
+            timeoutMs: config.probeTimeoutMs,
+            clock,
+          });
+  } catch (err) {
+    await Promise.all([opened?.close(), server.close()]);
+    throw err;
+  }
   if (config.heartbeatSecret === undefined) {
     log.warn(
       'HEARTBEAT_SECRET is not set: heartbeats are unauthenticated, and anyone who can reach Redis or the aggregator can forge them',
     );
-  }
-
-  let server: AgentServer;
-  try {
-    server = await startAgentServer({
-      host: config.host,
-      port: config.port,
-      registry,
-      health: () => health(config, identity, builder, transport, startedAt, state),
-    });
-  } catch (err) {
-    await Promise.all([transport.close(), probe?.close()]);
-    throw err;
   }
 
   const loop = new HeartbeatLoop({ config, log, clock, transport, probe, builder, metrics, state, secrets });
@@ -197,6 +201,26 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     port: server.port,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/** Binds the agent's server; a failure names the variable to fix (AGENT_PORT or AGENT_HOST). */
+async function listen(
+  config: AgentConfig,
+  registry: Registry,
+  body: () => AgentHealth,
+): Promise<AgentServer> {
+  try {
+    return await startAgentServer({ host: config.host, port: config.port, registry, health: body });
+  } catch (err) {
+    throw listenFailure(err, config.host, config.port);
+  }
+}
+
+/** Whether any connection the agent opens is TLS, so that NODE_EXTRA_CA_CERTS matters. */
+function usesTls(config: AgentConfig): boolean {
+  return [config.redisUrl, config.aggregatorUrl, config.probeUrl].some(
+    (url) => url !== null && ['rediss:', 'https:'].includes(new URL(url).protocol),
+  );
 }
 
 function errorText(err: unknown, secrets: readonly string[]): string {

@@ -1,6 +1,6 @@
 /**
  * The agent's configuration, parsed once from the environment by a pure function.
- * Variable names are part of the binding contract (../shared/DESIGN.md).
+ * Variable names are part of the contract (docs/contract.md).
  */
 import type { Env } from '../shared/config';
 import { EnvReader } from '../shared/config';
@@ -37,6 +37,12 @@ export interface AgentConfig {
    * unset: heartbeats are then unauthenticated, and the agent warns so at start.
    */
   readonly heartbeatSecret?: string;
+  /**
+   * NODE_EXTRA_CA_CERTS, the file Node trusts a private CA from (e.g. for `rediss://`). Node reads
+   * it itself; the agent only checks it can be used before it opens a TLS connection. Undefined
+   * when unset.
+   */
+  readonly extraCaCertsFile?: string;
   readonly logLevel: LogLevel;
 }
 
@@ -142,6 +148,7 @@ export function loadAgentConfig(env: Env, defaults: { hostname: string }): Agent
     aggregatorUrl,
     aggregatorToken: read.secret('AGGREGATOR_API_TOKEN') ?? null,
     heartbeatSecret: read.secret('HEARTBEAT_SECRET'),
+    extraCaCertsFile: read.string('NODE_EXTRA_CA_CERTS'),
     logLevel: read.logLevel(),
   };
   read.finish();

@@ -4,6 +4,8 @@ export type { AgentDeps, AgentHealth, RunningAgent, TransportInfo } from './app'
 export { AGENT_DEFAULTS, agentSecrets, loadAgentConfig } from './config';
 export type { AgentConfig } from './config';
 export type { AgentIdentity } from './identity';
+export { AgentStartError } from './start-error';
+export type { StartFailureReason } from './start-error';
 export { createAgentMetrics } from './metrics';
 export type { AgentMetrics, AgentMetricsOptions } from './metrics';
 export type { HeartbeatTransport, TransportName } from './transport/transport';

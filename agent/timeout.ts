@@ -3,7 +3,7 @@
 /** A bounded wait ran out. */
 export class TimeoutError extends Error {
   constructor(what: string, ms: number) {
-    super(`${what} timed out after ${ms} ms`);
+    super(`${what} timed out after ${Math.round(ms)} ms`);
     this.name = 'TimeoutError';
   }
 }

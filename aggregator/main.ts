@@ -1,4 +1,10 @@
-/** Entry point: environment → config, signals → stop, then run. */
+/**
+ * Entry point: environment → config, signals → stop, then run.
+ *
+ * Exit codes: 0 after SIGTERM/SIGINT once stopped; 2 a bad environment (one message on stderr
+ * naming every bad variable); 1 a failed start (e.g. PORT in use), or a stop that failed or
+ * overran SHUTDOWN_DEADLINE_MS.
+ */
 import { ConfigError, CONFIG_EXIT_CODE } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { startAggregator } from './app';
@@ -61,4 +67,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-void main();
+void main().catch((err: unknown) => {
+  process.stderr.write(`replica-watch aggregator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

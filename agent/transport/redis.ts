@@ -63,6 +63,12 @@ export class RedisTransport implements HeartbeatTransport {
       // Let a pending write (the goodbye) finish, but never wait on a hung server for long.
       await withTimeout(this.client.close(), this.timeoutMs, 'redis close').catch(() => undefined);
     }
+    // node-redis 6 misses a destroy() that comes while the TCP connection is being opened: the
+    // socket it opens afterwards is used and kept, holding the process up forever (an agent whose
+    // start failed right after creating the transport never exited). Destroy that one too.
+    const late = () => this.client.destroy();
+    this.client.once('connect', late);
+    this.client.once('ready', late);
     this.client.destroy();
   }
 }

@@ -24,6 +24,13 @@ export interface SpawnedProcess {
   /** Sends a signal and resolves with the exit code (or signal name) once the process is gone. */
   signal(signal: NodeJS.Signals): Promise<number | string>;
   exited(): Promise<number | string>;
+  /**
+   * Resolves with the exit code (or signal name) if the process exits within `timeoutMs`, else
+   * rejects with its output. It does not kill: the test's cleanup (killAll) does.
+   */
+  exitWithin(timeoutMs: number): Promise<number | string>;
+  /** Date.now() when the exit was seen; null while the process runs. */
+  exitedAtMs(): number | null;
 }
 
 /** Runs `node dist/<script>` with only the given environment (plus PATH). */
@@ -62,8 +69,12 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
     }
   });
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  let exitedAt: number | null = null;
   const exit = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    child.once('exit', (code, signal) => {
+      exitedAt = Date.now();
+      resolve(code ?? signal ?? 'unknown');
+    }),
   );
   return {
     child,
@@ -99,6 +110,17 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
       return exit;
     },
     exited: () => exit,
+    exitWithin: (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${script} still running after ${timeoutMs} ms; output:\n${text}`)),
+          timeoutMs,
+        );
+      });
+      return Promise.race([exit, late]).finally(() => clearTimeout(timer));
+    },
+    exitedAtMs: () => exitedAt,
   };
 }
 
