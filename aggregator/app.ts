@@ -142,6 +142,9 @@ export async function startAggregator(
       staleAfterMs: config.staleAfterMs,
       rolloutGraceMs: config.rolloutGraceMs,
       selfPreservationThreshold: config.selfPreservationThreshold,
+      clockSkewMaxMs: config.clockSkewMaxMs,
+      drainGraceMs: config.drainGraceMs,
+      alertForMs: config.alertForMs,
     },
     log: log.child({ part: 'reconcile' }),
     onReconciled: (published, seconds) => {

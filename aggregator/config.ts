@@ -1,6 +1,6 @@
 /**
  * The aggregator's configuration, parsed once from the environment by a pure function.
- * Variable names are part of the binding contract (../shared/DESIGN.md).
+ * Variable names are part of the contract (docs/contract.md).
  */
 import type { Env } from '../shared/config';
 import { EnvReader } from '../shared/config';
@@ -55,6 +55,10 @@ export interface AggregatorConfig {
   readonly alertRepeatMs: number;
   /** ROLLOUT_GRACE_MS: how long a rollout may make no progress before ROLLOUT_STUCK. */
   readonly rolloutGraceMs: number;
+  /** CLOCK_SKEW_MAX_MS: an instance whose clock is off the recording clock by more raises CLOCK_SKEW. */
+  readonly clockSkewMaxMs: number;
+  /** DRAIN_GRACE_MS: how long a `left` instance the platform still lists counts as draining (then a zombie). */
+  readonly drainGraceMs: number;
   readonly alertWebhookUrl: string | null;
   /** Signs the webhook body (HMAC-SHA256) when set; a secret. */
   readonly alertWebhookSecret: string | null;
@@ -93,6 +97,12 @@ export const AGGREGATOR_DEFAULTS = Object.freeze({
   // A reminder every few hours keeps a forgotten alert visible without becoming noise.
   alertRepeatMs: 4 * 60 * 60_000,
   rolloutGraceMs: 15 * 60_000,
+  // Well above NTP-synchronised drift and the transport delay the offset includes, well below
+  // the heartbeat TTL that a skewed clock would distort.
+  clockSkewMaxMs: 5_000,
+  // Room for a graceful shutdown and for the platform's listing to catch up with it; a listed
+  // instance that said goodbye longer ago is a zombie.
+  drainGraceMs: 120_000,
   // Short enough that alerting moves within seconds of a leader's death, long enough that a
   // GC pause or a slow Redis round trip does not hand it over.
   leaderLeaseMs: 15_000,
@@ -108,31 +118,58 @@ export const AGGREGATOR_DEFAULTS = Object.freeze({
   remediationMinFiringMs: 300_000,
 });
 
-const COUNT = /^(\d{1,4})(?:-(\d{1,4}))?$/;
+/**
+ * App Platform takes far larger counts than any real fleet; the bound only keeps a typo (an extra
+ * digit or three) from becoming a desired count. "No upper bound below 1,000,000" is the contract.
+ */
+export const MAX_DESIRED_COUNT = 999_999;
 
-/** Parses `2`, `2-4`, `backend=2,worker=1` or `api=2-5`. Returns an error message on bad input. */
+const COUNT = /^\d+$/;
+const RANGE = /^(\d+)\s*-\s*(\d+)$/;
+const LIMIT_TEXT = String(MAX_DESIRED_COUNT).replace(/\B(?=(\d{3})+$)/g, ',');
+const NOT_A_COUNT = `not a count from 1 to ${LIMIT_TEXT} or a range min-max`;
+
+/** A count or a `min-max` range, or why it is neither (the caller names the value). */
+function parseRange(value: string): DesiredRange | string {
+  const range = RANGE.exec(value);
+  if (!COUNT.test(value) && !range) return NOT_A_COUNT;
+  const min = Number(range ? range[1] : value);
+  const max = range ? Number(range[2]) : min;
+  if (Math.min(min, max) < 1) return "a count must be at least 1 (App Platform's minimum instance_count)";
+  if (Math.max(min, max) > MAX_DESIRED_COUNT) {
+    return `a count must be below 1,000,000 (at most ${LIMIT_TEXT})`;
+  }
+  if (min > max) return `the minimum ${min} is above the maximum ${max}`;
+  return { min, max, autoscaling: range !== null };
+}
+
+/**
+ * Parses `2`, `2-4`, `backend=2,worker=1` or `api=2-5`. Returns an error message on bad input
+ * that starts with the bad value or pair (e.g. `backend=5-2: the minimum 5 is above the maximum
+ * 2`); the caller names the variable.
+ */
 export function parseDesiredReplicas(text: string): StaticDesired | string {
-  const range = (value: string): DesiredRange | null => {
-    const match = COUNT.exec(value.trim());
-    if (!match) return null;
-    const min = Number(match[1]);
-    const max = match[2] === undefined ? min : Number(match[2]);
-    if (min < 1 || max < min) return null;
-    return { min, max, autoscaling: match[2] !== undefined };
-  };
-  if (!text.includes('=')) {
-    const fallback = range(text);
-    return fallback
-      ? { byComponent: {}, fallback }
-      : 'must be a count ≥ 1 (e.g. 2), a range (2-4) or component=count pairs (backend=2,worker=1)';
+  const trimmed = text.trim();
+  if (!trimmed.includes('=')) {
+    const fallback = parseRange(trimmed);
+    if (typeof fallback !== 'string') return { byComponent: {}, fallback };
+    const forms = 'expected a count (e.g. 2), a range (2-4) or component=count pairs (backend=2,worker=1)';
+    return fallback === NOT_A_COUNT ? `${trimmed}: ${fallback}; ${forms}` : `${trimmed}: ${fallback}`;
   }
   const byComponent: Record<string, DesiredRange> = {};
-  for (const pair of text.split(',')) {
-    const [component = '', value = ''] = pair.split('=').map((s) => s.trim());
-    const parsed = range(value);
-    if (!NAME_PATTERN.test(component) || !parsed)
-      return `"${pair.trim()}" is not component=count (count ≥ 1, or min-max)`;
-    if (component in byComponent) return `component "${component}" is given twice`;
+  for (const raw of trimmed.split(',')) {
+    const pair = raw.trim();
+    const equals = pair.indexOf('=');
+    const component = pair.slice(0, Math.max(0, equals)).trim();
+    const value = pair.slice(equals + 1).trim();
+    if (equals < 0 || value === '')
+      return `${pair || '(empty)'}: not component=count (e.g. backend=2 or api=2-5)`;
+    if (!NAME_PATTERN.test(component)) {
+      return `${pair}: "${component}" is not a component name (letters, digits, . _ - starting with a letter or digit)`;
+    }
+    const parsed = parseRange(value);
+    if (typeof parsed === 'string') return `${component}=${value}: ${parsed}`;
+    if (component in byComponent) return `${pair}: component "${component}" is given twice`;
     byComponent[component] = parsed;
   }
   return { byComponent, fallback: null };
@@ -226,6 +263,10 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
     alertForMs: read.int('ALERT_FOR_MS', AGGREGATOR_DEFAULTS.alertForMs, { min: 0 }),
     alertRepeatMs: read.int('ALERT_REPEAT_MS', AGGREGATOR_DEFAULTS.alertRepeatMs, { min: 1_000 }),
     rolloutGraceMs: read.int('ROLLOUT_GRACE_MS', AGGREGATOR_DEFAULTS.rolloutGraceMs, { min: 1_000 }),
+    // Below 100 ms the transport delay alone (part of the measured offset) would raise CLOCK_SKEW.
+    clockSkewMaxMs: read.int('CLOCK_SKEW_MAX_MS', AGGREGATOR_DEFAULTS.clockSkewMaxMs, { min: 100 }),
+    // 0: no grace, a listed instance that said goodbye is a zombie at once.
+    drainGraceMs: read.int('DRAIN_GRACE_MS', AGGREGATOR_DEFAULTS.drainGraceMs, { min: 0 }),
     alertWebhookUrl: read.url('ALERT_WEBHOOK_URL', ['https:', 'http:']) ?? null,
     alertWebhookSecret: read.secret('ALERT_WEBHOOK_SECRET') ?? null,
     slackWebhookUrl: read.url('SLACK_WEBHOOK_URL', ['https:', 'http:'], { secret: true }) ?? null,

@@ -2,7 +2,13 @@
  * The report as text for a terminal: the demo's diagnosis and the CLI's `status` and
  * `diagnose`. Pure: report in, string out.
  */
-import type { ComponentReport, Finding, Report } from './reconcile/report';
+import type {
+  ComponentReport,
+  DeploymentReport,
+  Finding,
+  PlatformErrorReport,
+  Report,
+} from './reconcile/report';
 
 const SEVERITY_MARK: Record<Finding['severity'], string> = { critical: '!!', warning: '! ', info: '- ' };
 
@@ -30,6 +36,79 @@ export function table(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
+/** What each kind of failed platform refresh means for the operator. */
+const API_FAILURE_WORDS: Readonly<Record<string, string>> = {
+  unauthorized: 'the DigitalOcean API refused DO_API_TOKEN (wrong, expired or revoked)',
+  forbidden: 'DO_API_TOKEN lacks the scope to read this app',
+  not_found: 'the DigitalOcean API has no app with the id DO_APP_ID names (for this token)',
+  rate_limited: 'the DigitalOcean API rate-limits the token',
+  server_error: 'the DigitalOcean API fails on its side',
+  unreachable: 'the DigitalOcean API does not answer',
+  bad_response: 'the DigitalOcean API answers something replica-watch cannot read',
+};
+
+/**
+ * True when the report cannot be trusted: the verdict is `degraded` (a platform view that was
+ * never fetched or was refused, 401/403/404) or the heartbeats cannot be read. The CLI exits
+ * non-zero on it ("blind is never green").
+ */
+export function isBlind(report: Report): boolean {
+  return report.summary.verdict === 'degraded' || report.degraded;
+}
+
+/** The last failed platform refresh in one line: what it means, the status, since when, what to fix. */
+export function formatApiError(error: PlatformErrorReport): string {
+  const words = API_FAILURE_WORDS[error.kind] ?? `the DigitalOcean API failed (${error.kind})`;
+  const status = error.http_status === null ? '' : ` (HTTP ${error.http_status})`;
+  const fix = error.fix_variable === null ? '' : `; check ${error.fix_variable}`;
+  const request =
+    error.request_id === null
+      ? ''
+      : `; DigitalOcean request id ${error.request_id} (quote it to DigitalOcean support)`;
+  return `${words}${status} since ${error.since}: ${error.message}${fix}${request}`;
+}
+
+/**
+ * Why a blind report is blind, one line each: the failed platform refresh (summary.do_api_error)
+ * and every distinct DATA_DEGRADED message. Empty when the report is not blind.
+ */
+export function blindReasons(report: Report): string[] {
+  if (!isBlind(report)) return [];
+  const reasons: string[] = [];
+  const error = report.summary.do_api_error ?? null;
+  if (error !== null) reasons.push(formatApiError(error));
+  const seen = new Set<string>();
+  for (const component of report.components) {
+    for (const f of component.findings) {
+      if (f.code !== 'DATA_DEGRADED' || seen.has(f.message)) continue;
+      seen.add(f.message);
+      reasons.push(`DATA_DEGRADED (${f.severity}): ${f.message}`);
+    }
+  }
+  if (reasons.length === 0) reasons.push('the aggregator marks its report degraded and names no cause');
+  return reasons;
+}
+
+function deploymentText(deployment: DeploymentReport): string {
+  return `${deployment.id} (${deployment.phase}${deployment.created_at === null ? '' : `, created ${deployment.created_at}`})`;
+}
+
+/** The deployment rolling out and the one queued behind it, one line each; none when there are none. */
+export function deploymentLines(report: Report): string[] {
+  const lines: string[] = [];
+  // `?? null`: a report from an aggregator older than these fields has neither.
+  const inProgress = report.in_progress_deployment ?? null;
+  const pending = report.pending_deployment ?? null;
+  if (inProgress !== null) lines.push(`deployment in progress: ${deploymentText(inProgress)}`);
+  if (pending !== null) {
+    lines.push(
+      `deployment pending (queued): ${deploymentText(pending)}` +
+        (inProgress === null ? '' : `, starts after ${inProgress.id}`),
+    );
+  }
+  return lines;
+}
+
 /** One row per component: the four counts side by side and the verdict. */
 export function formatStatus(report: Report): string {
   const rows = [
@@ -46,13 +125,18 @@ export function formatStatus(report: Report): string {
     ]),
   ];
   const s = report.summary;
-  const head =
+  const lines = [
     `app ${report.app_id ?? report.app} · platform ${report.platform} (${s.do_api_status}` +
-    `${s.platform_data_age_ms !== null ? `, data ${Math.round(s.platform_data_age_ms / 1000)} s old` : ''})` +
-    `${report.degraded ? ' · DEGRADED: heartbeats cannot be read' : ''}\n` +
+      `${s.platform_data_age_ms !== null ? `, data ${Math.round(s.platform_data_age_ms / 1000)} s old` : ''})`,
     `configured ${s.configured_replicas} · active ${s.active_instances} · serving ${s.serving_instances} · ` +
-    `discrepancy ${s.discrepancy ? 'YES' : 'no'} · verdict ${s.verdict}`;
-  return `${head}\n\n${table(rows)}`;
+      `discrepancy ${s.discrepancy ? 'YES' : 'no'} · verdict ${s.verdict}`,
+  ];
+  const reasons = blindReasons(report);
+  if (reasons.length > 0) {
+    lines.push('BLIND: these counts cannot be trusted:', ...reasons.map((reason) => `  ${reason}`));
+  }
+  lines.push(...deploymentLines(report));
+  return `${lines.join('\n')}\n\n${table(rows)}`;
 }
 
 function formatFinding(finding: Finding): string {

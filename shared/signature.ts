@@ -9,8 +9,9 @@
  * out, as JSON.stringify leaves them out. That is RFC 8785 (JSON Canonicalization Scheme) for
  * the values a heartbeat holds. It is computed over the decoded JSON as received, unknown fields
  * included, so a newer agent's extra fields are covered too and survive an older aggregator.
- * `sig` is the lowercase hex HMAC-SHA256 of that text (UTF-8) under the secret. `sent_at` is part
- * of the content, so the timestamp that the replay rule judges cannot be changed either.
+ * `sig` is the lowercase hex HMAC-SHA256 of that text (UTF-8) under the secret. `boot_id`, `seq`
+ * and `sent_at` are part of the content, so what the replay guard judges (the aggregator's
+ * collector/replay-guard.ts) cannot be changed either.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -82,20 +83,4 @@ export function verifyHeartbeatSignature(value: object, secret: string): Signatu
     };
   }
   return { ok: true };
-}
-
-/**
- * The replay rule: a heartbeat recorded (received over HTTP, written into Redis) more than its
- * own TTL away from its `sent_at` is refused. Past the TTL the instance would count as gone
- * anyway, so a genuine heartbeat that late carries nothing; a captured one replayed later is
- * refused. Within the TTL a replay is the same (boot_id, seq) again, which the registry ignores
- * as a duplicate. Returns null when the heartbeat is in time, else why not. Both directions are
- * bounded: a heartbeat dated far ahead would otherwise stay replayable until its date.
- */
-export function replayProblem(sentAtMs: number, ttlMs: number, recordedAtMs: number): string | null {
-  const skewMs = recordedAtMs - sentAtMs;
-  if (Math.abs(skewMs) <= ttlMs) return null;
-  return skewMs > 0
-    ? `sent_at is ${skewMs} ms before it was recorded, more than its ttl_ms (${ttlMs}): a replay, or a clock far behind`
-    : `sent_at is ${-skewMs} ms after it was recorded, more than its ttl_ms (${ttlMs}): a clock far ahead`;
 }

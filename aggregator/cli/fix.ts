@@ -9,11 +9,14 @@
  *   never a count below 1 (the API's minimum: "scale to 0 and back" does not work).
  *
  * Both ask for confirmation on a terminal; `--yes` confirms up front; without a terminal and
- * without `--yes` they refuse before any API call.
+ * without `--yes` they refuse before any API call. A failed call is told in words, with the
+ * setting to change and DigitalOcean's request id (failure-text.ts).
  */
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { DigitalOceanClient } from '../platform/digitalocean/client';
 import { AppSpecApi } from './app-spec-api';
+import type { PlatformCallContext } from './failure-text';
+import { explainPlatformFailure } from './failure-text';
 import { countProblem, formatChanges, instanceCountOf, locate, scaleComponent } from './spec-edit';
 
 /** Exit codes of `fix`: done (or nothing to do), declined at the prompt, refused, API failure. */
@@ -49,12 +52,14 @@ environment:
   DO_API_BASE_URL   default https://api.digitalocean.com
 
 exit codes: 0 done (or nothing to change), 1 declined at the prompt, 2 refused (bad usage,
-a count below 1, no confirmation), 3 the API call failed`;
+a count below 1, no confirmation), 3 the API call failed (the message says why: a wrong app id,
+a wrong or read-only token, no answer; with DigitalOcean's request id when there is one)`;
 
 interface FixTarget {
   readonly baseUrl: string;
   readonly token: string;
   readonly appId: string;
+  readonly appIdFrom: PlatformCallContext['appIdFrom'];
   readonly component: string;
   readonly yes: boolean;
 }
@@ -117,12 +122,20 @@ export async function runFix(argv: readonly string[], io: FixIo): Promise<number
         'Re-run with --yes to confirm.',
     );
   }
-  const target: FixTarget = { baseUrl, token, appId, component: values.component.trim(), yes: values.yes };
+  const target: FixTarget = {
+    baseUrl,
+    token,
+    appId,
+    appIdFrom: values.app === undefined ? 'DO_APP_ID' : '--app',
+    component: values.component.trim(),
+    yes: values.yes,
+  };
   return count === null ? restart(target, io) : scale(target, count, io);
 }
 
 async function restart(target: FixTarget, io: FixIo): Promise<number> {
   const client = new DigitalOceanClient({ baseUrl: target.baseUrl, token: target.token });
+  let write = false;
   try {
     const app = await client.getApp(target.appId);
     const running = [...(app.spec.services ?? []), ...(app.spec.workers ?? [])];
@@ -141,6 +154,7 @@ async function restart(target: FixTarget, io: FixIo): Promise<number> {
         `  POST /v2/apps/${target.appId}/restart ${body}\n`,
     );
     if (!(await confirmed(target, io))) return declined(io);
+    write = true;
     const deployment = await client.restart(target.appId, [target.component]);
     io.out(
       `Restart requested: deployment ${deployment.id} (${deployment.phase ?? 'phase unknown'}). ` +
@@ -148,7 +162,7 @@ async function restart(target: FixTarget, io: FixIo): Promise<number> {
     );
     return FIX_EXIT.done;
   } catch (err) {
-    return failed(io, err);
+    return failed(io, err, callContext(target, write));
   } finally {
     await client.close();
   }
@@ -156,21 +170,21 @@ async function restart(target: FixTarget, io: FixIo): Promise<number> {
 
 async function scale(target: FixTarget, count: number, io: FixIo): Promise<number> {
   const api = new AppSpecApi({ baseUrl: target.baseUrl, token: target.token });
+  let write = false;
   try {
     const spec = await api.getSpec(target.appId);
     const result = scaleComponent(spec, target.component, count);
     if (!result.ok) return refuse(io, `cannot scale ${target.component}: ${result.reason}`);
     if (result.changes.length === 0) {
-      io.out(
-        `${target.component} already runs ${count} instance${count === 1 ? '' : 's'}: nothing to change.\n`,
-      );
+      // The spec's count is not what runs: say which one already matches, and what runs.
+      io.out(alreadyAsked(target, count, await api.listedInstances(target.appId, target.component)));
       return FIX_EXIT.done;
     }
     // The promise of this command: the one field and nothing else.
     const located = locate(spec, target.component);
     const expected = located === null ? '' : `${located.section}[${located.index}].instance_count`;
     if (result.changes.length !== 1 || result.changes[0]?.path !== expected) {
-      return failed(io, new Error(`the edit would change more than ${expected}; nothing sent`));
+      return failed(io, new Error(`the edit would change more than ${expected}; nothing sent`), null);
     }
     const current = located === null ? null : instanceCountOf(located.component);
     io.out(
@@ -185,8 +199,10 @@ async function scale(target: FixTarget, count: number, io: FixIo): Promise<numbe
       return failed(
         io,
         new Error('the spec changed since it was read; nothing was sent. Run the command again'),
+        null,
       );
     }
+    write = true;
     const { deploymentId } = await api.putSpec(target.appId, result.spec);
     io.out(
       `Spec updated: ${target.component} now asks for ${count} instance(s)` +
@@ -194,10 +210,50 @@ async function scale(target: FixTarget, count: number, io: FixIo): Promise<numbe
     );
     return FIX_EXIT.done;
   } catch (err) {
-    return failed(io, err);
+    return failed(io, err, callContext(target, write));
   } finally {
     await api.close();
   }
+}
+
+/**
+ * `fix scale` to the count the spec already asks for. The count that runs may differ (orphans of
+ * an older deployment are not in the spec): changing the spec cannot remove them, a rolling
+ * restart replaces every instance from it.
+ */
+function alreadyAsked(target: FixTarget, count: number, listed: number | null): string {
+  const instances = (n: number) => `${n} instance${n === 1 ? '' : 's'}`;
+  const restart =
+    `replica-watch fix restart --component ${target.component}` +
+    (target.appIdFrom === '--app' ? ` --app ${target.appId}` : '');
+  const head = `The spec of app ${target.appId} already asks for ${instances(count)} of ${target.component}: nothing to change.\n`;
+  if (listed !== null && listed > count) {
+    return (
+      head +
+      `The platform lists ${instances(listed)} of ${target.component}, ${listed - count} more than the spec asks for. ` +
+      'A spec update does not remove them; a rolling restart replaces every running instance from the spec ' +
+      `and ends the extra ones: ${restart}\n`
+    );
+  }
+  if (listed !== null && listed < count) {
+    return (
+      head +
+      `The platform lists ${instances(listed)} of ${target.component}, fewer than the spec asks for: ` +
+      'see why with replica-watch diagnose\n'
+    );
+  }
+  return (
+    head +
+    (listed === null
+      ? ''
+      : `The platform lists ${instances(listed)} of ${target.component}, as the spec asks. `) +
+    `If more than ${count} run (e.g. orphans of an older deployment), a rolling restart, not a spec update, ` +
+    `removes the extra ones: ${restart}\n`
+  );
+}
+
+function callContext(target: FixTarget, write: boolean): PlatformCallContext {
+  return { appId: target.appId, appIdFrom: target.appIdFrom, write, baseUrl: target.baseUrl };
 }
 
 async function confirmed(target: FixTarget, io: FixIo): Promise<boolean> {
@@ -216,7 +272,12 @@ function declined(io: FixIo): number {
   return FIX_EXIT.declined;
 }
 
-function failed(io: FixIo, err: unknown): number {
-  io.err(`fix failed: ${err instanceof Error ? err.message : String(err)}\n`);
+/** An API failure in words (failure-text.ts); `context` null: an error of our own, whose message says it all. */
+function failed(io: FixIo, err: unknown, context: PlatformCallContext | null): number {
+  const lines =
+    context === null
+      ? [err instanceof Error ? err.message : String(err)]
+      : explainPlatformFailure(err, context);
+  io.err(`fix failed: ${lines.join('\n')}\n`);
   return FIX_EXIT.failed;
 }

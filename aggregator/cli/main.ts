@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { Report } from '../reconcile/report';
-import { formatDiagnosis, formatStatus } from '../report-format';
+import { blindReasons, formatDiagnosis, formatStatus, isBlind } from '../report-format';
+import { networkCode, networkProblem } from './failure-text';
 import { runFix } from './fix';
 import { terminalQuestions } from './prompt';
 
@@ -23,11 +24,17 @@ options:
   --json     print the report as JSON instead of text
 
 environment:
-  AGGREGATOR_API_TOKEN  sent as the bearer token when set
+  AGGREGATOR_API_TOKEN  sent as the bearer token when set (the aggregator's own AGGREGATOR_API_TOKEN)
 
-exit codes: 0 no discrepancy, 1 discrepancy found, 2 usage error, 3 aggregator unreachable`;
+exit codes: 0 no discrepancy, 1 discrepancy found, 2 usage error, 3 no report (the aggregator
+is unreachable, refused the token or answered no report), 4 blind: the report's verdict is
+degraded (the aggregator cannot read the platform or the heartbeats; the cause is printed)`;
 
-export const EXIT = { ok: 0, discrepancy: 1, usage: 2, unreachable: 3 } as const;
+/**
+ * Exit codes of `status` and `diagnose`. `degraded` outranks `discrepancy`: a blind aggregator's
+ * counts explain nothing, so a script must not read them as "the counts disagree" or as green.
+ */
+export const EXIT = { ok: 0, discrepancy: 1, usage: 2, unreachable: 3, degraded: 4 } as const;
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -38,19 +45,77 @@ export interface CliIo {
   readonly ask?: (question: string) => Promise<string>;
 }
 
+/** The report could not be had: why, in words, and what to do. */
+class ReportUnavailable extends Error {
+  constructor(
+    readonly reason: string,
+    readonly hint: string,
+  ) {
+    super(reason);
+    this.name = 'ReportUnavailable';
+  }
+}
+
+const FETCH_TIMEOUT_MS = 10_000;
+const TOKEN_HINT =
+  "Set AGGREGATOR_API_TOKEN to the aggregator's own AGGREGATOR_API_TOKEN (it is never taken from the command line).";
+const URL_HINT = 'Is --url (or REPLICA_WATCH_URL) the replica-watch aggregator?';
+
 async function fetchReport(baseUrl: string, token: string | undefined): Promise<Report> {
   const url = new URL('/api/v1/monitoring/replicas', baseUrl);
-  const res = await fetch(url, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (res.status === 401 || res.status === 403) {
-    throw new Error(
-      `the aggregator at ${baseUrl} refused the request (${res.status}): set AGGREGATOR_API_TOKEN`,
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw unreachable(err);
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status === 401 || res.status === 403) {
+      throw new ReportUnavailable(
+        token
+          ? `the aggregator refused the token (HTTP ${res.status}): AGGREGATOR_API_TOKEN is not the token it was started with.`
+          : `the aggregator refused the request (HTTP ${res.status}): it wants a token, and AGGREGATOR_API_TOKEN is not set.`,
+        TOKEN_HINT,
+      );
+    }
+    if (res.status === 404) {
+      throw new ReportUnavailable(`there is no ${url.pathname} (HTTP 404).`, URL_HINT);
+    }
+    throw new ReportUnavailable(
+      `the aggregator answered HTTP ${res.status}.`,
+      "The aggregator's logs say why; try again in a moment.",
     );
   }
-  if (!res.ok) throw new Error(`the aggregator at ${baseUrl} answered ${res.status}`);
-  return (await res.json()) as Report;
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch (err) {
+    // A cut-off body is a network failure; a page that is not JSON is not a report (below).
+    if (networkCode(err) !== null) throw unreachable(err);
+  }
+  const report = body as Partial<Report> | null;
+  if (typeof report?.summary !== 'object' || report.summary === null || !Array.isArray(report.components)) {
+    throw new ReportUnavailable('the answer is not a replica-watch report.', URL_HINT);
+  }
+  return report as Report;
+}
+
+/** No answer: the reason in words (the raw code in parentheses), and the hint that fits it. */
+function unreachable(err: unknown): ReportUnavailable {
+  const code = networkCode(err);
+  const hint =
+    code === 'ECONNREFUSED'
+      ? 'Is the aggregator running there? (npm run aggregator, or --url)'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'Check the host name in --url (or REPLICA_WATCH_URL).'
+        : (err as { name?: unknown } | null)?.name === 'TimeoutError'
+          ? `It did not answer within ${FETCH_TIMEOUT_MS / 1000} s: is it overloaded, or is --url right?`
+          : 'Check --url (or REPLICA_WATCH_URL) and that the aggregator is up there.';
+  return new ReportUnavailable(`${networkProblem(err)}.`, hint);
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -92,13 +157,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   let report: Report;
   try {
-    report = await fetchReport(baseUrl, io.env.AGGREGATOR_API_TOKEN);
+    report = await fetchReport(baseUrl, io.env.AGGREGATOR_API_TOKEN?.trim() || undefined);
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
-    io.err(
-      `cannot read the report from ${baseUrl}: ${reason}\nIs the aggregator running there? (npm run aggregator, or --url)\n`,
-    );
+    const why = err instanceof ReportUnavailable ? err : unreachable(err);
+    io.err(`cannot read the report from ${baseUrl}: ${why.reason}\n${why.hint}\n`);
     return EXIT.unreachable;
   }
   if (parsed.values.json) {
@@ -107,6 +169,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     );
   } else {
     io.out(command === 'status' ? `${formatStatus(report)}\n` : formatDiagnosis(report));
+  }
+  if (isBlind(report)) {
+    // The text already shows the cause; under --json it goes to stderr, beside the JSON.
+    if (parsed.values.json) {
+      io.err(
+        `verdict degraded: the aggregator is blind:\n${blindReasons(report)
+          .map((r) => `  ${r}\n`)
+          .join('')}`,
+      );
+    }
+    return EXIT.degraded;
   }
   return report.summary.discrepancy ? EXIT.discrepancy : EXIT.ok;
 }

@@ -2,7 +2,8 @@
 import type { HeartbeatParseResult } from '../../shared/heartbeat';
 import { reject } from '../../shared/heartbeat';
 import { parseHeartbeatFast } from './fast-parse';
-import { replayProblem, verifyHeartbeatSignature } from '../../shared/signature';
+import { verifyHeartbeatSignature } from '../../shared/signature';
+import type { ReplayGuard } from './replay-guard';
 
 /**
  * Parses a heartbeat (never throws) and refuses one of another app as `wrong_app`: an
@@ -29,16 +30,16 @@ export interface AdmissionPolicy {
 
 /**
  * parseForApp, then with a secret: the signature must verify (`bad_signature`: unsigned, altered
- * or signed with another key) and the heartbeat must have been recorded within its TTL of its
- * `sent_at` (`replayed`; see shared/signature.ts). `recordedAtMs` is when this copy was recorded:
- * the receive time on HTTP, the Redis time of the feed entry or of the index entry on a resync,
- * so that a resync re-reading a current heartbeat is judged by when it was written, not by now.
- * Never throws.
+ * or signed with another key) and the replay guard must admit the copy (`replayed`; see
+ * replay-guard.ts). `recordedAtMs` is when this copy was recorded: the receive time on HTTP, the
+ * Redis time of the feed entry or of the index entry on a resync, so that a resync re-reading a
+ * current heartbeat is judged by when it was written, not by now. Never throws.
  */
 export function admitHeartbeat(
   raw: string | Buffer,
   policy: AdmissionPolicy,
   recordedAtMs: number,
+  guard: ReplayGuard | null,
 ): HeartbeatParseResult {
   const parsed = parseForApp(raw, policy.app);
   const secret = policy.heartbeatSecret;
@@ -48,7 +49,6 @@ export function admitHeartbeat(
   const value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as object;
   const check = verifyHeartbeatSignature(value, secret);
   if (!check.ok) return reject('bad_signature', check.detail);
-  const { sent_at: sentAtMs, ttl_ms: ttlMs } = parsed.heartbeat;
-  const late = replayProblem(sentAtMs, ttlMs, recordedAtMs);
-  return late === null ? parsed : reject('replayed', late);
+  const replay = guard?.judge(parsed.heartbeat, recordedAtMs) ?? null;
+  return replay === null ? parsed : reject('replayed', replay);
 }

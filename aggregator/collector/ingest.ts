@@ -9,6 +9,7 @@ import type { RedisClient } from '../../shared/redis-client';
 import { createRedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import { admitHeartbeat } from './accept';
+import { ReplayGuard } from './replay-guard';
 import { closeQuietly, connectOrFail } from './connect';
 import type { AppliedHook, ApplyOutcome, InstanceRegistry } from './registry';
 import type { RejectHook } from './reject-log';
@@ -26,7 +27,7 @@ export interface HeartbeatIngestOptions {
   readonly registry: InstanceRegistry;
   /** Redis to relay accepted heartbeats into; null or absent in the embedded mode. */
   readonly redisUrl?: string | null;
-  /** HEARTBEAT_SECRET: only heartbeats signed with it, and in time, are admitted (see admitHeartbeat). */
+  /** HEARTBEAT_SECRET: only heartbeats signed with it, and not replayed, are admitted (see admitHeartbeat). */
   readonly heartbeatSecret?: string | null;
   readonly log: Logger;
   readonly onApplied?: AppliedHook;
@@ -47,6 +48,7 @@ const RELAYED_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set(['new', 'updated', '
 export class HeartbeatIngest {
   private readonly relayClient: RedisClient | null;
   private readonly rejects: RejectLog;
+  private readonly replayGuard: ReplayGuard | null;
   private connecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private relayDown = false;
@@ -55,6 +57,7 @@ export class HeartbeatIngest {
 
   constructor(private readonly options: HeartbeatIngestOptions) {
     this.rejects = new RejectLog(options.log, options.onRejected);
+    this.replayGuard = options.heartbeatSecret ? new ReplayGuard((id) => options.registry.get(id)) : null;
     this.relayClient = options.redisUrl
       ? createRedisClient({ url: options.redisUrl, log: options.log, name: 'replica-watch-aggregator-relay' })
       : null;
@@ -65,7 +68,7 @@ export class HeartbeatIngest {
    * never fails the ingest (the registry has the heartbeat either way).
    */
   async ingest(body: Buffer | string, nowMs: number): Promise<IngestResult> {
-    const parsed = admitHeartbeat(body, this.options, nowMs);
+    const parsed = admitHeartbeat(body, this.options, nowMs, this.replayGuard);
     if (!parsed.ok) {
       this.rejects.note(parsed.reason, parsed.detail, 'http', nowMs);
       return parsed;

@@ -18,6 +18,7 @@ import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { backoffDelayMs } from '../../shared/retry';
 import { admitHeartbeat } from './accept';
+import { ReplayGuard } from './replay-guard';
 import { closeQuietly, connectOrFail } from './connect';
 import type { AppliedHook, InstanceRegistry } from './registry';
 import { DEFAULT_RETENTION_MS } from './registry';
@@ -41,7 +42,7 @@ export interface RedisCollectorOptions {
    */
   readonly retentionMs?: number;
   /**
-   * HEARTBEAT_SECRET: only signed heartbeats recorded within their TTL of sent_at are applied
+   * HEARTBEAT_SECRET: only signed heartbeats the replay guard admits are applied
    * (see admitHeartbeat); null or absent: none is verified.
    */
   readonly heartbeatSecret?: string | null;
@@ -130,6 +131,7 @@ export class RedisCollector implements Collector {
   /** The blocking XREAD only: it would hold up every other command on a shared connection. */
   private readonly feedClient: RedisClient;
   private readonly rejects: RejectLog;
+  private readonly replayGuard: ReplayGuard | null;
   private readonly abort = new AbortController();
   private readonly counters: MutableStats = {
     resyncs: 0,
@@ -160,6 +162,7 @@ export class RedisCollector implements Collector {
     this.mgetChunkSize = options.mgetChunkSize ?? DEFAULT_MGET_CHUNK;
     this.feedBatchMs = options.feedBatchMs ?? DEFAULT_FEED_BATCH_MS;
     this.blindSinceMs = options.clock.now();
+    this.replayGuard = options.heartbeatSecret ? new ReplayGuard((id) => options.registry.get(id)) : null;
     const connect = { url: options.url, log: options.log, maxBackoffMs: this.backoffMaxMs };
     this.client = createRedisClient({ ...connect, name: 'replica-watch-aggregator' });
     this.feedClient = createRedisClient({ ...connect, name: 'replica-watch-aggregator-feed' });
@@ -381,7 +384,7 @@ export class RedisCollector implements Collector {
     source: 'feed' | 'resync',
     keyInstanceId: string | null,
   ): void {
-    const parsed = admitHeartbeat(raw, this.options, seenAtMs);
+    const parsed = admitHeartbeat(raw, this.options, seenAtMs, this.replayGuard);
     if (!parsed.ok) {
       this.rejects.note(parsed.reason, parsed.detail, source, this.options.clock.now());
       return;

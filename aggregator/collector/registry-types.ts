@@ -12,6 +12,11 @@ export interface InstanceRecord {
   readonly firstSeenMs: number;
   /** When it said goodbye (ms), null while it has not. */
   readonly leftAtMs: number | null;
+  /**
+   * The latest heartbeat's `sent_at` minus the time it was recorded (ms): how far the agent's
+   * clock is ahead of the recording clock (plus the transport delay). Never used for liveness.
+   */
+  readonly clockOffsetMs: number;
 }
 
 /** Whether the collector can currently see the fleet. When blind, nothing may be marked gone. */

@@ -58,7 +58,10 @@ export class InstanceRegistry {
     if (!slot) {
       // A goodbye of an instance never seen (e.g. it heartbeated before this aggregator
       // started) is still worth keeping: the instance may be draining and shows as `left`.
-      const added: Slot = { id, record: record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null) };
+      const added: Slot = {
+        id,
+        record: record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null, seenAtMs),
+      };
       this.slots.set(id, added);
       const last = this.ordered[this.ordered.length - 1];
       if (last !== undefined && id < last.id) this.orderedSorted = false;
@@ -80,7 +83,7 @@ export class InstanceRegistry {
     // Clocks differ a little between Redis (feed, resync) and this process (HTTP ingest):
     // last-seen never moves backwards.
     const lastSeenMs = Math.max(previous.lastSeenMs, seenAtMs);
-    slot.record = record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null);
+    slot.record = record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null, seenAtMs);
     return goodbye ? 'left' : 'updated';
   }
 
@@ -132,6 +135,7 @@ function record(
   lastSeenMs: number,
   firstSeenMs: number,
   leftAtMs: number | null,
+  recordedAtMs: number,
 ): InstanceRecord {
   return Object.freeze({
     instanceId: heartbeat.instance_id,
@@ -140,5 +144,6 @@ function record(
     lastSeenMs,
     firstSeenMs,
     leftAtMs,
+    clockOffsetMs: heartbeat.sent_at - recordedAtMs,
   });
 }

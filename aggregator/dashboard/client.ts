@@ -7,10 +7,16 @@
  * `Authorization` header when the API is guarded by AGGREGATOR_API_TOKEN.
  *
  * Kept as a string (String.raw, so backslashes survive; hence no template literals inside):
- * the build then needs no bundler and no copy step, and the server holds it in memory.
+ * the build then needs no bundler and no copy step, and the server holds it in memory. What the
+ * page says about a report (banners, verdict, deployments, clock offsets) comes from the pure
+ * functions of client-text.ts, embedded here as `text`; this file is the DOM around them.
  */
+import { DASHBOARD_TEXT_JS } from './client-text';
+
 export const DASHBOARD_JS = String.raw`(function () {
   'use strict';
+
+  var text = ${DASHBOARD_TEXT_JS};
 
   var TOKEN_KEY = 'replica-watch-token';
   var HISTORY_WINDOW_MS = 60 * 60 * 1000;
@@ -115,17 +121,10 @@ export const DASHBOARD_JS = String.raw`(function () {
     append(el, children);
   }
 
-  function num(value) { return value === null || value === undefined ? '\u2014' : String(value); }
-
-  function duration(ms) {
-    if (ms === null || ms === undefined || !isFinite(ms)) return '\u2014';
-    ms = Math.max(0, ms);
-    if (ms < 10000) return (ms / 1000).toFixed(1) + ' s';
-    if (ms < 120000) return Math.round(ms / 1000) + ' s';
-    if (ms < 7200000) return Math.round(ms / 60000) + ' min';
-    if (ms < 172800000) return Math.round(ms / 3600000) + ' h';
-    return Math.round(ms / 86400000) + ' d';
-  }
+  var num = text.num;
+  var duration = text.duration;
+  var clock = text.clock;
+  var plural = text.plural;
 
   function bytes(value) {
     if (value === null || value === undefined) return '\u2014';
@@ -134,13 +133,6 @@ export const DASHBOARD_JS = String.raw`(function () {
     while (value >= 1024 && i < units.length - 1) { value /= 1024; i++; }
     return (value >= 100 || i === 0 ? Math.round(value) : value.toFixed(1)) + ' ' + units[i];
   }
-
-  function clock(date) {
-    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
-    return pad(date.getHours()) + ':' + pad(date.getMinutes()) + ':' + pad(date.getSeconds());
-  }
-
-  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
   function badge(kind, key, table) {
     var entry = table[key] || { label: String(key), symbol: '?' };
@@ -365,8 +357,8 @@ export const DASHBOARD_JS = String.raw`(function () {
     ]);
   }
 
-  function banner(kind, symbol, children) {
-    return h('div', { class: 'banner ' + kind, role: kind === 'bad' ? 'alert' : null }, [
+  function banner(kind, symbol, children, name) {
+    return h('div', { class: 'banner ' + kind, role: kind === 'bad' ? 'alert' : null, 'data-banner': name }, [
       h('span', { class: 'icon', 'aria-hidden': 'true' }, symbol),
       h('p', null, children)
     ]);
@@ -379,31 +371,32 @@ export const DASHBOARD_JS = String.raw`(function () {
       list.push(banner('warn', '\u21bb', [
         h('strong', null, 'Live updates interrupted. '),
         'Reconnecting; the data shown is the report of ' + clock(new Date(r.generated_at)) + '.'
-      ]));
+      ], 'connection'));
     }
-    if (r && r.degraded) {
-      var detail = [];
-      r.components.forEach(function (c) {
-        c.findings.forEach(function (f) { if (f.code === 'DATA_DEGRADED' && detail.indexOf(f.message) < 0) detail.push(f.message); });
-      });
+    if (!r) return replace($('banners'), list);
+    var now = Date.now();
+    var platform = text.platformBanner(r, now);
+    if (platform) {
+      list.push(banner(platform.level, platform.level === 'bad' ? '!' : '\u231b', [
+        h('strong', null, platform.title),
+        platform.text,
+        platform.detail ? h('span', { class: 'detail' }, ' Detail: ' + platform.detail) : null
+      ], 'platform'));
+    }
+    var verdict = text.verdictView(r);
+    if (r.degraded || verdict.verdict === 'degraded') {
+      var detail = text.degradedMessages(r);
       list.push(banner('warn', '!', [
-        h('strong', null, 'Degraded: the aggregator cannot see the whole fleet. '),
-        'Counts are frozen and nothing is marked gone until it can. ',
-        detail.join(' ')
-      ]));
+        h('strong', null, 'Degraded: the aggregator cannot see all it needs, so no count is confirmed. '),
+        detail.length ? detail.join(' ') : text.capitalized(verdict.reason) + '.'
+      ], 'degraded'));
     }
-    if (r && r.summary.do_api_status === 'stale') {
-      list.push(banner('warn', '\u231b', [
-        h('strong', null, 'Platform data is stale. '),
-        'The platform API is failing; desired, dashboard-ready and listed counts come from its last good answer, ' +
-          duration(r.summary.platform_data_age_ms) + ' old.'
+    text.deploymentNotes(r, now).forEach(function (note) {
+      list.push(h('div', { class: 'banner info', 'data-banner': 'deployment', 'data-deployment': note.kind }, [
+        h('span', { class: 'icon', 'aria-hidden': 'true' }, note.kind === 'pending' ? '\u2026' : '\u21bb'),
+        h('p', null, note.text)
       ]));
-    } else if (r && r.summary.do_api_status === 'unavailable') {
-      list.push(banner('bad', '!', [
-        h('strong', null, 'Platform data unavailable. '),
-        'The platform API has not answered yet; desired, dashboard-ready and listed counts are unknown.'
-      ]));
-    }
+    });
     replace($('banners'), list);
   }
 
@@ -419,12 +412,16 @@ export const DASHBOARD_JS = String.raw`(function () {
     var r = state.report;
     var s = r.summary;
     var platformAge = s.platform_data_age_ms === null ? null : 'data ' + duration(s.platform_data_age_ms) + ' old';
+    var platformSub = s.do_api_error
+      ? ['failing: ' + text.failureWhat(s.do_api_error, r), platformAge].filter(Boolean).join(' \u00b7 ')
+      : platformAge;
+    var verdict = text.verdictView(r);
     replace($('summary'), [
-      tile('Verdict', badge('v', s.verdict, VERDICTS), s.discrepancy ? 'counts disagree' : 'counts agree', true),
+      tile('Verdict', badge('v', verdict.verdict, VERDICTS), verdict.reason, true),
       tile('Configured replicas', num(s.configured_replicas), 'sum of desired counts'),
       tile('Active instances', num(s.active_instances), 'heartbeating (live + suspect)'),
       tile('Serving', num(s.serving_instances), 'passing their health probe'),
-      tile('Platform API', s.do_api_status.replace(/_/g, ' '), platformAge, true)
+      tile('Platform API', s.do_api_status.replace(/_/g, ' '), platformSub, true)
     ]);
   }
 
@@ -451,6 +448,7 @@ export const DASHBOARD_JS = String.raw`(function () {
   }
 
   function renderComponent(c) {
+    var verdict = text.componentVerdict(state.report, c);
     var desiredText = c.autoscaling ? c.autoscaling.min + '\u2013' + c.autoscaling.max : c.desired;
     var ready = versusDesired(c.platform_ready, c);
     var listed = versusDesired(c.platform_instances, c);
@@ -465,10 +463,10 @@ export const DASHBOARD_JS = String.raw`(function () {
       return [i ? ', ' : '', h('code', null, d.deployment_id || 'unknown'), d.active ? h('span', { class: 'tag active' }, 'active') : null, ' ' + d.live + ' live'];
     });
     var headingId = 'component-' + c.name;
-    return h('article', { class: 'card c-' + c.verdict, 'aria-labelledby': headingId, 'data-component': c.name }, [
+    return h('article', { class: 'card c-' + verdict, 'aria-labelledby': headingId, 'data-component': c.name }, [
       h('div', { class: 'card-head' }, [
         h('h3', { id: headingId }, [c.name, c.kind ? h('span', { class: 'kind' }, c.kind) : null]),
-        badge('v', c.verdict, VERDICTS)
+        badge('v', verdict, VERDICTS)
       ]),
       h('dl', { class: 'counts' }, [
         countTile('Desired', desiredText, c.autoscaling ? 'autoscaling' : 'spec', null),
@@ -482,7 +480,9 @@ export const DASHBOARD_JS = String.raw`(function () {
       c.note ? h('p', { class: 'note' }, c.note) : null,
       c.findings.length
         ? h('ul', { class: 'findings', 'aria-label': 'Findings for ' + c.name }, c.findings.map(renderFinding))
-        : h('p', { class: 'no-findings' }, '\u2713 No findings')
+        : verdict === 'degraded'
+          ? h('p', { class: 'no-findings incomplete' }, 'No findings of its own, but the data it is judged on is incomplete (see above).')
+          : h('p', { class: 'no-findings' }, (verdict === 'ok' ? '\u2713 ' : '') + 'No findings')
     ]);
   }
 
@@ -490,7 +490,11 @@ export const DASHBOARD_JS = String.raw`(function () {
     var ids = f.instances.slice(0, MAX_FINDING_IDS).map(function (id) { return h('code', null, id); });
     var more = f.instances.length - ids.length;
     return h('li', { class: 'finding f-' + f.severity, 'data-code': f.code }, [
-      h('div', { class: 'finding-head' }, [badge('s', f.severity, SEVERITIES), h('code', null, f.code)]),
+      h('div', { class: 'finding-head' }, [
+        badge('s', f.severity, SEVERITIES),
+        h('strong', { class: 'finding-label' }, text.findingLabel(f.code)),
+        h('code', null, f.code)
+      ]),
       h('p', { class: 'msg' }, f.message),
       ids.length ? h('p', { class: 'ids' }, ['Instances: ', ids, more > 0 ? 'and ' + more + ' more' : null]) : null,
       f.recommendation ? h('p', { class: 'rec' }, [h('strong', null, 'What to do: '), f.recommendation]) : null
@@ -660,23 +664,36 @@ export const DASHBOARD_JS = String.raw`(function () {
         : attention(a) - attention(b) || (a.instance_id < b.instance_id ? -1 : a.instance_id > b.instance_id ? 1 : 0);
     });
     var counts = {};
-    list.forEach(function (i) { counts[i.state] = (counts[i.state] || 0) + 1; });
-    var summary = Object.keys(STATES).filter(function (k) { return counts[k]; }).map(function (k) { return counts[k] + ' ' + k; }).join(', ');
+    var draining = 0;
+    list.forEach(function (i) {
+      counts[i.state] = (counts[i.state] || 0) + 1;
+      if (i.draining) draining++;
+    });
+    var summary = Object.keys(STATES).filter(function (k) { return counts[k]; }).map(function (k) {
+      return counts[k] + ' ' + k + (k === 'left' && draining ? ' (' + draining + ' draining)' : '');
+    }).join(', ');
     var active = state.report && state.report.active_deployment_id;
     var elapsed = Date.now() - state.instancesAt;
     var rows = sorted.slice(0, MAX_ROWS).map(function (i) {
       var cpu = typeof i.cpu_usage === 'number' ? Math.round(i.cpu_usage * 100) : null;
       var memPct = i.mem_used_bytes !== null && i.mem_total_bytes ? Math.round((i.mem_used_bytes / i.mem_total_bytes) * 100) : null;
-      return h('tr', { 'data-instance': i.instance_id, 'data-state': i.state }, [
+      var skew = text.clockOffsetText(i.clock_offset_ms);
+      return h('tr', { 'data-instance': i.instance_id, 'data-state': i.state, 'data-draining': i.draining ? 'true' : null }, [
         h('th', { scope: 'row', class: 'sticky' }, h('code', null, i.instance_id)),
         h('td', null, i.component),
-        h('td', null, badge('st', i.state, STATES)),
+        h('td', null, [
+          badge('st', i.state, STATES),
+          i.draining ? h('span', { class: 'tag draining', title: 'said goodbye; the platform still lists it while it shuts down' }, 'draining') : null
+        ]),
         h('td', null, [
           i.deployment_id ? h('code', null, i.deployment_id) : h('span', { class: 'muted' }, 'unknown'),
           i.orphaned ? h('span', { class: 'tag orphan' }, 'orphan') : active && i.deployment_id === active ? h('span', { class: 'tag active' }, 'active') : null
         ]),
         h('td', null, i.version || h('span', { class: 'muted' }, '\u2014')),
-        h('td', { class: 'num', title: 'last heartbeat ' + i.last_seen }, duration(i.age_ms + elapsed)),
+        h('td', { class: 'num', title: 'last heartbeat ' + i.last_seen }, [
+          skew ? h('span', { class: 'tag skew', title: "the instance's clock is off the aggregator's; it is still counted" }, skew) : null,
+          duration(i.age_ms + elapsed)
+        ]),
         h('td', null, i.serving === true ? h('span', { class: 'yes' }, '\u2713 yes')
           : i.serving === false ? h('span', { class: 'no' }, '\u2715 no')
           : h('span', { class: 'muted' }, 'no probe')),

@@ -98,6 +98,7 @@ h3 { font-size: 1.1rem; font-weight: 650; }
 .banner { border-radius: var(--radius); padding: 10px 14px; border: 1px solid; display: flex; gap: 10px; align-items: flex-start; }
 .banner .icon { font-weight: 800; }
 .banner p { margin: 0; }
+.banner .detail { display: block; margin-top: 3px; font-size: 0.85rem; color: var(--muted); overflow-wrap: anywhere; }
 .banner.warn { background: var(--warn-bg); border-color: color-mix(in srgb, var(--warn) 35%, transparent); color: var(--text); }
 .banner.bad { background: var(--bad-bg); border-color: color-mix(in srgb, var(--bad) 35%, transparent); }
 .banner.info { background: var(--rolling-bg); border-color: color-mix(in srgb, var(--rolling) 30%, transparent); }
@@ -126,6 +127,9 @@ h3 { font-size: 1.1rem; font-weight: 650; }
 .tag { display: inline-block; font-size: 0.72rem; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; padding: 0 6px; border-radius: 4px; margin-left: 6px; vertical-align: 1px; }
 .tag.active { color: var(--ok); background: var(--ok-bg); }
 .tag.orphan { color: var(--bad); background: var(--bad-bg); }
+.tag.draining { color: var(--grey); background: var(--grey-bg); }
+/* A sentence, not a keyword: "clock 62 s behind". */
+.tag.skew { color: var(--warn); background: var(--warn-bg); text-transform: none; letter-spacing: 0; margin: 0 6px 0 0; }
 
 /* Components */
 .components { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); gap: 14px; align-items: start; }
@@ -160,6 +164,8 @@ h3 { font-size: 1.1rem; font-weight: 650; }
 .finding .rec { font-size: 0.9rem; }
 .finding .rec strong { color: var(--text); }
 .no-findings { margin: 10px 0 0; color: var(--ok); font-size: 0.9rem; font-weight: 600; }
+.no-findings.incomplete { color: var(--warn); }
+.finding-label { font-size: 0.92rem; }
 
 /* Chart */
 .legends { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 6px 28px; margin: 0 0 10px; }

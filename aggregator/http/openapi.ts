@@ -7,7 +7,8 @@
 import { APPLY_OUTCOMES } from '../collector/registry';
 import { HISTORY_DEFAULTS } from '../history/history-store';
 import type { ComponentKind, PlatformStatus } from '../platform/source';
-import { PLATFORM_KINDS } from '../platform/source';
+import { PLATFORM_FAILURE_KINDS, PLATFORM_KINDS } from '../platform/source';
+import type { FindingCode } from '../reconcile/report';
 import { FINDING_CODES, INSTANCE_STATES, SEVERITIES, VERDICTS } from '../reconcile/report';
 import { AUDIT_DEFAULTS } from '../remediate/audit-trail';
 import type { DecisionKind } from '../remediate/types';
@@ -32,8 +33,40 @@ const PLATFORM_STATUSES: Record<PlatformStatus, true> = {
   not_configured: true,
 };
 
+/** One line per finding code (docs/replica-monitoring.md has a section for each). */
+const FINDING_MEANINGS: Record<FindingCode, string> = {
+  ORPHANED_INSTANCES: 'live instances on a deployment other than the active one',
+  STALE_HEARTBEATS: 'instances stopped heartbeating without a goodbye (info)',
+  ROLLOUT_IN_PROGRESS: 'a deployment is rolling out (info)',
+  ROLLOUT_STUCK: "a deployment's phase and steps have not moved for ROLLOUT_GRACE_MS (critical)",
+  PLATFORM_COUNT_MISMATCH: "the platform's ready count or instance list disagrees with the heartbeats",
+  NOT_SERVING: 'live instances whose serving probe fails',
+  MISSING_INSTANCES: 'fewer live instances than desired',
+  SURPLUS_INSTANCES: 'more live instances than desired',
+  UNREPORTED_INSTANCES:
+    'listed instances with no live heartbeat; a `left` one listed beyond DRAIN_GRACE_MS is a zombie',
+  DATA_DEGRADED:
+    'the aggregator cannot see part of the truth (heartbeats, or the platform view: never fetched, 401, 403, ' +
+    '404); names the cause and the variable to fix',
+  DEPLOYMENT_FAILED:
+    'the newest deployment ended ERROR or CANCELED, or a rollout has error steps: the app still runs the ' +
+    'previous one (warning)',
+  CLOCK_SKEW:
+    "an instance's clock is off the aggregator's by more than CLOCK_SKEW_MAX_MS; it names the instance and " +
+    'the offset, and the instance is still counted',
+};
+
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const nullable = (schema: Schema): Schema => ({ ...schema, nullable: true });
+/**
+ * A reference that may be null. OpenAPI 3.0 ignores the siblings of a `$ref`, `nullable` among
+ * them, so the reference is wrapped in an `allOf` that the `nullable` and description can sit beside.
+ */
+const nullableRef = (name: string, description: string): Schema => ({
+  allOf: [ref(name)],
+  nullable: true,
+  description,
+});
 const string: Schema = { type: 'string' };
 const count: Schema = { type: 'integer', minimum: 0 };
 const dateTime: Schema = { type: 'string', format: 'date-time' };
@@ -66,7 +99,10 @@ const schemas: Record<string, Schema> = {
   }),
   Finding: object(
     {
-      code: enumOf(FINDING_CODES),
+      code: {
+        ...enumOf(FINDING_CODES),
+        description: FINDING_CODES.map((code) => `${code}: ${FINDING_MEANINGS[code]}.`).join(' '),
+      },
       severity: enumOf(SEVERITIES),
       message: string,
       instances: {
@@ -137,15 +173,75 @@ const schemas: Record<string, Schema> = {
     rss_bytes: nullable({ type: 'number', minimum: 0 }),
     mem_used_bytes: nullable({ type: 'number', minimum: 0 }),
     mem_total_bytes: nullable({ type: 'number', minimum: 0 }),
+    clock_offset_ms: {
+      type: 'number',
+      description:
+        "The instance's clock minus the recording clock (Redis, or the aggregator on the HTTP transport), " +
+        'from its latest heartbeat: positive when its clock is ahead; includes the transport delay. ' +
+        'Liveness never depends on it; beyond CLOCK_SKEW_MAX_MS it raises CLOCK_SKEW.',
+    },
+    draining: {
+      type: 'boolean',
+      description:
+        'A `left` instance (it said goodbye) that the platform still lists, within DRAIN_GRACE_MS of its ' +
+        'goodbye: shutting down, counted neither as live nor as an orphan.',
+    },
+  }),
+  PlatformErrorReport: object({
+    kind: {
+      ...enumOf(PLATFORM_FAILURE_KINDS),
+      description:
+        'unauthorized (401: DO_API_TOKEN wrong or revoked), forbidden (403: the token lacks the scope) and ' +
+        'not_found (404: DO_APP_ID names no app the token sees) leave the aggregator blind; the others are ' +
+        'transient (the last good view is kept).',
+    },
+    message: { ...string, description: 'What failed, naming the call and the app id; never a secret.' },
+    http_status: nullable({
+      type: 'integer',
+      description: 'The HTTP status of the failed call; null when no answer came (network, timeout).',
+    }),
+    request_id: nullable({ ...string, description: "DigitalOcean's request_id, to quote to their support." }),
+    since: { ...dateTime, description: 'Since when the refreshes have been failing.' },
+    fix_variable: nullable({
+      ...string,
+      description:
+        'The setting to fix (DO_APP_ID, DO_API_TOKEN); null when the failure is not one of configuration.',
+    }),
+  }),
+  DeploymentReport: object({
+    id: string,
+    phase: {
+      ...string,
+      description:
+        'The App Platform phase: PENDING_BUILD, BUILDING, PENDING_DEPLOY, DEPLOYING, ACTIVE, ERROR…',
+    },
+    created_at: nullable(dateTime),
   }),
   ReportSummary: object({
     configured_replicas: { ...count, description: "Sum of the components' desired counts." },
     active_instances: { ...count, description: "Sum of the components' live counts." },
     serving_instances: count,
     discrepancy: { type: 'boolean' },
-    verdict: enumOf(VERDICTS),
-    do_api_status: enumOf(Object.keys(PLATFORM_STATUSES)),
-    platform_data_age_ms: nullable(count),
+    verdict: {
+      ...enumOf(VERDICTS),
+      description:
+        "The worst of the components' verdicts; never `ok` while the platform view the report needs is missing " +
+        '(never fetched, 401, 403, 404) or no desired count is known: `degraded` then.',
+    },
+    do_api_status: {
+      ...enumOf(Object.keys(PLATFORM_STATUSES)),
+      description:
+        'ok: fresh; stale: the last good view, a refresh failed; unavailable: never fetched; ' +
+        'not_configured: static source.',
+    },
+    platform_data_age_ms: nullable({
+      ...count,
+      description: 'Age of the platform data; null when there is none.',
+    }),
+    do_api_error: nullableRef(
+      'PlatformErrorReport',
+      'Why the platform data is missing or old (the last refresh failed); null while the last refresh succeeded.',
+    ),
   }),
   Report: object(
     {
@@ -154,6 +250,14 @@ const schemas: Record<string, Schema> = {
       platform: enumOf(PLATFORM_KINDS),
       app_id: nullable(string),
       active_deployment_id: nullable(string),
+      in_progress_deployment: nullableRef(
+        'DeploymentReport',
+        'The deployment rolling out now; null when none.',
+      ),
+      pending_deployment: nullableRef(
+        'DeploymentReport',
+        'A deployment queued behind the one in progress (`pending_deployment`); null when none.',
+      ),
       summary: ref('ReportSummary'),
       components: { type: 'array', items: ref('ComponentReport') },
       instances: {
@@ -162,7 +266,12 @@ const schemas: Record<string, Schema> = {
         description: 'Left out with ?instances=false.',
       },
       recommendations: strings,
-      degraded: { type: 'boolean', description: 'True while the aggregator cannot read heartbeats.' },
+      degraded: {
+        type: 'boolean',
+        description:
+          'True while the aggregator cannot see: the heartbeats (Redis down), the platform view it needs ' +
+          '(never fetched, 401, 403, 404), or no desired count is known. The verdict is then `degraded`, never `ok`.',
+      },
     },
     ['instances'],
   ),
@@ -269,10 +378,7 @@ const schemas: Record<string, Schema> = {
     detail: string,
     mode: enumOf(REMEDIATION_MODES),
     triggers: { type: 'array', items: enumOf(FINDING_CODES) },
-    call: nullable({
-      ...ref('RestartCall'),
-      description: 'The platform call made (act) or that would have been (dry-run).',
-    }),
+    call: nullableRef('RestartCall', 'The platform call made (act) or that would have been (dry-run).'),
     outcome: nullable(enumOf(['ok', 'error'])),
     deployment_id: nullable(string),
     error: nullable(string),

@@ -13,10 +13,14 @@
  * reconciles cannot tell whether a finding holds, and then the state neither moves forward nor
  * back (it is "frozen"): every code but DATA_DEGRADED while the report is degraded (a finding
  * absent because the data could not be read resolves nothing, and frozen counts start nothing),
- * and every code but ROLLOUT_STUCK of a component whose verdict is `rolling` (counts move during
- * a rollout; one that stopped moving raises ROLLOUT_STUCK after ROLLOUT_GRACE_MS).
+ * and every code but ROLLOUT_STUCK and DEPLOYMENT_FAILED of a component whose verdict is
+ * `rolling` (counts move during a rollout; one that stopped moving raises ROLLOUT_STUCK after
+ * ROLLOUT_GRACE_MS, one with failed steps DEPLOYMENT_FAILED at once).
  */
 import type { ComponentReport, Finding, FindingCode, Report, Severity } from '../reconcile/report';
+
+/** The codes that are about the rollout itself, so a rollout in progress does not hold them back. */
+const ALERTABLE_WHILE_ROLLING: ReadonlySet<FindingCode> = new Set(['ROLLOUT_STUCK', 'DEPLOYMENT_FAILED']);
 
 export interface AlertSettings {
   /** ALERT_CONFIRMATIONS: consecutive reconciles a finding must hold (or be gone) for. */
@@ -105,14 +109,14 @@ export function alertKey(component: string, code: FindingCode): string {
 export function isAlertable(finding: Finding, component: ComponentReport, degraded: boolean): boolean {
   if (finding.code === 'DATA_DEGRADED') return degraded;
   if (degraded || finding.severity === 'info') return false;
-  return component.verdict !== 'rolling' || finding.code === 'ROLLOUT_STUCK';
+  return component.verdict !== 'rolling' || ALERTABLE_WHILE_ROLLING.has(finding.code);
 }
 
 /** Whether this report cannot tell if the (component, code) finding holds (see the module comment). */
 function isFrozen(report: Report, verdicts: ReadonlyMap<string, string>, state: AlertState): boolean {
   if (state.code === 'DATA_DEGRADED') return false;
   if (report.degraded) return true;
-  return verdicts.get(state.component) === 'rolling' && state.code !== 'ROLLOUT_STUCK';
+  return verdicts.get(state.component) === 'rolling' && !ALERTABLE_WHILE_ROLLING.has(state.code);
 }
 
 function contentOf(finding: Finding, component: ComponentReport): AlertContent {

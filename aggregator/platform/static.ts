@@ -44,6 +44,8 @@ export function staticView(options: StaticSourceOptions): PlatformView {
           id: options.activeDeploymentId,
           phase: 'ACTIVE',
           progress: null,
+          failedStep: null,
+          cause: null,
           createdAtMs: null,
           updatedAtMs: null,
         });
@@ -58,6 +60,7 @@ export function staticView(options: StaticSourceOptions): PlatformView {
     defaultDesired: fallback === null ? null : Object.freeze({ ...fallback }),
     activeDeployment: active,
     inProgressDeployment: null,
+    pendingDeployment: null,
     deployments: Object.freeze(active === null ? [] : [active]),
   });
 }

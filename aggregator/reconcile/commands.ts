@@ -4,6 +4,12 @@
  * an app update takes the WHOLE spec, so a spec holding one component deletes the others.
  */
 
+/**
+ * What commands name when the DigitalOcean app id is not known (the static source without
+ * DO_APP_ID): a placeholder to fill in, never the aggregator's app name, which is no app id.
+ */
+export const UNKNOWN_APP_ID = '<app-id: see doctl apps list>';
+
 /** Rolling restart of one component: replaces its instances one by one. */
 export function restartCommand(appId: string, component: string): string {
   return (

@@ -1,7 +1,7 @@
 /**
  * Which components a report covers and what each is expected to run: the platform view's
- * components, every component an instance reports under, and `backend` when a default count is
- * configured but nothing reports yet (the static `DESIRED_REPLICAS=2` case).
+ * components, every component an instance reports under, and `backend` when nothing names any
+ * (the static `DESIRED_REPLICAS=2` case before the first heartbeat, or a platform not read yet).
  */
 import type { InstanceRecord } from '../collector/registry-types';
 import type { ComponentKind, DesiredRange, PlatformComponent, PlatformView } from '../platform/source';
@@ -50,7 +50,9 @@ export function planComponents(view: PlatformView, instances: readonly InstanceR
       platform: null,
     });
   }
-  if (plans.size === 0 && view.defaultDesired !== null) {
+  // Nothing named anywhere: the agents' default component stands for the app, so the report
+  // still says what it expects (a default count), or that it knows no count at all.
+  if (plans.size === 0) {
     plans.set(DEFAULT_COMPONENT, {
       name: DEFAULT_COMPONENT,
       kind: 'service',

@@ -6,7 +6,7 @@ import type { InstanceRecord } from '../collector/registry-types';
 import type { ComponentPlan } from './components';
 import { hasStandingInstances } from './components';
 import { activeGeneration, instanceGeneration } from './generation';
-import { countsAsLive, instanceStatus } from './instance-state';
+import { countsAsLive, instanceStatus, withinDrainGrace } from './instance-state';
 import type { InstanceState } from './report';
 import { compareStrings } from './text';
 
@@ -38,6 +38,20 @@ export interface ComponentFacts extends ComponentPlan {
   readonly orphans: readonly ClassifiedInstance[];
   /** A rollout is in progress and this component runs standing instances. */
   readonly rolling: boolean;
+  /**
+   * Instances that said goodbye within the drain grace and that the platform still lists (by
+   * instance id or pod name): draining, not zombies; by instance id.
+   */
+  readonly draining: readonly ClassifiedInstance[];
+}
+
+/** What componentFacts needs beyond the instances: the deployments and the drain rule. */
+export interface FactsContext {
+  readonly activeDeploymentId: string | null;
+  readonly inProgressDeploymentId: string | null;
+  /** The time ages are measured at (see referenceTimeMs). */
+  readonly refNowMs: number;
+  readonly drainGraceMs: number;
 }
 
 /** Classifies one record at the reference time. */
@@ -82,9 +96,9 @@ export function failsProbe(instance: ClassifiedInstance): boolean {
 export function componentFacts(
   plan: ComponentPlan,
   instances: readonly ClassifiedInstance[],
-  activeDeploymentId: string | null,
-  inProgressDeploymentId: string | null,
+  context: FactsContext,
 ): ComponentFacts {
+  const { activeDeploymentId, inProgressDeploymentId } = context;
   // The registry hands its snapshot over in id order, so this sort only confirms it in one pass.
   const sorted = [...instances].sort(byInstanceId);
   const live = sorted.filter((i) => i.live);
@@ -108,7 +122,25 @@ export function componentFacts(
     activeGeneration: active,
     orphans,
     rolling: standing && inProgressDeploymentId !== null,
+    draining: drainingOf(plan, sorted, context),
   };
+}
+
+function drainingOf(
+  plan: ComponentPlan,
+  instances: readonly ClassifiedInstance[],
+  context: FactsContext,
+): ClassifiedInstance[] {
+  const listed = plan.platform?.listed;
+  if (!listed || listed.length === 0) return [];
+  const names = new Set(listed.flatMap((i) => (i.alias === null ? [i.name] : [i.name, i.alias])));
+  return instances.filter(
+    (i) =>
+      i.state === 'left' &&
+      withinDrainGrace(i.record, context.refNowMs, context.drainGraceMs) &&
+      (names.has(i.record.instanceId) ||
+        (i.record.heartbeat.pod_name !== null && names.has(i.record.heartbeat.pod_name))),
+  );
 }
 
 /** How many of `instances` pass `test`, without building the filtered array. */

@@ -7,7 +7,11 @@ import { isoTime } from './text';
  * `deployment_id` is the instance's generation: its DEPLOYMENT_ID, else the template hash of its
  * name. Stats fields are null for a goodbye (it carries no stats).
  */
-export function instanceReport(instance: ClassifiedInstance, orphaned: boolean): InstanceReport {
+export function instanceReport(
+  instance: ClassifiedInstance,
+  orphaned: boolean,
+  draining: boolean,
+): InstanceReport {
   const { record } = instance;
   const hb = record.heartbeat;
   const stats = hb.stats;
@@ -28,5 +32,7 @@ export function instanceReport(instance: ClassifiedInstance, orphaned: boolean):
     rss_bytes: stats?.rss_bytes ?? null,
     mem_used_bytes: stats ? Math.max(0, stats.mem_total_bytes - stats.mem_free_bytes) : null,
     mem_total_bytes: stats?.mem_total_bytes ?? null,
+    clock_offset_ms: record.clockOffsetMs,
+    draining,
   };
 }

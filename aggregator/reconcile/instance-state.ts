@@ -42,3 +42,12 @@ export function instanceStatus(
 export function countsAsLive(state: InstanceState): boolean {
   return state === 'live' || state === 'suspect';
 }
+
+/**
+ * A `left` instance within `graceMs` of its goodbye (measured at the reference time): if the
+ * platform still lists it, it is draining (App Platform stops sending it traffic, then stops it),
+ * not a zombie.
+ */
+export function withinDrainGrace(record: InstanceRecord, refNowMs: number, graceMs: number): boolean {
+  return record.leftAtMs !== null && refNowMs - record.leftAtMs < graceMs;
+}

@@ -14,7 +14,7 @@
  * - the memory carries the rollout progress between reconciles, for ROLLOUT_STUCK (rollout.ts),
  *   and each component's recent surplus or gap, for the "worsening" annotation (trend.ts).
  */
-import type { PlatformView } from '../platform/source';
+import type { DeploymentInfo, PlatformFailure, PlatformView } from '../platform/source';
 import type { ComponentFacts } from './facts';
 import { classifyInstance, componentFacts, countWhere, type ClassifiedInstance } from './facts';
 import type { FindingContext } from './findings';
@@ -25,18 +25,23 @@ import { instanceReport } from './instance-report';
 import type {
   ComponentReport,
   DeploymentCount,
+  DeploymentReport,
   Finding,
   InstanceReport,
+  PlatformErrorReport,
   Report,
   ReportSummary,
 } from './report';
 import { SEVERITIES } from './report';
+import { UNKNOWN_APP_ID } from './commands';
+import { fixVariableOf, platformBlindness } from './platform-blindness';
 import { observeRollout } from './rollout';
 import { SELF_PRESERVATION_DEFAULTS, selfPreservation } from './self-preservation';
 import { compareStrings, isoTime } from './text';
 import type { DeviationObservation, DeviationRun } from './trend';
 import { observeTrend, withWorsening, WORSENING_WINDOW_MS } from './trend';
 import type { ReconcileInput, ReconcileResult } from './types';
+import { RECONCILE_POLICY_DEFAULTS } from './types';
 import { componentVerdict, isWarningOrWorse, worstVerdict } from './verdict';
 
 /** Reconciles the heartbeats with the platform view; see the module comment for the rules. */
@@ -53,6 +58,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   );
   const collector = preserved.collector;
   const refNowMs = referenceTimeMs(nowMs, collector);
+  const platformBlind = platformBlindness(view);
+  const platformBlindSinceMs =
+    platformBlind === null ? null : (platformBlind.sinceMs ?? input.memory?.platformBlindSinceMs ?? nowMs);
+  const drainGraceMs = policy.drainGraceMs ?? RECONCILE_POLICY_DEFAULTS.drainGraceMs;
   const platformFresh = view.status === 'ok' || view.status === 'not_configured';
   const observed = observeRollout(
     view.inProgressDeployment,
@@ -68,7 +77,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   // first use, it costs nothing to the static source and a platform without instance listings.
   let byName: Map<string, ClassifiedInstance> | undefined;
   const instancesByName = () => (byName ??= indexByName(classified));
-  const appId = view.appId ?? input.app;
+  // Commands need a DigitalOcean app id; the aggregator's app name is none.
+  const appId = view.appId ?? UNKNOWN_APP_ID;
   const worseningWindowMs = policy.worseningWindowMs ?? WORSENING_WINDOW_MS;
   const deviations: Record<string, readonly DeviationRun[]> = {};
 
@@ -78,12 +88,12 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   // One record per component is all planComponents reads: no need to walk the fleet again.
   const representatives = [...byComponent.values()].map((group) => (group[0] as ClassifiedInstance).record);
   for (const plan of planComponents(view, representatives)) {
-    const facts = componentFacts(
-      plan,
-      byComponent.get(plan.name) ?? [],
-      view.activeDeployment?.id ?? null,
-      view.inProgressDeployment?.id ?? null,
-    );
+    const facts = componentFacts(plan, byComponent.get(plan.name) ?? [], {
+      activeDeploymentId: view.activeDeployment?.id ?? null,
+      inProgressDeploymentId: view.inProgressDeployment?.id ?? null,
+      refNowMs,
+      drainGraceMs,
+    });
     if (facts.standing && facts.desired !== null) configured += facts.desired.min;
     const ctx: FindingContext = {
       appId,
@@ -97,6 +107,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       get instancesByName() {
         return instancesByName();
       },
+      platformBlind,
+      platformBlindSinceMs,
+      clockSkewMaxMs: policy.clockSkewMaxMs ?? RECONCILE_POLICY_DEFAULTS.clockSkewMaxMs,
+      drainGraceMs,
+      alertForMs: policy.alertForMs ?? RECONCILE_POLICY_DEFAULTS.alertForMs,
     };
     const trend = observeTrend(
       input.memory?.deviations?.[plan.name],
@@ -106,7 +121,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     );
     if (trend.runs.length > 0) deviations[plan.name] = trend.runs;
     const findings = withWorsening(componentFindings(ctx), trend.worsening, worseningWindowMs);
-    components.push(componentReport(facts, findings, !collector.healthy));
+    components.push(componentReport(facts, findings, !collector.healthy || platformBlind !== null));
     factsInOrder.push(facts);
   }
   // The instance list is most of a large fleet's report and most consumers never read it (the
@@ -119,20 +134,23 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     platform: view.source,
     app_id: view.appId,
     active_deployment_id: view.activeDeployment?.id ?? null,
+    in_progress_deployment: deploymentReport(view.inProgressDeployment),
+    pending_deployment: deploymentReport(view.pendingDeployment),
     summary: summarize(components, configured, view, nowMs),
     components,
     get instances() {
       return (instances ??= instanceList(factsInOrder));
     },
     recommendations: recommendations(components),
-    degraded: !collector.healthy,
+    degraded: !collector.healthy || platformBlind !== null || !knowsAnyDesired(components),
   };
   // Without runs the field stays out, so the memory of an app with no counts to judge is unchanged.
   const hasRuns = Object.keys(deviations).length > 0;
   const selfPreserving = preserved.memory === null ? {} : { selfPreservation: preserved.memory };
+  const blind = platformBlindSinceMs === null ? {} : { platformBlindSinceMs };
   return {
     report,
-    memory: { rollout: observed.memory, ...(hasRuns ? { deviations } : {}), ...selfPreserving },
+    memory: { rollout: observed.memory, ...(hasRuns ? { deviations } : {}), ...selfPreserving, ...blind },
   };
 }
 
@@ -144,9 +162,19 @@ function instanceList(factsInOrder: readonly ComponentFacts[]): InstanceReport[]
   const instances: InstanceReport[] = [];
   for (const facts of factsInOrder) {
     const orphaned = new Set(facts.orphans);
-    for (const instance of facts.instances) instances.push(instanceReport(instance, orphaned.has(instance)));
+    const draining = new Set(facts.draining);
+    for (const instance of facts.instances)
+      instances.push(instanceReport(instance, orphaned.has(instance), draining.has(instance)));
   }
   return instances;
+}
+
+/**
+ * Whether any component that runs standing instances has a desired count. Without one (the static
+ * source without DESIRED_REPLICAS) nothing can be judged, and the report must not look green.
+ */
+function knowsAnyDesired(components: readonly ComponentReport[]): boolean {
+  return components.some((c) => c.desired !== null || c.note !== null);
 }
 
 /** A count worth comparing over time: seen by a collector that is not blind, outside a rollout. */
@@ -200,6 +228,8 @@ function componentReport(
   const { desired } = facts;
   const live = facts.live.length;
   const outOfRange = facts.standing && desired !== null && (live < desired.min || live > desired.max);
+  // A count that cannot be judged is not ok: the component is degraded (DATA_DEGRADED says why).
+  const unjudged = facts.standing && desired === null;
   return {
     name: facts.name,
     kind: facts.kind,
@@ -214,7 +244,12 @@ function componentReport(
     left: countWhere(facts.instances, (i) => i.state === 'left'),
     orphaned: facts.orphans.length,
     deployments: deploymentCounts(facts),
-    verdict: componentVerdict({ degraded, rolling: facts.rolling, outOfRange, findings }),
+    verdict: componentVerdict({
+      degraded: degraded || unjudged,
+      rolling: facts.rolling,
+      outOfRange,
+      findings,
+    }),
     findings,
     note: facts.standing
       ? null
@@ -249,6 +284,29 @@ function summarize(
     verdict: worstVerdict(components.map((c) => c.verdict)),
     do_api_status: view.status,
     platform_data_age_ms: view.fetchedAtMs === null ? null : Math.max(0, nowMs - view.fetchedAtMs),
+    do_api_error: platformErrorReport(view.error),
+  };
+}
+
+function deploymentReport(deployment: DeploymentInfo | null): DeploymentReport | null {
+  if (deployment === null) return null;
+  const created = deployment.createdAtMs;
+  return {
+    id: deployment.id,
+    phase: deployment.phase,
+    created_at: created === null ? null : isoTime(created),
+  };
+}
+
+function platformErrorReport(error: PlatformFailure | null): PlatformErrorReport | null {
+  if (error === null) return null;
+  return {
+    kind: error.kind,
+    message: error.message,
+    http_status: error.httpStatus,
+    request_id: error.requestId,
+    since: isoTime(error.sinceMs),
+    fix_variable: fixVariableOf(error.kind),
   };
 }
 

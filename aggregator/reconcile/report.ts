@@ -1,7 +1,7 @@
 /**
  * The report: the reconciler's output and the JSON body of GET /api/v1/monitoring/replicas.
  * Field names are snake_case like the DigitalOcean API and are part of the binding contract
- * (../shared/DESIGN.md): add fields freely, never rename or remove one.
+ * (docs/contract.md): add fields freely, never rename or remove one.
  */
 
 export const FINDING_CODES = [
@@ -15,6 +15,8 @@ export const FINDING_CODES = [
   'SURPLUS_INSTANCES',
   'UNREPORTED_INSTANCES',
   'DATA_DEGRADED',
+  'DEPLOYMENT_FAILED',
+  'CLOCK_SKEW',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -111,6 +113,13 @@ export interface InstanceReport {
   readonly rss_bytes: number | null;
   readonly mem_used_bytes: number | null;
   readonly mem_total_bytes: number | null;
+  /**
+   * The instance's clock minus the recording clock (Redis, or the aggregator on HTTP), from its
+   * latest heartbeat: positive when its clock is ahead. Includes the transport delay (ms).
+   */
+  readonly clock_offset_ms: number;
+  /** A `left` instance the platform still lists, within DRAIN_GRACE_MS of its goodbye. */
+  readonly draining: boolean;
 }
 
 export interface ReportSummary {
@@ -125,6 +134,30 @@ export interface ReportSummary {
   readonly do_api_status: string;
   /** Age of the platform data in ms, null when there is none. */
   readonly platform_data_age_ms: number | null;
+  /** Why the platform data is missing or old; null while the last refresh succeeded. */
+  readonly do_api_error: PlatformErrorReport | null;
+}
+
+/** The last failed platform refresh, as the report shows it. */
+export interface PlatformErrorReport {
+  /** unauthorized | forbidden | not_found | rate_limited | server_error | unreachable | bad_response. */
+  readonly kind: string;
+  readonly message: string;
+  readonly http_status: number | null;
+  /** DigitalOcean's request_id, to quote to their support. */
+  readonly request_id: string | null;
+  /** ISO 8601: since when the refreshes have failed. */
+  readonly since: string;
+  /** The setting to fix (e.g. DO_APP_ID), null when the failure is not one of configuration. */
+  readonly fix_variable: string | null;
+}
+
+/** A deployment as the report names it (the in-progress or the queued one). */
+export interface DeploymentReport {
+  readonly id: string;
+  readonly phase: string;
+  /** ISO 8601, null when unknown. */
+  readonly created_at: string | null;
 }
 
 export interface Report {
@@ -133,10 +166,17 @@ export interface Report {
   readonly platform: string;
   readonly app_id: string | null;
   readonly active_deployment_id: string | null;
+  /** The deployment rolling out now, null when none. */
+  readonly in_progress_deployment: DeploymentReport | null;
+  /** A deployment queued behind it (`pending_deployment`), null when none. */
+  readonly pending_deployment: DeploymentReport | null;
   readonly summary: ReportSummary;
   readonly components: readonly ComponentReport[];
   readonly instances: readonly InstanceReport[];
   readonly recommendations: readonly string[];
-  /** True while the aggregator cannot see (Redis down): nothing is being marked gone. */
+  /**
+   * True while the aggregator cannot see: the heartbeats (Redis down, self-preservation) or the
+   * platform view it needs (never fetched, 401, 403, 404), or no desired count is known.
+   */
   readonly degraded: boolean;
 }

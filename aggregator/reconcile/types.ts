@@ -5,6 +5,16 @@ import type { Report } from './report';
 import type { SelfPreservationMemory } from './self-preservation';
 import type { DeviationMemory } from './trend';
 
+/** The defaults of the optional knobs below. */
+export const RECONCILE_POLICY_DEFAULTS = Object.freeze({
+  /** CLOCK_SKEW_MAX_MS: NTP keeps clocks within milliseconds; 5 s off is a broken clock, not jitter. */
+  clockSkewMaxMs: 5_000,
+  /** DRAIN_GRACE_MS: App Platform drains an instance for up to about a minute after SIGTERM; twice that. */
+  drainGraceMs: 120_000,
+  /** ALERT_FOR_MS's default. */
+  alertForMs: 60_000,
+});
+
 /** The knobs of a reconcile, from the aggregator's configuration. */
 export interface ReconcilePolicy {
   /** STALE_AFTER_MS: silence after which an instance is gone; null: each heartbeat's own ttl_ms. */
@@ -18,6 +28,12 @@ export interface ReconcilePolicy {
    * before the aggregator takes itself for blind (self-preservation.ts); default 0.5.
    */
   readonly selfPreservationThreshold?: number;
+  /** CLOCK_SKEW_MAX_MS: an instance whose clock is off by more raises CLOCK_SKEW; default 5000. */
+  readonly clockSkewMaxMs?: number;
+  /** DRAIN_GRACE_MS: how long a `left` instance the platform still lists is draining, not a zombie; default 120000. */
+  readonly drainGraceMs?: number;
+  /** ALERT_FOR_MS: a blind platform view's DATA_DEGRADED turns critical after this long; default 60000. */
+  readonly alertForMs?: number;
 }
 
 /** The rollout progress last seen, and since when it has not moved. */
@@ -38,6 +54,8 @@ export interface ReconcileMemory {
   readonly deviations?: DeviationMemory;
   /** The self-preservation episode in progress (self-preservation.ts); absent when there is none. */
   readonly selfPreservation?: SelfPreservationMemory;
+  /** Since when the platform view has left the aggregator blind (ms); absent while it does not. */
+  readonly platformBlindSinceMs?: number;
 }
 
 export interface ReconcileInput {

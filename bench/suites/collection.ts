@@ -142,6 +142,7 @@ async function naiveRead(client: RedisClient, expected: number): Promise<number>
         lastSeenMs: hb.sent_at,
         firstSeenMs: hb.sent_at,
         leftAtMs: null,
+        clockOffsetMs: 0,
       });
     }
   }
@@ -171,10 +172,13 @@ function viewOf(size: number): PlatformView {
       id: deploymentId(1),
       phase: 'ACTIVE',
       progress: null,
+      failedStep: null,
+      cause: null,
       createdAtMs: Date.now() - 3_600_000,
       updatedAtMs: null,
     },
     inProgressDeployment: null,
+    pendingDeployment: null,
     deployments: [],
   };
 }

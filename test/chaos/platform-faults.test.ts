@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { DigitalOceanClient, DigitalOceanSource } from '../../aggregator/platform/digitalocean';
 import type { FaultSpec, SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
+import type { PlatformFailureKind } from '../../aggregator/platform/source';
 import { freePort } from '../support/redis-server';
 import { pollUntil } from '../support/spawn';
 import type { AggregatorProcess, WebhookReceiver } from './harness';
@@ -131,16 +132,28 @@ describe('in-process: the last good view, retries within budget', () => {
     await platform.close();
   });
 
-  test.each<[string, () => void, 'retried' | 'once', RegExp]>([
-    ['429 with a reset', () => platform.state.setFault(fault('rate_limit')), 'retried', /rate limited|429/],
-    ['500', () => platform.state.setFault(fault('server_error')), 'retried', /500/],
-    ['no answer (timeouts)', () => platform.state.setFault(fault('slow')), 'retried', /timed out/],
-    ['a 200 that is not JSON', () => proxy.setFault('not_json'), 'once', /not JSON/],
-    ['a 200 cut short', () => proxy.setFault('truncated'), 'once', /not JSON/],
-    ['a 200 of another shape', () => proxy.setFault('wrong_shape'), 'once', /./],
+  test.each<[string, () => void, 'retried' | 'once', PlatformFailureKind, RegExp]>([
+    [
+      '429 with a reset',
+      () => platform.state.setFault(fault('rate_limit')),
+      'retried',
+      'rate_limited',
+      /rate limited, HTTP 429/,
+    ],
+    ['500', () => platform.state.setFault(fault('server_error')), 'retried', 'server_error', /HTTP 500/],
+    [
+      'no answer (timeouts)',
+      () => platform.state.setFault(fault('slow')),
+      'retried',
+      'unreachable',
+      /no answer within 300 ms/,
+    ],
+    ['a 200 that is not JSON', () => proxy.setFault('not_json'), 'once', 'bad_response', /not JSON/],
+    ['a 200 cut short', () => proxy.setFault('truncated'), 'once', 'bad_response', /not JSON/],
+    ['a 200 of another shape', () => proxy.setFault('wrong_shape'), 'once', 'bad_response', /./],
   ])(
-    '%s: the last good view stays, stale, with its age; tries within budget',
-    async (_name, inject, retries, error) => {
+    '%s: the last good view stays, stale, with its age and the failure classified; tries within budget',
+    async (_name, inject, retries, kind, error) => {
       const good = await source.refresh();
       expect(good.status).toBe('ok');
 
@@ -157,7 +170,9 @@ describe('in-process: the last good view, retries within budget', () => {
         fetchedAtMs: good.fetchedAtMs,
         components: good.components,
       });
-      expect(view.error).toMatch(error);
+      expect(view.error).toMatchObject({ kind, message: expect.stringMatching(error) });
+      // Every failure names the concrete call, with the app id.
+      expect(view.error?.message).toContain(`/v2/apps/${platform.appId}`);
       const tries = delta(before, proxy.requests(), ENDPOINT_PATHS(platform.appId));
       // The first failure cancels the sibling calls, so some endpoints are tried fewer times.
       expect(Math.max(...tries)).toBe(retries === 'retried' ? ATTEMPTS : 1);

@@ -1,25 +1,41 @@
 /**
  * The App Platform contract, judged by DigitalOcean's own OpenAPI (../shared/do-openapi/apps.yaml):
- * every response the simulated platform serves, in every scenario, fits the operation's response
- * schema; the client's schemas parse every example of those operations; and every field the
- * client reads exists, under that name, in the OpenAPI.
+ * every response the simulated platform serves, in every scenario and for every kind of access,
+ * fits the operation's response schema; every request replica-watch sends (the DigitalOcean
+ * client's, and the CLI's whole-spec update) uses only query parameters the operation declares,
+ * with values their schemas allow, and bodies that fit its requestBody schema; the client's
+ * schemas parse every example of those operations; and every field the client reads exists,
+ * under that name, in the OpenAPI. Without apps.yaml the tests fail saying where they looked.
  */
+import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import { request } from 'undici';
 import type { z } from 'zod';
+import { AppSpecApi } from '../../aggregator/cli/app-spec-api';
+import { DigitalOceanClient } from '../../aggregator/platform/digitalocean/client';
 import {
   appResponseSchema,
   deploymentResponseSchema,
   deploymentsResponseSchema,
   healthResponseSchema,
   instancesResponseSchema,
+  progressStepSchema,
 } from '../../aggregator/platform/digitalocean/schemas';
-import type { FaultSpec, ScenarioName, SimulatedPlatform } from '../../aggregator/platform/simulated';
+import { DigitalOceanSource } from '../../aggregator/platform/digitalocean/source';
+import type {
+  FaultSpec,
+  ScenarioName,
+  SimulatedPlatform,
+  SimulatedRequest,
+} from '../../aggregator/platform/simulated';
 import { SCENARIO_NAMES, SCENARIOS, startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import type { OpenApiDocument } from '../support/openapi';
 import {
   ResponseValidator,
   appsOpenApiPath,
   loadAppsOpenApi,
+  operation,
   resolve,
   responseExamples,
 } from '../support/openapi';
@@ -67,12 +83,108 @@ async function call(
   } as Exchange;
 }
 
+type Json = Parameters<typeof resolve>[1];
+
+/** OpenAPI 3.0 → JSON Schema for ajv: `nullable: true` becomes a `null` alternative. */
+function jsonSchemaOf(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(jsonSchemaOf);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    // Examples are data, not schemas.
+    out[key] = key === 'example' || key === 'examples' ? value : jsonSchemaOf(value);
+  }
+  if (out.nullable !== true) return out;
+  delete out.nullable;
+  return { anyOf: [out, { type: 'null' }] };
+}
+
+const REQUEST_DOCUMENT = 'https://replica-watch.test/do-apps-requests.json';
+
+/**
+ * Holds a request to its operation in the OpenAPI: every query parameter is one the operation
+ * declares (`in: query`) and its value fits the parameter's schema; the body fits the
+ * requestBody's JSON schema, and is there when the requestBody is required.
+ */
+class RequestValidator {
+  private readonly ajv = new Ajv({ strict: false, allErrors: true });
+  private readonly cache = new Map<string, ValidateFunction>();
+
+  constructor(private readonly document: OpenApiDocument) {
+    addFormats(this.ajv);
+    for (const format of ['int32', 'int64', 'uint32', 'uint64', 'float', 'double'])
+      this.ajv.addFormat(format, true);
+    this.ajv.addSchema({ $id: REQUEST_DOCUMENT, components: jsonSchemaOf(document.doc.components ?? {}) });
+  }
+
+  /** What is wrong with `seen` as a request of `method path` ([] when it fits). */
+  problems(method: string, path: string, seen: Pick<SimulatedRequest, 'query' | 'body'>): string[] {
+    const op = operation(this.document, method, path) as Record<string, Json>;
+    const label = `${method.toUpperCase()} ${path}`;
+    const declared = ((op.parameters ?? []) as Json[])
+      .map((p) => resolve(this.document.doc, p) as Record<string, Json>)
+      .filter((p) => p.in === 'query');
+    const problems: string[] = [];
+    for (const [name, value] of seen.query) {
+      const parameter = declared.find((p) => p.name === name);
+      if (!parameter) {
+        problems.push(`${label}: query parameter ${name} is not declared`);
+        continue;
+      }
+      const validate = this.compile(`${label} ?${name}`, parameter.schema ?? {});
+      if (!validate(queryValue(value, parameter.schema))) {
+        problems.push(`${label}: query parameter ${name}=${value} ${this.ajv.errorsText(validate.errors)}`);
+      }
+    }
+    const body = resolve(this.document.doc, op.requestBody) as Record<string, Json> | undefined;
+    if (body === undefined) {
+      if (seen.body !== undefined) problems.push(`${label}: sends a body the operation does not take`);
+      return problems;
+    }
+    if (seen.body === undefined) {
+      if (body.required === true) problems.push(`${label}: the required body is missing`);
+      return problems;
+    }
+    const content = body.content as Record<string, Record<string, Json>> | undefined;
+    const schema = content?.['application/json']?.schema;
+    if (schema === undefined) return [...problems, `${label}: declares no JSON body`];
+    const validate = this.compile(`${label} body`, schema);
+    if (!validate(seen.body)) problems.push(`${label}: body ${this.ajv.errorsText(validate.errors)}`);
+    return problems;
+  }
+
+  private compile(key: string, schema: Json): ValidateFunction {
+    let validate = this.cache.get(key);
+    if (!validate) {
+      // Local $refs point into the components registered above.
+      const anchored = JSON.parse(
+        JSON.stringify(jsonSchemaOf(schema)).replace(/"\$ref":"#/g, `"$ref":"${REQUEST_DOCUMENT}#`),
+      ) as object;
+      validate = this.ajv.compile(anchored);
+      this.cache.set(key, validate);
+    }
+    return validate;
+  }
+}
+
+/** A query string's value as the parameter's schema types it (an integer, a boolean, a list). */
+function queryValue(value: string, schema: Json | undefined): unknown {
+  const type =
+    typeof schema === 'object' && schema !== null && !Array.isArray(schema) ? schema.type : undefined;
+  if ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  if (type === 'array') return [value];
+  return value;
+}
+
 let api: OpenApiDocument;
 let validator: ResponseValidator;
+let requests: RequestValidator;
 
 beforeAll(() => {
   api = loadAppsOpenApi();
   validator = new ResponseValidator(api);
+  requests = new RequestValidator(api);
 });
 
 describe('the OpenAPI document', () => {
@@ -150,10 +262,12 @@ describe.each(SCENARIO_NAMES.map((name) => [name]))('the simulated platform in s
   afterEach(() => platform?.close());
 
   it('serves responses that fit the OpenAPI on every endpoint, before and after actions', async () => {
-    // The fault scenarios are checked on their good answers here, and on their faults below.
+    // The fault and access scenarios are checked on their good answers here, and on their
+    // faults and refusals below.
     platform = await startSimulatedPlatform({
       scenario: name as ScenarioName,
       fault: null,
+      access: 'read_write',
       transitionDelayMs: 0,
     });
     const problems: string[] = [];
@@ -189,8 +303,12 @@ describe.each(SCENARIO_NAMES.map((name) => [name]))('the simulated platform in s
     expect(scenario.name).toBe(name);
   });
 
-  it('answers auth failures, unknown apps and refused specs with DigitalOcean error bodies', async () => {
-    platform = await startSimulatedPlatform({ scenario: name as ScenarioName, fault: null });
+  it('answers auth failures, unknown apps, refused writes and refused specs with DigitalOcean error bodies', async () => {
+    platform = await startSimulatedPlatform({
+      scenario: name as ScenarioName,
+      fault: null,
+      access: 'read_write',
+    });
     const problems: string[] = [];
     const unauthorised = await call(platform, 'get', `/v2/apps/${platform.appId}`, undefined, '');
     expectConforms('get', '/v2/apps/{id}', unauthorised, problems);
@@ -205,10 +323,47 @@ describe.each(SCENARIO_NAMES.map((name) => [name]))('the simulated platform in s
       spec: { ...current.app.spec, services: zero },
     });
     expectConforms('put', '/v2/apps/{id}', refused, problems);
+    platform.state.setAccess('read_only');
+    const app = platform.appId;
+    const forbidden = [
+      ['post', '/v2/apps/{app_id}/restart', await call(platform, 'post', `/v2/apps/${app}/restart`, {})],
+      [
+        'post',
+        '/v2/apps/{app_id}/deployments',
+        await call(platform, 'post', `/v2/apps/${app}/deployments`, {}),
+      ],
+      ['put', '/v2/apps/{id}', await call(platform, 'put', `/v2/apps/${app}`, { spec: current.app.spec })],
+    ] as const;
+    for (const [method, path, exchange] of forbidden) expectConforms(method, path, exchange, problems);
 
     expect(problems).toEqual([]);
-    expect([unauthorised.status, missing.status, refused.status]).toEqual([401, 404, 422]);
+    expect([
+      unauthorised.status,
+      missing.status,
+      refused.status,
+      ...forbidden.map(([, , e]) => e.status),
+    ]).toEqual([401, 404, 422, 403, 403, 403]);
+    for (const exchange of [unauthorised, missing, refused, ...forbidden.map(([, , e]) => e)]) {
+      expect(exchange.body).toMatchObject({ request_id: expect.any(String) });
+    }
   });
+
+  if (scenario.access !== undefined && scenario.access !== 'read_write') {
+    const access = scenario.access;
+    it(`answers every call refused by its access (${access}) in the OpenAPI's shape`, async () => {
+      platform = await startSimulatedPlatform({ scenario: name as ScenarioName, fault: null });
+      const problems: string[] = [];
+      const statuses: number[] = [];
+      await checkAllReads(platform, problems, statuses);
+      const restart = await call(platform, 'post', `/v2/apps/${platform.appId}/restart`, {});
+      expectConforms('post', '/v2/apps/{app_id}/restart', restart, problems);
+
+      expect(problems).toEqual([]);
+      const reads = { read_only: 200, token_rejected: 401, app_not_found: 404 }[access];
+      const write = { read_only: 403, token_rejected: 401, app_not_found: 404 }[access];
+      expect([new Set(statuses), restart.status]).toEqual([new Set([reads]), write]);
+    });
+  }
 
   if (scenario.fault) {
     const fault = scenario.fault;
@@ -225,6 +380,98 @@ describe.each(SCENARIO_NAMES.map((name) => [name]))('the simulated platform in s
       expect(new Set(statuses.slice(2))).toEqual(new Set([expected]));
     });
   }
+});
+
+/** Every query parameter and body replica-watch sends, against the operation in the OpenAPI. */
+describe.each([['steady'], ['deployment-pending']] as const)(
+  'the requests replica-watch sends (%s)',
+  (name) => {
+    let platform: SimulatedPlatform;
+    const seen: SimulatedRequest[] = [];
+
+    beforeEach(async () => {
+      seen.length = 0;
+      platform = await startSimulatedPlatform({
+        scenario: name,
+        transitionDelayMs: 0,
+        onRequest: (r) => seen.push(r),
+      });
+    });
+    afterEach(() => platform.close());
+
+    it('use only declared query parameters with allowed values, and bodies that fit the requestBody', async () => {
+      // Pages of one, so that paging (page, per_page) is exercised.
+      const client = new DigitalOceanClient({ baseUrl: platform.url, token: TOKEN, deploymentsPerPage: 1 });
+      const source = new DigitalOceanSource({ client, appId: platform.appId });
+      const cli = new AppSpecApi({ baseUrl: platform.url, token: TOKEN });
+      try {
+        const view = await source.refresh();
+        expect(view.status).toBe('ok');
+        for (const deployment of view.deployments) await client.getDeployment(platform.appId, deployment.id);
+        await client.restart(platform.appId, ['backend']);
+        await client.restart(platform.appId, []);
+        await client.createDeployment(platform.appId, { forceBuild: true });
+        await client.createDeployment(platform.appId);
+        await source.actions.restart([]);
+        const spec = await cli.getSpec(platform.appId);
+        await cli.putSpec(platform.appId, spec);
+        // The default page size too.
+        await new DigitalOceanClient({ baseUrl: platform.url, token: TOKEN }).listDeployments(platform.appId);
+      } finally {
+        await source.close();
+        await cli.close();
+      }
+
+      const routes = new Set(seen.map((r) => r.route));
+      expect([...routes].sort()).toEqual([
+        'GET /v2/apps/{app_id}/deployments',
+        'GET /v2/apps/{app_id}/deployments/{deployment_id}',
+        'GET /v2/apps/{app_id}/health',
+        'GET /v2/apps/{app_id}/instances',
+        'GET /v2/apps/{id}',
+        'POST /v2/apps/{app_id}/deployments',
+        'POST /v2/apps/{app_id}/restart',
+        'PUT /v2/apps/{id}',
+      ]);
+      expect(seen.filter((r) => r.route === 'GET /v2/apps/{app_id}/deployments').length).toBeGreaterThan(2);
+      const problems = seen.flatMap((r) => {
+        const [method = '', path = ''] = r.route.split(' ');
+        return requests.problems(method.toLowerCase(), path, r);
+      });
+      expect(problems).toEqual([]);
+    });
+  },
+);
+
+describe('the request check', () => {
+  it('finds an undeclared parameter, a value out of range, a body of another shape and a missing body', () => {
+    const problems = [
+      ...requests.problems('get', '/v2/apps/{app_id}/deployments', {
+        query: [
+          ['pages', '2'],
+          ['per_page', '500'],
+        ],
+        body: undefined,
+      }),
+      ...requests.problems('post', '/v2/apps/{app_id}/restart', {
+        query: [],
+        body: { components: 'backend' },
+      }),
+      ...requests.problems('post', '/v2/apps/{app_id}/deployments', { query: [], body: undefined }),
+      ...requests.problems('put', '/v2/apps/{id}', { query: [], body: { spec: { services: [] } } }),
+      ...requests.problems('get', '/v2/apps/{id}', { query: [], body: {} }),
+    ];
+    expect(problems).toEqual([
+      'GET /v2/apps/{app_id}/deployments: query parameter pages is not declared',
+      expect.stringMatching(
+        /^GET \/v2\/apps\/\{app_id\}\/deployments: query parameter per_page=500 .*<= 200/,
+      ),
+      expect.stringMatching(/^POST \/v2\/apps\/\{app_id\}\/restart: body .*components must be array/),
+      'POST /v2/apps/{app_id}/deployments: the required body is missing',
+      expect.stringMatching(/^PUT \/v2\/apps\/\{id\}: body .*must have required property 'name'/),
+      'GET /v2/apps/{id}: sends a body the operation does not take',
+    ]);
+  });
 });
 
 describe('the client schemas', () => {
@@ -267,6 +514,17 @@ describe('the client schemas', () => {
       expect(missing).toEqual(expected);
     },
   );
+});
+
+describe('the progress step schema', () => {
+  it('names only fields that apps_deployment_progress_step declares', () => {
+    const fields = zodFieldPaths(progressStepSchema);
+    expect(fields).toEqual(expect.arrayContaining(['name', 'status', 'reason.message', 'steps']));
+    expect(fields.filter((field) => !openApiHasPath(PROGRESS_STEP, field.split('.')))).toEqual([]);
+    // Child steps are held to the step's own fields, not let through as any object.
+    expect(openApiHasPath(PROGRESS_STEP, ['steps[]', 'steps[]', 'reason', 'code'])).toBe(true);
+    expect(openApiHasPath(PROGRESS_STEP, ['steps[]', 'no_such_field'])).toBe(false);
+  });
 });
 
 /** Every field path of a JSON value, like `app.spec.services[].name`. */
@@ -321,11 +579,17 @@ function openApiHasPath(schema: unknown, path: readonly string[]): boolean {
     const properties = node.properties as Record<string, unknown> | undefined;
     if (!properties || !(key in properties)) return false;
     if (!array) return openApiHasPath(properties[key], rest);
+    // A progress step's child steps are typed only `object`, but they are steps (the OpenAPI's
+    // own deployment examples nest whole steps): they are held to the step's schema.
+    if (key === 'steps' && node === resolve(api.doc, PROGRESS_STEP as never))
+      return openApiHasPath(node, rest);
     return candidates(properties[key]).some(
       (list) => list.items !== undefined && openApiHasPath(list.items, rest),
     );
   });
 }
+
+const PROGRESS_STEP = { $ref: '#/components/schemas/apps_deployment_progress_step' };
 
 /** A schema node and everything it is composed of (allOf/anyOf/oneOf), $refs resolved. */
 function candidates(schema: unknown): Record<string, unknown>[] {

@@ -3,7 +3,9 @@
  * never a downloaded browser). An in-process aggregator in the embedded mode and real agent
  * processes: the components and instances appear, and when an agent is killed -9 the page
  * updates without a reload. Reports published straight into the store cover what a live fleet
- * cannot show on demand: the history chart and its absence, hostile strings, banners, a large
+ * cannot show on demand: the history chart and its absence, hostile strings, banners (a blind
+ * platform view named with its cause and the variable to fix, never under an "OK"; deployments
+ * rolling out and queued), new finding codes, skewed clocks and draining instances, a large
  * fleet and a guarded API. Screenshots land in test-artifacts/ (gitignored).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startAggregator, type RunningAggregator } from '../../aggregator/app';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { closeServer, listen } from '../../aggregator/http/listen';
-import type { ComponentReport, InstanceReport, Report } from '../../aggregator/reconcile/report';
+import type { ComponentReport, Finding, InstanceReport, Report } from '../../aggregator/reconcile/report';
 import { killAll, pollUntil, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 
 /** The little of the browser's DOM that the callbacks run in the page use (the project has no DOM lib). */
@@ -331,6 +333,8 @@ function instance(id: string, overrides: Partial<InstanceReport> = {}): Instance
     rss_bytes: 80_000_000,
     mem_used_bytes: 2_000_000_000,
     mem_total_bytes: 4_000_000_000,
+    clock_offset_ms: 0,
+    draining: false,
     ...overrides,
   };
 }
@@ -344,6 +348,8 @@ function report(overrides: Partial<Report> = {}): Report {
     platform: 'static',
     app_id: null,
     active_deployment_id: 'dep-2',
+    in_progress_deployment: null,
+    pending_deployment: null,
     summary: {
       configured_replicas: 2,
       active_instances: instances.length,
@@ -352,6 +358,7 @@ function report(overrides: Partial<Report> = {}): Report {
       verdict: 'discrepancy',
       do_api_status: 'ok',
       platform_data_age_ms: 5_000,
+      do_api_error: null,
     },
     recommendations: [],
     degraded: false,
@@ -359,6 +366,29 @@ function report(overrides: Partial<Report> = {}): Report {
     components,
     instances,
   };
+}
+
+function finding(code: Finding['code'], severity: Finding['severity'], message: string): Finding {
+  return { code, severity, message, instances: [], recommendation: 'Do the thing.', deployment_ids: [] };
+}
+
+/** The text of the page's parts where a verdict or a banner shows (the chart legend aside). */
+async function verdictTexts(page: Page): Promise<{ summary: string; components: string; banners: string }> {
+  const text = async (selector: string) => (await page.textContent(selector)) ?? '';
+  return {
+    summary: await text('#summary'),
+    components: await text('#components'),
+    banners: await text('#banners'),
+  };
+}
+
+/**
+ * A RegExp for the whole of `text`, taken literally but for `{clock}` (a time as the page prints
+ * it, HH:MM:SS in the browser's time zone) and `{n}` (a whole number).
+ */
+function shape(text: string): RegExp {
+  const literal = text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${literal.replace(/\{clock\}/g, '\\d\\d:\\d\\d:\\d\\d').replace(/\{n\}/g, '\\d+')}$`);
 }
 
 /** Ten minutes of history for `backend`: 6 listed and ready, orphans drained from minute 6 on. */
@@ -526,6 +556,7 @@ describe('published reports', () => {
           verdict: 'degraded',
           do_api_status: 'stale',
           platform_data_age_ms: 300_000,
+          do_api_error: null,
         },
         components: [
           component({
@@ -562,6 +593,260 @@ describe('published reports', () => {
     // Problems first: the one gone instance heads the table.
     expect(await page.locator('#instances tbody tr').first().getAttribute('data-state')).toBe('gone');
     await screenshot(page, 'dashboard-degraded.png', false);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('a blind platform view (DO_APP_ID answered 404) is named in the banner, never shown as OK', async () => {
+    const since = Date.now() - 180_000;
+    const failure = {
+      kind: 'not_found',
+      message: 'GET /v2/apps/6c1f0a2e-bad: HTTP 404: The resource you were accessing could not be found.',
+      http_status: 404,
+      request_id: '4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22',
+      since: new Date(since).toISOString(),
+      fix_variable: 'DO_APP_ID',
+    };
+    // As the reconciler reports it now (degraded), and as an older one did (ok, "counts agree").
+    for (const verdict of ['degraded', 'ok'] as const) {
+      const { page, errors } = await openPage(context, aggregator.url);
+      aggregator.store.publish(
+        report({
+          platform: 'digitalocean',
+          app_id: '6c1f0a2e-bad',
+          degraded: verdict === 'degraded',
+          summary: {
+            configured_replicas: 0,
+            active_instances: 2,
+            serving_instances: 2,
+            discrepancy: false,
+            verdict,
+            do_api_status: 'unavailable',
+            platform_data_age_ms: null,
+            do_api_error: failure,
+          },
+          components: [
+            component({
+              desired: null,
+              platform_ready: null,
+              platform_instances: null,
+              live: 2,
+              serving: 2,
+              orphaned: 0,
+              deployments: [{ deployment_id: 'dep-2', live: 2, active: false }],
+              verdict,
+              findings:
+                verdict === 'degraded'
+                  ? [
+                      finding(
+                        'DATA_DEGRADED',
+                        'warning',
+                        'DO_APP_ID 6c1f0a2e-bad not found (404): the platform view cannot be read.',
+                      ),
+                    ]
+                  : [],
+            }),
+          ],
+          instances: [instance('backend-7c9d4f6b8-xb2kc'), instance('backend-7c9d4f6b8-q4m2z')],
+        }),
+      );
+      await page.goto(`${aggregator.url}/`);
+      const platform = page.locator('#banners [data-banner="platform"]');
+      await platform.waitFor();
+      expect(await platform.getAttribute('class')).toBe('banner bad');
+      expect(await platform.getAttribute('role')).toBe('alert');
+      expect(await platform.textContent()).toMatch(
+        shape(
+          '!Platform data unavailable. DigitalOcean API: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404) ' +
+            'since {clock} (3 min ago); fix DO_APP_ID. request_id 4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22 ' +
+            '(quote it to DigitalOcean support). Desired, dashboard-ready and listed counts are unknown. ' +
+            'Detail: GET /v2/apps/6c1f0a2e-bad: HTTP 404: The resource you were accessing could not be found.',
+        ),
+      );
+      const shown = await verdictTexts(page);
+      expect(shown.banners).not.toContain('has not answered yet');
+      expect(shown.banners).toContain('Degraded: the aggregator cannot see all it needs');
+      for (const text of [shown.summary, shown.components]) {
+        expect(text).not.toMatch(/\bOK\b/);
+        expect(text).not.toContain('\u2713');
+        expect(text).not.toContain('counts agree');
+      }
+      const verdictTile = page.locator('#summary .tile').first();
+      expect(await verdictTile.locator('.badge').getAttribute('class')).toBe('badge v-degraded');
+      expect(await verdictTile.textContent()).toBe(
+        'Verdict!DegradedDigitalOcean API: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404)',
+      );
+      expect(await page.locator('#summary .badge.v-ok, #components .badge.v-ok').count()).toBe(0);
+      const card = page.locator('article[data-component="backend"]');
+      expect(await card.getAttribute('class')).toContain('c-degraded');
+      expect(await card.locator('.badge').first().textContent()).toBe('!Degraded');
+      if (verdict === 'degraded') {
+        expect(await card.locator('li[data-code="DATA_DEGRADED"] .finding-label').textContent()).toBe(
+          'Data degraded',
+        );
+        await screenshot(page, 'dashboard-blind-404.png', false);
+      } else {
+        expect(await card.locator('.no-findings').textContent()).toMatch(/^No findings of its own/);
+      }
+      expect(await page.locator('#summary .tile').last().textContent()).toBe(
+        'Platform APIunavailablefailing: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404)',
+      );
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+
+    // Nothing has answered yet and no failure is known: then, and only then, "has not answered yet".
+    const waiting = await openPage(context, aggregator.url);
+    aggregator.store.publish(
+      report({
+        platform: 'digitalocean',
+        summary: {
+          configured_replicas: 0,
+          active_instances: 1,
+          serving_instances: 1,
+          discrepancy: false,
+          verdict: 'degraded',
+          do_api_status: 'unavailable',
+          platform_data_age_ms: null,
+          do_api_error: null,
+        },
+        degraded: true,
+        components: [component({ verdict: 'degraded', desired: null, platform_ready: null })],
+      }),
+    );
+    await waiting.page.goto(`${aggregator.url}/`);
+    const pending = waiting.page.locator('#banners [data-banner="platform"]');
+    await pending.waitFor();
+    expect(await pending.textContent()).toBe(
+      '!Platform data unavailable. The platform API has not answered yet; desired, dashboard-ready and ' +
+        'listed counts are unknown.',
+    );
+    expect((await verdictTexts(waiting.page)).summary).not.toMatch(/\bOK\b/);
+    expect(waiting.errors).toEqual([]);
+    await waiting.page.close();
+  });
+
+  test('deployments rolling out and queued, new codes with labels, skewed clocks and draining instances', async () => {
+    const now = Date.now();
+    const { page, errors } = await openPage(context, aggregator.url);
+    aggregator.store.publish(
+      report({
+        platform: 'digitalocean',
+        app_id: 'app-7f3e',
+        in_progress_deployment: {
+          id: 'dep-3',
+          phase: 'DEPLOYING',
+          created_at: new Date(now - 120_000).toISOString(),
+        },
+        pending_deployment: {
+          id: 'dep-4',
+          phase: 'PENDING_BUILD',
+          created_at: new Date(now - 40_000).toISOString(),
+        },
+        summary: {
+          configured_replicas: 3,
+          active_instances: 3,
+          serving_instances: 3,
+          discrepancy: true,
+          verdict: 'rolling',
+          do_api_status: 'ok',
+          platform_data_age_ms: 4_000,
+          do_api_error: null,
+        },
+        components: [
+          component({
+            live: 3,
+            serving: 3,
+            left: 1,
+            orphaned: 0,
+            platform_ready: 3,
+            platform_instances: 4,
+            verdict: 'rolling',
+            findings: [
+              finding(
+                'CLOCK_SKEW',
+                'warning',
+                'backend-7c9d4f6b8-xb2kc: its clock is 62 s behind the aggregator.',
+              ),
+              finding('ROLLOUT_IN_PROGRESS', 'info', 'Deployment dep-3 is DEPLOYING (2/5 steps).'),
+            ],
+          }),
+          component({
+            name: 'worker',
+            kind: 'worker',
+            desired: 1,
+            platform_ready: 1,
+            platform_instances: 1,
+            live: 1,
+            serving: 1,
+            orphaned: 0,
+            verdict: 'discrepancy',
+            deployments: [{ deployment_id: 'dep-2', live: 1, active: true }],
+            findings: [
+              finding(
+                'DEPLOYMENT_FAILED',
+                'warning',
+                'Deployment dep-1b ended ERROR at build; dep-2 still runs.',
+              ),
+            ],
+          }),
+        ],
+        instances: [
+          instance('backend-7c9d4f6b8-xb2kc', { clock_offset_ms: -62_000 }),
+          instance('backend-7c9d4f6b8-q4m2z', { clock_offset_ms: 3_000 }),
+          instance('backend-7c9d4f6b8-zz9rt', { state: 'left', draining: true, serving: null }),
+          instance('worker-6d4c8b7f9-m3x8p', { component: 'worker', clock_offset_ms: 7_200_000 }),
+        ],
+      }),
+    );
+    await page.goto(`${aggregator.url}/`);
+    await page.locator('#instances tbody tr').first().waitFor();
+
+    const notes = page.locator('#banners [data-banner="deployment"]');
+    expect(await notes.evaluateAll((els) => els.map((el) => el.getAttribute('data-deployment')))).toEqual([
+      'in-progress',
+      'pending',
+    ]);
+    expect(await notes.nth(0).textContent()).toMatch(
+      shape('\u21bbRolling out: deployment dep-3 (DEPLOYING), created {clock} (2 min ago).'),
+    );
+    expect(await notes.nth(1).textContent()).toMatch(
+      shape(
+        '\u2026Queued: deployment dep-4 (PENDING_BUILD), created {clock} ({n} s ago), waiting for dep-3 to finish.',
+      ),
+    );
+    expect(await page.locator('#banners [data-banner="platform"]').count()).toBe(0);
+    const shown = await verdictTexts(page);
+    expect(shown.summary).not.toMatch(/\bOK\b/);
+    expect(shown.summary).toContain('Rolling');
+
+    // The finding codes with their labels beside them.
+    const labels = await page
+      .locator('#components .finding')
+      .evaluateAll((els) =>
+        els.map((el) => [
+          el.getAttribute('data-code'),
+          el.querySelector('.finding-label')?.textContent ?? null,
+        ]),
+      );
+    expect(labels).toEqual([
+      ['CLOCK_SKEW', 'Clock skew'],
+      ['ROLLOUT_IN_PROGRESS', 'Rollout in progress'],
+      ['DEPLOYMENT_FAILED', 'Deployment failed'],
+    ]);
+
+    // A large clock offset is shown with its direction; a small one is not; draining is marked.
+    const row = (id: string) => page.locator(`#instances tr[data-instance="${id}"]`);
+    expect(await row('backend-7c9d4f6b8-xb2kc').locator('.tag.skew').textContent()).toBe('clock 62 s behind');
+    expect(await row('worker-6d4c8b7f9-m3x8p').locator('.tag.skew').textContent()).toBe('clock 2 h ahead');
+    expect(await row('backend-7c9d4f6b8-q4m2z').locator('.tag.skew').count()).toBe(0);
+    const draining = row('backend-7c9d4f6b8-zz9rt');
+    expect(await draining.getAttribute('data-state')).toBe('left');
+    expect(await draining.getAttribute('data-draining')).toBe('true');
+    expect(await draining.locator('.tag.draining').textContent()).toBe('draining');
+    expect(await row('backend-7c9d4f6b8-q4m2z').locator('.tag.draining').count()).toBe(0);
+    expect(await page.locator('#instances caption').textContent()).toContain('1 left (1 draining)');
+    await screenshot(page, 'dashboard-deployments.png');
     expect(errors).toEqual([]);
     await page.close();
   });

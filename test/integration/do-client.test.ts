@@ -1,7 +1,8 @@
 /**
  * The DigitalOcean client against real local HTTP servers (nock cannot see undici): paging,
- * rate limits, retries within the budget, timeouts, junk bodies, permanent errors, and the
- * token never leaking into an error or a log line.
+ * rate limits, retries within the budget, timeouts, junk bodies, permanent errors named by the
+ * concrete call with DigitalOcean's request_id, network failures in words, and the token never
+ * leaking into an error or a log line.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -9,8 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import type { CallOutcome, DigitalOceanClientOptions } from '../../aggregator/platform/digitalocean/client';
-import { DigitalOceanClient } from '../../aggregator/platform/digitalocean/client';
-import { PlatformHttpError, PlatformSchemaError } from '../../aggregator/platform/digitalocean/errors';
+import { DEPLOYMENT_HISTORY_LIMIT, DigitalOceanClient } from '../../aggregator/platform/digitalocean/client';
+import {
+  PlatformHttpError,
+  PlatformRetryableError,
+  PlatformSchemaError,
+} from '../../aggregator/platform/digitalocean/errors';
 import type { Clock } from '../../shared/clock';
 import { createLogger } from '../../shared/logger';
 import { RetryableError } from '../../shared/retry';
@@ -140,7 +145,7 @@ describe('DigitalOceanClient', () => {
     expect(server.seen.map((s) => s.url)).toEqual([`/proxy/do/v2/apps/${APP}/instances`]);
   });
 
-  it('pages through every deployment, asking its own host for each page', async () => {
+  it('pages through every deployment by links.pages.next, asking its own host for each page', async () => {
     const all = Array.from({ length: 5 }, (_, i) => ({
       id: `d${5 - i}`,
       phase: i === 0 ? 'ACTIVE' : 'SUPERSEDED',
@@ -156,7 +161,8 @@ describe('DigitalOceanClient', () => {
       json(res, 200, {
         deployments: all.slice((page - 1) * perPage, page * perPage),
         links: { pages },
-        meta: { total: all.length },
+        // Wrong on purpose: the links, not the total, say when the history ends.
+        meta: { total: 2 },
       });
     });
     const deployments = await client(server.url, { deploymentsPerPage: 2 }).listDeployments(APP);
@@ -168,16 +174,51 @@ describe('DigitalOceanClient', () => {
     ]);
   });
 
-  it('stops paging at maxDeploymentPages, and on a page that claims more but is empty', async () => {
+  it('asks for the page the next link names, and stops at a link that does not move forward', async () => {
+    const server = await serve((req, res) => {
+      const page = Number(new URL(req.url ?? '', 'http://x').searchParams.get('page'));
+      const next = { 1: '/v2/apps/x/deployments?page=4&per_page=2', 4: '?page=2' }[page];
+      json(res, 200, { deployments: [{ id: `d${page}` }], links: { pages: next ? { next } : {} } });
+    });
+    const deployments = await client(server.url, { deploymentsPerPage: 2 }).listDeployments(APP);
+    expect(deployments.map((d) => d.id)).toEqual(['d1', 'd4']);
+    expect(server.seen.map((s) => new URL(s.url, 'http://x').searchParams.get('page'))).toEqual(['1', '4']);
+  });
+
+  it('reads the most recent 50 deployments in one request by default', async () => {
+    const server = await serve((req, res) => {
+      const perPage = Number(new URL(req.url ?? '', 'http://x').searchParams.get('per_page'));
+      json(res, 200, {
+        deployments: Array.from({ length: perPage }, (_, i) => ({ id: `d${i}` })),
+        links: { pages: { next: `/v2/apps/${APP}/deployments?page=2` } },
+        meta: { total: 900 },
+      });
+    });
+    const deployments = await client(server.url).listDeployments(APP);
+    expect(deployments).toHaveLength(DEPLOYMENT_HISTORY_LIMIT);
+    expect(server.seen.map((s) => s.url)).toEqual([`/v2/apps/${APP}/deployments?page=1&per_page=50`]);
+  });
+
+  it('stops at the history limit, on a page that adds nothing, and keeps deployments without an id', async () => {
     const endless = await serve((req, res) => {
       const page = Number(new URL(req.url ?? '', 'http://x').searchParams.get('page'));
-      json(res, 200, { deployments: [{ id: `d${page}` }], links: { pages: { next: 'more' } } });
+      json(res, 200, {
+        deployments: [{ id: `d${page}` }, { phase: 'ERROR' }],
+        links: { pages: { next: `?page=${page + 1}` } },
+      });
     });
-    const limited = await client(endless.url, { maxDeploymentPages: 3 }).listDeployments(APP);
-    expect(limited.map((d) => d.id)).toEqual(['d1', 'd2', 'd3']);
+    const limited = await client(endless.url, { deploymentHistoryLimit: 5 }).listDeployments(APP);
+    expect(limited.map((d) => d.id ?? null)).toEqual(['d1', null, 'd2', null, 'd3']);
+    expect(endless.seen).toHaveLength(3);
+
+    const repeating = await serve((_req, res) =>
+      json(res, 200, { deployments: [{ id: 'same' }], links: { pages: { next: '?page=9' } } }),
+    );
+    expect((await client(repeating.url).listDeployments(APP)).map((d) => d.id)).toEqual(['same']);
+    expect(repeating.seen).toHaveLength(2);
 
     const empty = await serve((_req, res) =>
-      json(res, 200, { deployments: [], links: { pages: { next: 'x' } } }),
+      json(res, 200, { deployments: [], links: { pages: { next: '?page=2' } } }),
     );
     expect(await client(empty.url).listDeployments(APP)).toEqual([]);
     expect(empty.seen).toHaveLength(1);
@@ -223,8 +264,8 @@ describe('DigitalOceanClient', () => {
     expect(clock.sleeps).toEqual([5_000]);
     expect(server.seen).toHaveLength(2);
     expect(err).toBeInstanceOf(RetryableError);
-    expect((err as RetryableError).retryAfterMs).toBe(3_600_000);
-    expect(err.message).toMatch(/GET \/v2\/apps\/\{app_id\}\/health: rate limited \(HTTP 429\)/);
+    expect(err).toMatchObject({ retryAfterMs: 3_600_000, status: 429, requestId: null });
+    expect(err.message).toBe(`GET /v2/apps/${APP}/health: rate limited, HTTP 429`);
   });
 
   it('retries a 500 and succeeds when the server recovers', async () => {
@@ -236,9 +277,9 @@ describe('DigitalOceanClient', () => {
     expect(server.seen).toHaveLength(3);
   });
 
-  it('gives up on 500s after exactly the attempts of the budget', async () => {
-    const server = await serve((_req, res) =>
-      json(res, 503, { id: 'service_unavailable', message: 'try later' }),
+  it('gives up on 500s after exactly the attempts of the budget, keeping the last status and request id', async () => {
+    const server = await serve((_req, res, index) =>
+      json(res, 503, { id: 'service_unavailable', message: 'try later.', request_id: `r-${index}` }),
     );
     const calls: [string, CallOutcome][] = [];
     const err = await failure(
@@ -248,8 +289,9 @@ describe('DigitalOceanClient', () => {
       }).getApp(APP),
     );
     expect(server.seen).toHaveLength(4);
-    expect(err).toBeInstanceOf(RetryableError);
-    expect(err.message).toBe('GET /v2/apps/{id}: HTTP 503: try later');
+    expect(err).toBeInstanceOf(PlatformRetryableError);
+    expect(err).toMatchObject({ status: 503, requestId: 'r-3', endpoint: 'GET /v2/apps/{id}', code: null });
+    expect(err.message).toBe(`GET /v2/apps/${APP}: HTTP 503 service_unavailable: try later (request_id r-3)`);
     expect(calls).toEqual(Array.from({ length: 4 }, () => ['GET /v2/apps/{id}', 503]));
   });
 
@@ -280,7 +322,8 @@ describe('DigitalOceanClient', () => {
       }).listInstances(APP),
     );
     expect(err).toBeInstanceOf(RetryableError);
-    expect(err.message).toBe('GET /v2/apps/{app_id}/instances: timed out after 200 ms');
+    expect(err).toMatchObject({ status: null, requestId: null });
+    expect(err.message).toBe(`GET /v2/apps/${APP}/instances: no answer within 200 ms`);
     expect(server.seen).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -293,7 +336,10 @@ describe('DigitalOceanClient', () => {
     const api = client(url, { onCall: (_e, outcome) => calls.push(outcome) });
     const err = await failure(api.getApp(APP));
     expect(err).toBeInstanceOf(RetryableError);
-    expect(err.message).toMatch(/^GET \/v2\/apps\/\{id\}: request failed: ECONNREFUSED/);
+    expect(err).toMatchObject({ status: null, code: 'ECONNREFUSED' });
+    expect(err.message).toBe(
+      `GET /v2/apps/${APP}: connection refused by ${new URL(url).host} (ECONNREFUSED)`,
+    );
     const post = await failure(api.restart(APP, ['backend']));
     expect(post).toBeInstanceOf(RetryableError);
     expect(calls).toEqual(Array.from({ length: 6 }, () => 'network_error'));
@@ -303,8 +349,9 @@ describe('DigitalOceanClient', () => {
     const server = await serve((_req, res) => json(res, 200, '<html>502 Bad Gateway</html>'));
     const err = await failure(client(server.url).getApp(APP));
     expect(err).toBeInstanceOf(PlatformSchemaError);
+    expect(err).toMatchObject({ status: 200, call: `GET /v2/apps/${APP}` });
     expect(err.message).toBe(
-      'GET /v2/apps/{id}: response does not fit the schema at (body): not JSON: <html>502 Bad Gateway</html>',
+      `GET /v2/apps/${APP}: response does not fit the schema at (body): not JSON: <html>502 Bad Gateway</html>`,
     );
     expect(server.seen).toHaveLength(1);
   });
@@ -325,7 +372,9 @@ describe('DigitalOceanClient', () => {
       fieldPath: 'app.spec.services[0].instance_count',
     });
     expect(err.message).toMatch(
-      /^GET \/v2\/apps\/\{id\}: response does not fit the schema at app\.spec\.services\[0\]\.instance_count: /,
+      new RegExp(
+        `^GET /v2/apps/${APP}: response does not fit the schema at app\\.spec\\.services\\[0\\]\\.instance_count: `,
+      ),
     );
     expect(server.seen).toHaveLength(1);
   });
@@ -347,17 +396,95 @@ describe('DigitalOceanClient', () => {
     expect(err.message).toMatch(/larger than 1000 bytes/);
   });
 
-  it('does not retry a 404, and says what the API said', async () => {
+  it('does not retry a 404, and says what the API said, naming the call and the request id', async () => {
     const server = await serve((_req, res) =>
-      json(res, 404, { id: 'not_found', message: 'The resource you requested could not be found.' }),
+      json(res, 404, {
+        id: 'not_found',
+        message: 'The resource you were accessing could not be found.',
+        request_id: '4b1c2d3e-aaaa-4bbb-8ccc-000000000001',
+      }),
     );
     const err = await failure(client(server.url).getDeployment(APP, 'nope'));
     expect(err).toBeInstanceOf(PlatformHttpError);
-    expect(err).toMatchObject({ status: 404, endpoint: 'GET /v2/apps/{app_id}/deployments/{deployment_id}' });
+    expect(err).toMatchObject({
+      status: 404,
+      endpoint: 'GET /v2/apps/{app_id}/deployments/{deployment_id}',
+      call: `GET /v2/apps/${APP}/deployments/nope`,
+      requestId: '4b1c2d3e-aaaa-4bbb-8ccc-000000000001',
+      code: null,
+    });
     expect(err.message).toBe(
-      'GET /v2/apps/{app_id}/deployments/{deployment_id}: HTTP 404: The resource you requested could not be found.',
+      `GET /v2/apps/${APP}/deployments/nope: HTTP 404 not_found: The resource you were accessing could not be found ` +
+        '(request_id 4b1c2d3e-aaaa-4bbb-8ccc-000000000001)',
     );
     expect(server.seen).toHaveLength(1);
+  });
+
+  it.each<[number, unknown, string, string | null]>([
+    [
+      401,
+      { id: 'unauthorized', message: 'Unable to authenticate you.', request_id: 'r-401' },
+      'HTTP 401 unauthorized: Unable to authenticate you (request_id r-401)',
+      'r-401',
+    ],
+    [
+      403,
+      { id: 'forbidden', message: 'You are not authorized to perform this operation' },
+      'HTTP 403 forbidden: You are not authorized to perform this operation',
+      null,
+    ],
+    [404, '<html>not here</html>', 'HTTP 404', null],
+    [400, { id: 'bad request!', message: '', request_id: 'not a request id' }, 'HTTP 400', null],
+  ])(
+    'reads the error body of a %i: only an id, a message and a request id of the right form',
+    async (status, body, detail, requestId) => {
+      const server = await serve((_req, res) => json(res, status, body));
+      const err = await failure(client(server.url).getApp(APP));
+      expect(err).toBeInstanceOf(PlatformHttpError);
+      expect(err.message).toBe(`GET /v2/apps/${APP}: ${detail}`);
+      expect((err as PlatformHttpError).requestId).toBe(requestId);
+    },
+  );
+
+  it('says a connection closed before an answer in words, with the code in parentheses', async () => {
+    const server = await serve((req) => req.socket.destroy());
+    const err = await failure(
+      client(server.url, { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).getHealth(APP),
+    );
+    expect(err).toBeInstanceOf(PlatformRetryableError);
+    expect(err).toMatchObject({ status: null, code: 'UND_ERR_SOCKET' });
+    expect(err.message).toBe(
+      `GET /v2/apps/${APP}/health: the connection closed before an answer (UND_ERR_SOCKET)`,
+    );
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('does not resend a POST whose connection closed before an answer: it may have been applied', async () => {
+    const server = await serve((req) => req.socket.destroy());
+    const err = await failure(client(server.url).restart(APP, ['backend']));
+    expect(err).toBeInstanceOf(PlatformHttpError);
+    expect(err).toMatchObject({ status: null, code: 'UND_ERR_SOCKET' });
+    expect(err.message).toBe(
+      `POST /v2/apps/${APP}/restart: the connection closed before an answer (UND_ERR_SOCKET); ` +
+        'not retried: it may have been applied',
+    );
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('names a host that does not resolve', async () => {
+    const err = await failure(
+      client('http://replica-watch-no-such-host.invalid', {
+        // `.invalid` never resolves (RFC 6761); room for a slow resolver to say so.
+        timeoutMs: 20_000,
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      }).getApp(APP),
+    );
+    expect(err).toBeInstanceOf(PlatformRetryableError);
+    expect(err.message).toMatch(
+      new RegExp(
+        `^GET /v2/apps/${APP}: the host name replica-watch-no-such-host\\.invalid could not be resolved \\((ENOTFOUND|EAI_AGAIN)\\)$`,
+      ),
+    );
   });
 
   it('sends a restart with its components, and a deployment with force_build', async () => {
@@ -376,11 +503,12 @@ describe('DigitalOceanClient', () => {
   });
 
   it('does not resend a POST that failed with a 5xx (it may have been applied), but does after a 429', async () => {
-    const failing = await serve((_req, res) => json(res, 502, {}));
+    const failing = await serve((_req, res) => json(res, 502, { request_id: 'r-502' }));
     const err = await failure(client(failing.url).restart(APP, ['backend']));
     expect(err).toBeInstanceOf(PlatformHttpError);
+    expect(err).toMatchObject({ status: 502, requestId: 'r-502' });
     expect(err.message).toBe(
-      'POST /v2/apps/{app_id}/restart: HTTP 502 (not retried: it may have been applied)',
+      `POST /v2/apps/${APP}/restart: HTTP 502 (request_id r-502); not retried: it may have been applied`,
     );
     expect(failing.seen).toHaveLength(1);
 
@@ -458,14 +586,16 @@ describe('the token', () => {
 
     expect(errors.map((e) => e.constructor.name)).toEqual([
       'PlatformHttpError',
-      'RetryableError',
+      'PlatformRetryableError',
       'PlatformSchemaError',
       'PlatformSchemaError',
-      'RetryableError',
-      'RetryableError',
-      'RetryableError',
+      'PlatformRetryableError',
+      'PlatformRetryableError',
+      'PlatformRetryableError',
     ]);
-    expect(errors[0]?.message).toBe('GET /v2/apps/{app_id}/instances: HTTP 400: you sent Bearer [REDACTED]');
+    expect(errors[0]?.message).toBe(
+      `GET /v2/apps/${APP}/instances: HTTP 400 bad_request: you sent Bearer [REDACTED]`,
+    );
     expect(lines.length).toBeGreaterThan(0);
     for (const err of errors) {
       const dump = [

@@ -1,11 +1,15 @@
 /**
- * The simulated App Platform as an HTTP API: auth, rate-limit headers, paging, faults, and
- * state that really changes: a restart ends the orphans, a whole-spec update rescales and
- * deletes what it leaves out, and the scenarios' agent lists match what the API lists.
+ * The simulated App Platform as an HTTP API: auth and token access (401, 403 on writes, 404 for
+ * an app it does not know, each with DigitalOcean's error body and request_id), rate-limit
+ * headers, paging by links.pages, zero counts left out as protobuf JSON does, faults, failed,
+ * failing and queued deployments with their progress steps, and state that really changes: a
+ * restart ends the orphans, a whole-spec update rescales and deletes what it leaves out, a queued
+ * deployment starts when the one before it completes, and the scenarios' agent lists match what
+ * the API lists.
  */
 import { request } from 'undici';
 import { generationOf } from '../../aggregator/platform/instance-name';
-import type { ScenarioName, SimulatedPlatform } from '../../aggregator/platform/simulated';
+import type { ScenarioName, SimulatedPlatform, SimulatedRequest } from '../../aggregator/platform/simulated';
 import {
   SCENARIO_NAMES,
   scenarioAgents,
@@ -80,7 +84,40 @@ interface AppBody {
   };
 }
 interface HealthBody {
-  app_health: { components: { name: string; replicas_desired: number; replicas_ready: number }[] };
+  app_health: { components: { name: string; replicas_desired: number; replicas_ready?: number }[] };
+}
+interface Step {
+  name: string;
+  status: string;
+  component_name?: string;
+  reason?: { code: string; message: string };
+  steps?: Step[];
+}
+interface DeploymentBody {
+  id: string;
+  phase: string;
+  progress: Record<string, number | undefined> & { steps: Step[] };
+}
+interface PageBody {
+  deployments: DeploymentBody[];
+  links: { pages: Record<string, string> };
+  meta: { total: number };
+}
+interface ErrorBody {
+  id: string;
+  message: string;
+  request_id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The leaves of a step tree as `name › name`, with their status. */
+function leaves(steps: Step[], prefix: string[] = []): [string, string][] {
+  return steps.flatMap((step) =>
+    step.steps
+      ? leaves(step.steps, [...prefix, step.name])
+      : [[[...prefix, step.name].join(' › '), step.status]],
+  );
 }
 
 const names = (body: InstancesBody, component = 'backend') =>
@@ -108,9 +145,14 @@ describe('the simulated App Platform API', () => {
     expect(Number(first.headers['ratelimit-reset'])).toBeGreaterThan(Date.now() / 1000);
   });
 
-  it('answers unknown apps and routes with 404', async () => {
+  it("answers unknown apps and routes with 404, with DigitalOcean's error body and a request id", async () => {
     const fake = await start('steady');
-    expect((await call(fake, 'GET', '/v2/apps/another-app')).status).toBe(404);
+    const unknown = await call<ErrorBody>(fake, 'GET', '/v2/apps/another-app');
+    expect(unknown).toMatchObject({
+      status: 404,
+      body: { id: 'not_found', message: 'The resource you were accessing could not be found.' },
+    });
+    expect(unknown.body.request_id).toMatch(UUID);
     expect((await call(fake, 'GET', '/v2/apps/{app}/nothing')).status).toBe(404);
     expect((await call(fake, 'GET', '/v2/apps/{app}/deployments/no-such-deployment')).status).toBe(404);
     expect((await call(fake, 'POST', '/v2/apps/{app}/instances')).status).toBe(404);
@@ -165,7 +207,31 @@ describe('the simulated App Platform API', () => {
     const reset = Number(limited?.headers['ratelimit-reset']);
     expect(reset).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 5);
     expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 8);
-    expect(limited?.body).toEqual({ id: 'too_many_requests', message: 'API rate limit exceeded.' });
+    expect(limited?.body).toEqual({
+      id: 'too_many_requests',
+      message: 'API rate limit exceeded.',
+      request_id: expect.stringMatching(UUID),
+    });
+  });
+
+  it('pages with first, prev, next and last links and the total', async () => {
+    const fake = await start('deployment-failed');
+    const page = await call<PageBody>(fake, 'GET', '/v2/apps/{app}/deployments?page=2&per_page=1');
+    const link = (n: number) => `${fake.url}/v2/apps/${fake.appId}/deployments?page=${n}&per_page=1`;
+    expect(page.body.links.pages).toEqual({ first: link(1), prev: link(1), next: link(3), last: link(3) });
+    expect(page.body.meta.total).toBe(3);
+  });
+
+  it('leaves out counts that are 0, as protobuf JSON does', async () => {
+    const fake = await start('none-ready');
+    const health = await call<HealthBody>(fake, 'GET', '/v2/apps/{app}/health');
+    const [component] = health.body.app_health.components;
+    expect(component).toMatchObject({ name: 'backend', replicas_desired: 2, state: 'UNHEALTHY' });
+    expect(component && 'replicas_ready' in component).toBe(false);
+    const app = await call<{ app: { active_deployment: DeploymentBody } }>(fake, 'GET', '/v2/apps/{app}');
+    const { steps, ...counts } = app.body.app.active_deployment.progress;
+    expect(counts).toEqual({ success_steps: 6, total_steps: 6 });
+    expect(leaves(steps).every(([, status]) => status === 'SUCCESS')).toBe(true);
   });
 
   it('can change its fault at run time', async () => {
@@ -180,6 +246,219 @@ describe('the simulated App Platform API', () => {
     expect((await call(fake, 'GET', '/v2/apps/{app}')).status).toBe(500);
     fake.state.setFault(null);
     expect((await call(fake, 'GET', '/v2/apps/{app}')).status).toBe(200);
+  });
+});
+
+describe('token access', () => {
+  it("token-invalid answers every call 401 with DigitalOcean's body, counting none", async () => {
+    const fake = await start('token-invalid');
+    const replies = [
+      await call<ErrorBody>(fake, 'GET', '/v2/apps/{app}'),
+      await call<ErrorBody>(fake, 'GET', '/v2/apps/{app}/health'),
+      await call<ErrorBody>(fake, 'POST', '/v2/apps/{app}/restart', { components: ['backend'] }),
+    ];
+    for (const reply of replies) {
+      expect(reply).toMatchObject({
+        status: 401,
+        body: {
+          id: 'unauthorized',
+          message: 'Unable to authenticate you.',
+          request_id: expect.stringMatching(UUID),
+        },
+      });
+      expect(reply.headers['ratelimit-limit']).toBe('5000');
+    }
+    expect(new Set(replies.map((r) => r.body.request_id)).size).toBe(3);
+    expect(fake.state.requestCount()).toBe(0);
+  });
+
+  it('token-read-only reads, and answers every write 403 without changing anything', async () => {
+    const fake = await start('token-read-only', { transitionDelayMs: 0 });
+    const before = await call<AppBody>(fake, 'GET', '/v2/apps/{app}');
+    expect(before.status).toBe(200);
+    const writes = [
+      await call<ErrorBody>(fake, 'POST', '/v2/apps/{app}/restart', { components: ['backend'] }),
+      await call<ErrorBody>(fake, 'POST', '/v2/apps/{app}/deployments', { force_build: true }),
+      await call<ErrorBody>(fake, 'PUT', '/v2/apps/{app}', { spec: before.body.app.spec }),
+    ];
+    expect(writes.map((w) => [w.status, w.body.id, w.body.message])).toEqual(
+      Array.from({ length: 3 }, () => [
+        403,
+        'forbidden',
+        'You are not authorized to perform this operation.',
+      ]),
+    );
+    expect(writes.every((w) => UUID.test(w.body.request_id))).toBe(true);
+    expect((await call<AppBody>(fake, 'GET', '/v2/apps/{app}')).body).toEqual(before.body);
+  });
+
+  it('app-not-found answers every call about the app 404, as for a wrong app id', async () => {
+    const fake = await start('app-not-found');
+    for (const path of ['/v2/apps/{app}', '/v2/apps/{app}/instances', '/v2/apps/{app}/deployments']) {
+      expect(await call<ErrorBody>(fake, 'GET', path)).toMatchObject({
+        status: 404,
+        body: { id: 'not_found', request_id: expect.stringMatching(UUID) },
+      });
+    }
+  });
+
+  it('changes access at run time, and a start option overrides the scenario', async () => {
+    const fake = await start('token-invalid', { access: 'read_write' });
+    expect((await call(fake, 'GET', '/v2/apps/{app}')).status).toBe(200);
+    fake.state.setAccess('token_rejected');
+    expect((await call(fake, 'GET', '/v2/apps/{app}')).status).toBe(401);
+    fake.state.setAccess('read_only');
+    expect((await call(fake, 'POST', '/v2/apps/{app}/restart', {})).status).toBe(403);
+  });
+});
+
+describe('deployments that fail, fail while rolling, or wait', () => {
+  it('deployment-failed: the newest deployment ended in ERROR with a failed step and its reason; the previous is active', async () => {
+    const fake = await start('deployment-failed');
+    const scenario = SCENARIOS['deployment-failed'];
+    const app = (await call<AppBody>(fake, 'GET', '/v2/apps/{app}')).body.app;
+    expect(app.active_deployment?.id).toBe(scenarioDeploymentId(scenario, 'D2'));
+    expect(app.in_progress_deployment).toBeUndefined();
+    const [newest] = (await call<PageBody>(fake, 'GET', '/v2/apps/{app}/deployments')).body.deployments;
+    expect(newest?.id).toBe(scenarioDeploymentId(scenario, 'D3'));
+    expect(newest?.phase).toBe('ERROR');
+    const { steps, ...counts } = newest?.progress ?? { steps: [] };
+    expect(counts).toEqual({ success_steps: 4, error_steps: 1, pending_steps: 1, total_steps: 6 });
+    expect(leaves(steps)).toEqual([
+      ['build › initialize', 'SUCCESS'],
+      ['build › components › backend', 'SUCCESS'],
+      ['deploy › initialize', 'SUCCESS'],
+      ['deploy › components › backend › deploy', 'SUCCESS'],
+      ['deploy › components › backend › wait', 'ERROR'],
+      ['deploy › finalize', 'PENDING'],
+    ]);
+    expect(steps.map((s) => s.status)).toEqual(['SUCCESS', 'ERROR']);
+    const wait = steps[1]?.steps?.[1]?.steps?.[0]?.steps?.[1];
+    expect(wait).toMatchObject({
+      name: 'wait',
+      component_name: 'backend',
+      reason: { code: 'DeployHealthChecksFailed', message: expect.stringMatching(/health checks/) },
+    });
+  });
+
+  it('rollout-failing: the deployment in progress has an error step and nothing running', async () => {
+    const fake = await start('rollout-failing');
+    const app = (
+      await call<{ app: { in_progress_deployment: DeploymentBody } }>(fake, 'GET', '/v2/apps/{app}')
+    ).body.app;
+    const { steps, ...counts } = app.in_progress_deployment.progress;
+    expect(app.in_progress_deployment.phase).toBe('DEPLOYING');
+    expect(counts).toEqual({ success_steps: 3, error_steps: 1, pending_steps: 2, total_steps: 6 });
+    expect(leaves(steps).find(([, status]) => status === 'ERROR')?.[0]).toBe(
+      'deploy › components › backend › deploy',
+    );
+  });
+
+  it('deployment-pending: the queued deployment is pending_deployment, and starts when the one in progress completes', async () => {
+    const clock = manualClock();
+    const fake = await start('deployment-pending', { clock, rolloutStepMs: 1_000 });
+    const scenario = SCENARIOS['deployment-pending'];
+    const [d2, d3] = ['D2', 'D3'].map((key) => scenarioDeploymentId(scenario, key));
+    type Deployments = {
+      in_progress_deployment?: DeploymentBody;
+      pending_deployment?: DeploymentBody;
+      active_deployment?: DeploymentBody;
+    };
+    const read = async () => (await call<{ app: Deployments }>(fake, 'GET', '/v2/apps/{app}')).body.app;
+
+    const before = await read();
+    expect([before.in_progress_deployment?.id, before.pending_deployment?.id]).toEqual([d2, d3]);
+    expect(before.pending_deployment?.phase).toBe('PENDING_BUILD');
+    expect(before.pending_deployment?.progress).toMatchObject({ pending_steps: 6, total_steps: 6 });
+
+    clock.advance(4_000);
+    const next = await read();
+    expect([next.active_deployment?.id, next.in_progress_deployment?.id, next.pending_deployment]).toEqual([
+      d2,
+      d3,
+      undefined,
+    ]);
+    expect(next.in_progress_deployment?.phase).toBe('DEPLOYING');
+
+    clock.advance(6_000);
+    const done = await read();
+    expect([done.active_deployment?.id, done.in_progress_deployment, done.pending_deployment]).toEqual([
+      d3,
+      undefined,
+      undefined,
+    ]);
+    const phases = (await call<PageBody>(fake, 'GET', '/v2/apps/{app}/deployments')).body.deployments.map(
+      (d) => d.phase,
+    );
+    expect(phases).toEqual(['ACTIVE', 'SUPERSEDED', 'SUPERSEDED']);
+  });
+
+  it('cancels the deployment in progress and the queued one when an action starts another', async () => {
+    const fake = await start('deployment-pending');
+    const restart = await call<{ deployment: DeploymentBody }>(fake, 'POST', '/v2/apps/{app}/restart', {});
+    const app = (
+      await call<{ app: { in_progress_deployment?: DeploymentBody; pending_deployment?: DeploymentBody } }>(
+        fake,
+        'GET',
+        '/v2/apps/{app}',
+      )
+    ).body.app;
+    expect([app.in_progress_deployment?.id, app.pending_deployment]).toEqual([
+      restart.body.deployment.id,
+      undefined,
+    ]);
+    const phases = (await call<PageBody>(fake, 'GET', '/v2/apps/{app}/deployments')).body.deployments.map(
+      (d) => d.phase,
+    );
+    expect(phases).toEqual(['DEPLOYING', 'CANCELED', 'CANCELED', 'ACTIVE']);
+  });
+
+  it('names the deployment an update started as pending_deployment in its answer', async () => {
+    const fake = await start('steady');
+    const current = (await call<AppBody>(fake, 'GET', '/v2/apps/{app}')).body.app.spec;
+    const put = await call<{
+      app: { in_progress_deployment: { id: string }; pending_deployment: { id: string } };
+    }>(fake, 'PUT', '/v2/apps/{app}', { spec: current });
+    expect(put.body.app.pending_deployment.id).toBe(put.body.app.in_progress_deployment.id);
+    expect(
+      (await call<{ app: Record<string, unknown> }>(fake, 'GET', '/v2/apps/{app}')).body.app
+        .pending_deployment,
+    ).toBeUndefined();
+  });
+
+  it('tells onRequest every request it serves, with its operation, query and body', async () => {
+    const seen: SimulatedRequest[] = [];
+    const fake = await start('steady', { onRequest: (r) => seen.push(r) });
+    await call(fake, 'GET', '/v2/apps/{app}/deployments?page=2&per_page=1');
+    await call(fake, 'POST', '/v2/apps/{app}/restart');
+    await call(fake, 'POST', '/v2/apps/{app}/restart', { components: ['backend'] });
+    await call(fake, 'GET', '/v2/apps/another-app');
+    expect(seen).toEqual([
+      {
+        method: 'GET',
+        route: 'GET /v2/apps/{app_id}/deployments',
+        path: `/v2/apps/${fake.appId}/deployments`,
+        query: [
+          ['page', '2'],
+          ['per_page', '1'],
+        ],
+        body: undefined,
+      },
+      {
+        method: 'POST',
+        route: 'POST /v2/apps/{app_id}/restart',
+        path: `/v2/apps/${fake.appId}/restart`,
+        query: [],
+        body: undefined,
+      },
+      {
+        method: 'POST',
+        route: 'POST /v2/apps/{app_id}/restart',
+        path: `/v2/apps/${fake.appId}/restart`,
+        query: [],
+        body: { components: ['backend'] },
+      },
+    ]);
   });
 });
 
@@ -287,7 +566,8 @@ describe('the scenarios', () => {
   it.each(SCENARIO_NAMES.map((n) => [n]))(
     '%s lists exactly the instances its agents stand for',
     async (name) => {
-      const fake = await start(name as ScenarioName);
+      // Full access, so that the token and app-id scenarios answer too.
+      const fake = await start(name as ScenarioName, { access: 'read_write' });
       const listed = (await call<InstancesBody>(fake, 'GET', '/v2/apps/{app}/instances')).body.instances;
       const agents = scenarioAgents(name as ScenarioName);
       expect(listed.map((i) => [i.instance_name, i.component_name])).toEqual(

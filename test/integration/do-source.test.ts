@@ -1,7 +1,9 @@
 /**
- * DigitalOceanSource against the simulated App Platform: the view every scenario gives, the
- * last good view kept (stale, ageing) through 429s, 500s and timeouts within the retry budget,
- * current() never waiting, and a restart that ends the orphans of the reported problem.
+ * DigitalOceanSource against the simulated App Platform: the view every scenario gives (failed,
+ * failing and queued deployments, a ready count the API leaves out at 0), the last good view
+ * kept (stale, ageing) through 429s, 500s and timeouts within the retry budget, each failure
+ * classified (401, 403, 404 with DigitalOcean's request id), current() never waiting, and a
+ * restart that ends the orphans of the reported problem.
  */
 import { Writable } from 'node:stream';
 import { DigitalOceanClient } from '../../aggregator/platform/digitalocean/client';
@@ -121,6 +123,12 @@ describe('DigitalOceanSource over the simulated App Platform', () => {
     ['rate-limited', [2, 2, 2, [2]], null],
     ['server-errors', [2, 2, 2, [2]], null],
     ['slow', [2, 2, 2, [2]], null],
+    ['deployment-failed', [2, 2, 2, [2]], null],
+    ['rollout-failing', [2, 3, 2, [1, 2]], 'DEPLOYING'],
+    ['deployment-pending', [2, 3, 3, [1, 2]], 'DEPLOYING'],
+    // The API leaves replicas_ready out at 0: 0 ready, not unknown.
+    ['none-ready', [2, 2, 0, [2]], null],
+    ['token-read-only', [2, 2, 2, [2]], null],
   ];
 
   it.each(expected)('reads scenario %s as backend %j', async (name, counts, inProgressPhase) => {
@@ -163,13 +171,18 @@ describe('DigitalOceanSource over the simulated App Platform', () => {
 
     const before = await movingSource.refresh();
     const stuckBefore = await stuckSource.refresh();
-    expect(before.inProgressDeployment?.progress).toEqual({ stepsDone: 2, stepsTotal: 6 });
-    expect(stuckBefore.inProgressDeployment?.progress).toEqual({ stepsDone: 3, stepsTotal: 6 });
+    expect(before.inProgressDeployment?.progress).toEqual({ stepsDone: 2, stepsTotal: 6, errorSteps: 0 });
+    expect(stuckBefore.inProgressDeployment?.progress).toEqual({
+      stepsDone: 3,
+      stepsTotal: 6,
+      errorSteps: 0,
+    });
 
     clock.advance(120_000);
     expect((await movingSource.refresh()).inProgressDeployment?.progress).toEqual({
       stepsDone: 4,
       stepsTotal: 6,
+      errorSteps: 0,
     });
     const stuckLater = await stuckSource.refresh();
     expect(stuckLater.inProgressDeployment).toEqual(stuckBefore.inProgressDeployment);
@@ -193,16 +206,149 @@ describe('DigitalOceanSource over the simulated App Platform', () => {
       activeDeployment: null,
       deployments: [],
     });
-    expect(view.error).toMatch(/HTTP 500/);
+    expect(view.error).toMatchObject({
+      kind: 'server_error',
+      httpStatus: 500,
+      requestId: expect.any(String),
+      message: expect.stringMatching(
+        /HTTP 500 server_error: Unexpected server-side error \(request_id [0-9a-f-]{36}\)$/,
+      ),
+    });
   });
 
   it.each([
-    ['rate-limited', { retryAfterSeconds: 1 }, /rate limited \(HTTP 429/],
-    ['server-errors', {}, /HTTP 500/],
-    ['slow', { delayMs: 3_000 }, /timed out after 500 ms/],
+    ['token-invalid', 'unauthorized', 401, 'HTTP 401 unauthorized: Unable to authenticate you'],
+    [
+      'app-not-found',
+      'not_found',
+      404,
+      'HTTP 404 not_found: The resource you were accessing could not be found',
+    ],
+  ] as const)(
+    'is unavailable in %s, the failure classified as %s, naming the call and the request id',
+    async (name, kind, status, detail) => {
+      const fake = await platform(name);
+      const view = await source(fake).refresh();
+      expect(view).toMatchObject({
+        status: 'unavailable',
+        components: [],
+        error: { kind, httpStatus: status },
+      });
+      const requestId = view.error?.requestId ?? '';
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      // Whichever of the four calls failed first, it names the app id.
+      expect(view.error?.message).toMatch(
+        new RegExp(
+          `^GET /v2/apps/${fake.appId}(/\\w+)?(\\?[^:]*)?: ${detail} \\(request_id ${requestId}\\)$`,
+        ),
+      );
+      expect(view.error?.message).not.toContain(TOKEN);
+    },
+  );
+
+  it('keeps the last good view, stale, when the token is revoked, and says it is unauthorized', async () => {
+    const fake = await platform('steady');
+    const watched = source(fake);
+    const good = await watched.refresh();
+    fake.state.setAccess('token_rejected');
+    const stale = await watched.refresh();
+    expect(stale).toMatchObject({
+      status: 'stale',
+      fetchedAtMs: good.fetchedAtMs,
+      components: good.components,
+      error: { kind: 'unauthorized', httpStatus: 401, sinceMs: expect.any(Number) },
+    });
+  });
+
+  it('refuses a restart with a read-only token: 403, naming the call and the request id', async () => {
+    const fake = await platform('token-read-only');
+    const err = (await source(fake)
+      .actions.restart(['backend'])
+      .catch((e: unknown) => e)) as Error & {
+      status?: number;
+      requestId?: string;
+    };
+    expect(err).toMatchObject({ status: 403, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(err.message).toBe(
+      `POST /v2/apps/${fake.appId}/restart: HTTP 403 forbidden: You are not authorized to perform this operation ` +
+        `(request_id ${err.requestId ?? ''})`,
+    );
+  });
+
+  it('deployment-failed: the history says the newest deployment failed, at which step and why', async () => {
+    const fake = await platform('deployment-failed');
+    const view = await source(fake).refresh();
+    const scenario = SCENARIOS['deployment-failed'];
+    expect(view.activeDeployment?.id).toBe(scenarioDeploymentId(scenario, 'D2'));
+    expect(view.inProgressDeployment).toBeNull();
+    expect(view.deployments[0]).toMatchObject({
+      id: scenarioDeploymentId(scenario, 'D3'),
+      phase: 'ERROR',
+      cause: 'commit 5d0e4b8 pushed',
+      progress: { stepsDone: 4, stepsTotal: 6, errorSteps: 1 },
+      failedStep:
+        'deploy › components › backend › wait: Your deploy failed because your container did not pass its health checks.',
+    });
+    expect(view.deployments.slice(1).map((d) => [d.phase, d.failedStep])).toEqual([
+      ['ACTIVE', null],
+      ['SUPERSEDED', null],
+    ]);
+  });
+
+  it('rollout-failing: the deployment in progress has error steps and names its failed step', async () => {
+    const view = await source(await platform('rollout-failing')).refresh();
+    expect(view.inProgressDeployment).toMatchObject({
+      phase: 'DEPLOYING',
+      progress: { stepsDone: 3, stepsTotal: 6, errorSteps: 1 },
+      failedStep: expect.stringMatching(/^deploy › components › backend › deploy: .*non-zero exit code/),
+    });
+  });
+
+  it('deployment-pending: the queued deployment is the pending one until the one in progress completes', async () => {
+    const clock = manualClock();
+    const fake = await platform('deployment-pending', { clock, rolloutStepMs: 60_000 });
+    const scenario = SCENARIOS['deployment-pending'];
+    const watched = source(fake);
+    const before = await watched.refresh();
+    expect(before.inProgressDeployment?.id).toBe(scenarioDeploymentId(scenario, 'D2'));
+    expect(before.pendingDeployment).toMatchObject({
+      id: scenarioDeploymentId(scenario, 'D3'),
+      phase: 'PENDING_BUILD',
+      progress: { stepsDone: 0, stepsTotal: 6, errorSteps: 0 },
+    });
+    clock.advance(4 * 60_000);
+    const after = await watched.refresh();
+    expect(after.inProgressDeployment?.id).toBe(scenarioDeploymentId(scenario, 'D3'));
+    expect(after.pendingDeployment).toBeNull();
+  });
+
+  it('reads the whole history over many pages by links.pages.next', async () => {
+    const fake = await platform('deployment-failed');
+    const client = new DigitalOceanClient({
+      baseUrl: fake.url,
+      token: TOKEN,
+      retry: RETRY,
+      deploymentsPerPage: 1,
+    });
+    try {
+      expect((await client.listDeployments(fake.appId)).map((d) => d.phase)).toEqual([
+        'ERROR',
+        'ACTIVE',
+        'SUPERSEDED',
+      ]);
+      expect(fake.state.requestCount('GET /v2/apps/{app_id}/deployments')).toBe(3);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each([
+    ['rate-limited', { retryAfterSeconds: 1 }, 'rate_limited', /: rate limited, HTTP 429 too_many_requests/],
+    ['server-errors', {}, 'server_error', /: HTTP 500 server_error/],
+    ['slow', { delayMs: 3_000 }, 'unreachable', /: no answer within 500 ms$/],
   ] as const)(
     'keeps the last good view, stale and ageing, through %s, within the retry budget',
-    async (name, fault, error) => {
+    async (name, fault, kind, error) => {
       const lines: string[] = [];
       const log = createLogger({
         level: 'info',
@@ -227,7 +373,8 @@ describe('DigitalOceanSource over the simulated App Platform', () => {
       for (let i = 0; i < refreshes; i++) {
         const view = await watched.refresh();
         expect(view.status).toBe('stale');
-        expect(view.error).toMatch(error);
+        expect(view.error?.kind).toBe(kind);
+        expect(view.error?.message).toMatch(error);
         expect(view.fetchedAtMs).toBe(good.fetchedAtMs);
         expect(view.components).toEqual(good.components);
         ages.push(Date.now() - (view.fetchedAtMs ?? 0));

@@ -24,10 +24,10 @@ let aggregator: RunningAggregator;
 const agents: RunningAgent[] = [];
 let view: PlatformView;
 
-/** A platform that says what the test tells it, fetched "now". */
+/** A platform that says what the test tells it, fetched "now" (never, while it is unavailable). */
 const platform: PlatformSource = {
   kind: 'digitalocean',
-  current: () => ({ ...view, fetchedAtMs: Date.now() - 2_000 }),
+  current: () => ({ ...view, fetchedAtMs: view.status === 'unavailable' ? null : Date.now() - 2_000 }),
   start: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };
@@ -35,7 +35,9 @@ const platform: PlatformSource = {
 const deployment = (id: string, phase = 'ACTIVE') => ({
   id,
   phase,
-  progress: phase === 'ACTIVE' ? null : { stepsDone: 2, stepsTotal: 5 },
+  progress: phase === 'ACTIVE' ? null : { stepsDone: 2, stepsTotal: 5, errorSteps: 0 },
+  failedStep: null,
+  cause: null,
   createdAtMs: Date.now() - 3_600_000,
   updatedAtMs: null,
 });
@@ -69,6 +71,7 @@ beforeAll(async () => {
       },
     ],
     defaultDesired: null,
+    pendingDeployment: null,
     activeDeployment: deployment('dep-2'),
     inProgressDeployment: null,
     deployments: [deployment('dep-2')],
@@ -207,6 +210,70 @@ describe('GET /api/v1/monitoring/replicas', () => {
       expect(backend?.findings.map((f) => f.code)).toContain('ROLLOUT_IN_PROGRESS');
     } finally {
       view = { ...view, inProgressDeployment: null };
+      aggregator.reconcileNow();
+    }
+  });
+
+  test('with a deployment queued behind the rolling one, both are in the report, which validates', async () => {
+    view = {
+      ...view,
+      inProgressDeployment: deployment('dep-3', 'DEPLOYING'),
+      pendingDeployment: { ...deployment('dep-4', 'PENDING_BUILD'), progress: null },
+    };
+    try {
+      aggregator.reconcileNow();
+      const { json } = await getJson('/api/v1/monitoring/replicas');
+      expect(validator.responseErrors('get', '/api/v1/monitoring/replicas', 200, json)).toEqual([]);
+      const report = json as Report;
+      expect(report.in_progress_deployment).toEqual({
+        id: 'dep-3',
+        phase: 'DEPLOYING',
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      expect(report.pending_deployment).toMatchObject({ id: 'dep-4', phase: 'PENDING_BUILD' });
+      // Every instance carries its clock offset and whether it is draining.
+      for (const i of report.instances) {
+        expect(typeof i.clock_offset_ms).toBe('number');
+        expect(typeof i.draining).toBe('boolean');
+      }
+    } finally {
+      view = { ...view, inProgressDeployment: null, pendingDeployment: null };
+      aggregator.reconcileNow();
+    }
+  });
+
+  test('blind (DO_APP_ID answered 404, never fetched), the report validates and names the failure', async () => {
+    const good = view;
+    view = {
+      ...view,
+      status: 'unavailable',
+      components: [],
+      activeDeployment: null,
+      deployments: [],
+      error: {
+        kind: 'not_found',
+        message: `GET /v2/apps/${APP}: HTTP 404`,
+        httpStatus: 404,
+        requestId: '4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22',
+        sinceMs: Date.now() - 60_000,
+      },
+    };
+    try {
+      aggregator.reconcileNow();
+      for (const path of ['/api/v1/monitoring/replicas', '/api/v1/monitoring/replicas?instances=false']) {
+        const { json } = await getJson(path);
+        expect(validator.responseErrors('get', '/api/v1/monitoring/replicas', 200, json)).toEqual([]);
+        expect((json as Report).summary.do_api_error).toEqual({
+          kind: 'not_found',
+          message: `GET /v2/apps/${APP}: HTTP 404`,
+          http_status: 404,
+          request_id: '4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22',
+          since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          fix_variable: 'DO_APP_ID',
+        });
+      }
+    } finally {
+      view = good;
       aggregator.reconcileNow();
     }
   });

@@ -9,6 +9,7 @@ import type {
   DeploymentInfo,
   DesiredRange,
   PlatformComponent,
+  PlatformFailure,
   PlatformInstance,
   PlatformView,
 } from '../../aggregator/platform/source';
@@ -45,6 +46,8 @@ export interface InstanceOptions {
   /** true / false: a probe result; null (default): no probe. */
   readonly serving?: boolean | null;
   readonly leftAtMs?: number | null;
+  /** How far its clock is ahead of the recording clock; default 0. */
+  readonly clockOffsetMs?: number;
   readonly heartbeat?: Partial<Heartbeat>;
 }
 
@@ -62,7 +65,7 @@ export function instance(id: string, options: InstanceOptions = {}): InstanceRec
       component,
       deployment_id: options.deploymentId ?? null,
       started_at: options.startedAtMs ?? NOW - 3_600_000,
-      sent_at: lastSeenMs,
+      sent_at: lastSeenMs + (options.clockOffsetMs ?? 0),
       type: leftAtMs === null ? 'heartbeat' : 'goodbye',
       stats: leftAtMs === null ? SAMPLE_STATS : null,
       serving:
@@ -80,6 +83,7 @@ export function instance(id: string, options: InstanceOptions = {}): InstanceRec
     lastSeenMs,
     firstSeenMs: Math.min(lastSeenMs, options.startedAtMs ?? lastSeenMs),
     leftAtMs,
+    clockOffsetMs: options.clockOffsetMs ?? 0,
   };
 }
 
@@ -101,8 +105,25 @@ export function deployment(id: string, overrides: Partial<DeploymentInfo> = {}):
     id,
     phase: 'ACTIVE',
     progress: null,
+    failedStep: null,
+    cause: null,
     createdAtMs: NOW - 86_400_000,
     updatedAtMs: null,
+    ...overrides,
+  };
+}
+
+/** A failed refresh of the given kind (default: a 503 from the API), failing since `sinceMs`. */
+export function platformError(
+  message = 'HTTP 503',
+  overrides: Partial<PlatformFailure> = {},
+): PlatformFailure {
+  return {
+    kind: 'server_error',
+    message,
+    httpStatus: 503,
+    requestId: null,
+    sinceMs: NOW - 60_000,
     ...overrides,
   };
 }
@@ -127,6 +148,7 @@ export function view(overrides: Partial<PlatformView> = {}): PlatformView {
     defaultDesired: null,
     activeDeployment: null,
     inProgressDeployment: null,
+    pendingDeployment: null,
     deployments: [],
     ...overrides,
   };

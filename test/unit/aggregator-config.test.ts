@@ -1,5 +1,19 @@
 import { ConfigError } from '../../shared/config';
-import { AGGREGATOR_DEFAULTS, loadAggregatorConfig, parseDesiredReplicas } from '../../aggregator/config';
+import { startAggregator } from '../../aggregator/app';
+import {
+  AGGREGATOR_DEFAULTS,
+  MAX_DESIRED_COUNT,
+  loadAggregatorConfig,
+  parseDesiredReplicas,
+} from '../../aggregator/config';
+import type { ReconcileInput } from '../../aggregator/reconcile';
+import { reconcile } from '../../aggregator/reconcile';
+
+// The reconciler itself, watched: what policy the aggregator hands it (see "reaches the reconciler").
+jest.mock('../../aggregator/reconcile', () => {
+  const actual = jest.requireActual('../../aggregator/reconcile');
+  return { ...actual, reconcile: jest.fn(actual.reconcile) };
+});
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
@@ -112,4 +126,107 @@ describe('DESIRED_REPLICAS', () => {
       expect(typeof parseDesiredReplicas(text)).toBe('string');
     },
   );
+
+  test.each([
+    ['10000', 10_000],
+    ['999999', 999_999],
+    ['backend=250000', 250_000],
+  ])('%s: counts up to 999,999 are accepted (no upper bound below 1,000,000)', (text, count) => {
+    const parsed = parseDesiredReplicas(text);
+    expect(typeof parsed).not.toBe('string');
+    const range = typeof parsed === 'string' ? null : (parsed.fallback ?? parsed.byComponent.backend);
+    expect(range).toEqual({ min: count, max: count, autoscaling: false });
+    expect(MAX_DESIRED_COUNT).toBe(999_999);
+  });
+
+  test('an autoscaling range up to 999,999 is accepted', () => {
+    expect(parseDesiredReplicas('api=2-999999')).toEqual({
+      byComponent: { api: { min: 2, max: 999_999, autoscaling: true } },
+      fallback: null,
+    });
+  });
+
+  test.each([
+    ['1000000', 'DESIRED_REPLICAS="1000000": 1000000: a count must be below 1,000,000 (at most 999,999)'],
+    [
+      'backend=2,worker=12345678',
+      'DESIRED_REPLICAS="backend=2,worker=12345678": worker=12345678: a count must be below 1,000,000 (at most 999,999)',
+    ],
+    ['backend=5-2', 'DESIRED_REPLICAS="backend=5-2": backend=5-2: the minimum 5 is above the maximum 2'],
+    ['5-2', 'DESIRED_REPLICAS="5-2": 5-2: the minimum 5 is above the maximum 2'],
+    [
+      'backend=0',
+      'DESIRED_REPLICAS="backend=0": backend=0: a count must be at least 1 (App Platform\'s minimum instance_count)',
+    ],
+    [
+      'two',
+      'DESIRED_REPLICAS="two": two: not a count from 1 to 999,999 or a range min-max; expected a count (e.g. 2), ' +
+        'a range (2-4) or component=count pairs (backend=2,worker=1)',
+    ],
+    [
+      'backend=two',
+      'DESIRED_REPLICAS="backend=two": backend=two: not a count from 1 to 999,999 or a range min-max',
+    ],
+    ['backend=', 'DESIRED_REPLICAS="backend=": backend=: not component=count (e.g. backend=2 or api=2-5)'],
+    [
+      'a b=2',
+      'DESIRED_REPLICAS="a b=2": a b=2: "a b" is not a component name (letters, digits, . _ - starting with a letter or digit)',
+    ],
+    [
+      'backend=2,backend=3',
+      'DESIRED_REPLICAS="backend=2,backend=3": backend=3: component "backend" is given twice',
+    ],
+  ])('%s is refused naming the variable, the value and why', (text, message) => {
+    expect(problemsOf({ DESIRED_REPLICAS: text })).toEqual([message]);
+  });
+});
+
+describe('CLOCK_SKEW_MAX_MS and DRAIN_GRACE_MS', () => {
+  test('defaults: 5000 and 120000, from the defaults constant', () => {
+    expect(AGGREGATOR_DEFAULTS).toMatchObject({ clockSkewMaxMs: 5_000, drainGraceMs: 120_000 });
+    expect(loadAggregatorConfig({})).toMatchObject({ clockSkewMaxMs: 5_000, drainGraceMs: 120_000 });
+  });
+
+  test('set', () => {
+    expect(loadAggregatorConfig({ CLOCK_SKEW_MAX_MS: '30000', DRAIN_GRACE_MS: '0' })).toMatchObject({
+      clockSkewMaxMs: 30_000,
+      drainGraceMs: 0,
+    });
+  });
+
+  test('bad values are named with the value, like the other *_MS variables', () => {
+    expect(problemsOf({ CLOCK_SKEW_MAX_MS: '5s', DRAIN_GRACE_MS: '-1' })).toEqual([
+      `CLOCK_SKEW_MAX_MS="5s": must be an integer from 100 to ${Number.MAX_SAFE_INTEGER}`,
+      `DRAIN_GRACE_MS="-1": must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}`,
+    ]);
+    expect(problemsOf({ CLOCK_SKEW_MAX_MS: '10' })).toEqual([
+      `CLOCK_SKEW_MAX_MS="10": must be an integer from 100 to ${Number.MAX_SAFE_INTEGER}`,
+    ]);
+  });
+});
+
+describe('the configuration reaches the reconciler', () => {
+  test('CLOCK_SKEW_MAX_MS, DRAIN_GRACE_MS, ALERT_FOR_MS, ROLLOUT_GRACE_MS are in its policy', async () => {
+    const calls = jest.mocked(reconcile).mock.calls;
+    calls.length = 0;
+    const aggregator = await startAggregator(
+      loadAggregatorConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        CLOCK_SKEW_MAX_MS: '7000',
+        DRAIN_GRACE_MS: '45000',
+        ALERT_FOR_MS: '90000',
+        ROLLOUT_GRACE_MS: '600000',
+      }),
+    );
+    await aggregator.stop();
+    expect(calls.length).toBeGreaterThan(0);
+    const input = calls[0]?.[0] as ReconcileInput;
+    expect(input.policy).toMatchObject({
+      clockSkewMaxMs: 7_000,
+      drainGraceMs: 45_000,
+      alertForMs: 90_000,
+      rolloutGraceMs: 600_000,
+    });
+  });
 });

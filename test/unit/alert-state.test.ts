@@ -91,7 +91,7 @@ const rolling = (progress: Partial<DeploymentInfo> = {}) =>
     activeDeployment: deployment('dep-1'),
     inProgressDeployment: deployment('dep-2', {
       phase: 'DEPLOYING',
-      progress: { stepsDone: 1, stepsTotal: 4 },
+      progress: { stepsDone: 1, stepsTotal: 4, errorSteps: 0 },
       ...progress,
     }),
   });
@@ -170,10 +170,10 @@ describe('the alert state machine', () => {
     const h = new Harness();
     // input() sets a 10-minute grace. Progress moves every minute for 20 minutes: slow, never stuck.
     for (let i = 0; i < 120; i++)
-      h.step(live(3), rolling({ progress: { stepsDone: Math.floor(i / 6), stepsTotal: 40 } }));
+      h.step(live(3), rolling({ progress: { stepsDone: Math.floor(i / 6), stepsTotal: 40, errorSteps: 0 } }));
     expect(h.history()).toEqual([]);
     // Then it stands still at step 20.
-    const still = rolling({ progress: { stepsDone: 20, stepsTotal: 40 } });
+    const still = rolling({ progress: { stepsDone: 20, stepsTotal: 40, errorSteps: 0 } });
     const before = h.run(59, live(3), still);
     expect(before.at(-1)?.report.components[0]?.findings.map((f) => f.code)).toContain('ROLLOUT_IN_PROGRESS');
     expect(h.history()).toEqual([]);

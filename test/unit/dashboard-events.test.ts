@@ -1,7 +1,8 @@
 /**
  * GET /api/v1/events over a real socket (node:http) against the express app: the current report
  * on connect, a new event per publish, keep-alive comments, the client cap, large fleets without
- * the instance list, and every subscription freed when a client goes away or the stream closes.
+ * the instance list (and with every other field the page names: the platform failure, the
+ * deployments), and every subscription freed when a client goes away or the stream closes.
  */
 import http, { type IncomingMessage } from 'node:http';
 import type { Server } from 'node:http';
@@ -50,6 +51,8 @@ function instance(n: number): InstanceReport {
     rss_bytes: 1,
     mem_used_bytes: 1,
     mem_total_bytes: 2,
+    clock_offset_ms: 0,
+    draining: false,
   };
 }
 
@@ -60,6 +63,8 @@ function report(generatedAt: string, instances = 1): Report {
     platform: 'static',
     app_id: null,
     active_deployment_id: 'dep-1',
+    in_progress_deployment: null,
+    pending_deployment: null,
     summary: {
       configured_replicas: 2,
       active_instances: instances,
@@ -68,6 +73,7 @@ function report(generatedAt: string, instances = 1): Report {
       verdict: instances === 2 ? 'ok' : 'discrepancy',
       do_api_status: 'not_configured',
       platform_data_age_ms: null,
+      do_api_error: null,
     },
     components: [],
     instances: Array.from({ length: instances }, (_, i) => instance(i)),
@@ -301,6 +307,59 @@ describe('GET /api/v1/events', () => {
     store.publish(report('2024-01-01T00:00:10.000Z', 3));
     const small = await stream.next((f) => f.event === 'report', seen);
     expect((JSON.parse(small.data ?? '') as Report).instances).toHaveLength(3);
+  });
+
+  test('what the page names reaches it: the platform failure, the deployments, clock offsets, draining', async () => {
+    const { store, open } = await start({ maxInlineInstances: 1 });
+    const failure = {
+      kind: 'not_found',
+      message: 'GET /v2/apps/6c1f-bad: HTTP 404',
+      http_status: 404,
+      request_id: '4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22',
+      since: '2023-12-31T23:57:00.000Z',
+      fix_variable: 'DO_APP_ID',
+    };
+    const blind = (generatedAt: string, instances: number): Report => {
+      const base = report(generatedAt, instances);
+      return {
+        ...base,
+        platform: 'digitalocean',
+        app_id: '6c1f-bad',
+        in_progress_deployment: { id: 'dep-3', phase: 'DEPLOYING', created_at: '2023-12-31T23:58:00.000Z' },
+        pending_deployment: { id: 'dep-4', phase: 'PENDING_BUILD', created_at: null },
+        summary: {
+          ...base.summary,
+          verdict: 'degraded',
+          do_api_status: 'unavailable',
+          do_api_error: failure,
+        },
+        degraded: true,
+        instances: base.instances.map((i, n) =>
+          n === 0 ? { ...i, clock_offset_ms: -62_000 } : { ...i, state: 'left', draining: true },
+        ),
+      };
+    };
+    store.publish(blind('2024-01-01T00:00:00.000Z', 1));
+    const stream = await open();
+    const inline = JSON.parse((await stream.next((f) => f.event === 'report')).data ?? '') as Report;
+    expect(inline).toMatchObject({
+      summary: { verdict: 'degraded', do_api_error: failure },
+      in_progress_deployment: { id: 'dep-3', phase: 'DEPLOYING' },
+      pending_deployment: { id: 'dep-4', phase: 'PENDING_BUILD', created_at: null },
+      instances: [{ clock_offset_ms: -62_000, draining: false }],
+    });
+
+    // Over the inline limit the instances stay out, and nothing else does.
+    const seen = stream.frames.length;
+    store.publish(blind('2024-01-01T00:00:10.000Z', 2));
+    const large = JSON.parse((await stream.next((f) => f.event === 'report', seen)).data ?? '') as Report;
+    expect(large.instances).toBeUndefined();
+    expect(large).toMatchObject({
+      summary: { do_api_error: failure },
+      in_progress_deployment: { id: 'dep-3' },
+      pending_deployment: { id: 'dep-4' },
+      degraded: true,
+    });
   });
 
   test('a watcher that cannot keep up gets the newest report, not a growing backlog', async () => {

@@ -1,17 +1,41 @@
 /**
  * The dashboard's static side: the page, script and stylesheet are served by the aggregator
  * itself with a strict Content-Security-Policy, reference nothing on another origin, and the
- * script never hands report data to an HTML parser.
+ * script never hands report data to an HTML parser. And what the page says about a report (the
+ * pure functions of client-text.ts, run here under node:vm as the browser runs them): the
+ * platform banner names the failure and the variable to fix, a blind report is never "ok", the
+ * in-progress and queued deployments, finding labels, clock offsets.
  */
 import type { Server } from 'node:http';
+import vm from 'node:vm';
 import { Registry } from 'prom-client';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
 import { HeartbeatIngest, InstanceRegistry } from '../../aggregator/collector';
-import { DASHBOARD_CSS, DASHBOARD_CSP, DASHBOARD_HTML, DASHBOARD_JS } from '../../aggregator/dashboard';
+import {
+  CLOCK_OFFSET_SHOWN_MS,
+  DASHBOARD_CSS,
+  DASHBOARD_CSP,
+  DASHBOARD_HTML,
+  DASHBOARD_JS,
+  DASHBOARD_TEXT_JS,
+  FINDING_LABELS,
+} from '../../aggregator/dashboard';
 import { createHttpApp } from '../../aggregator/http/app';
 import { closeServer, listen } from '../../aggregator/http/listen';
+import { PLATFORM_FAILURE_KINDS } from '../../aggregator/platform/source';
+import { reconcile } from '../../aggregator/reconcile';
+import type {
+  ComponentReport,
+  DeploymentReport,
+  Finding,
+  PlatformErrorReport,
+  Report,
+  Verdict,
+} from '../../aggregator/reconcile/report';
+import { FINDING_CODES } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
+import { NOW, input, instances, platformError, view } from '../support/records';
 
 /** The one absolute URL allowed: the SVG namespace, an identifier that is never fetched. */
 const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
@@ -92,5 +116,360 @@ describe('dashboard assets', () => {
   test('without an event stream configured, /api/v1/events is a plain 404', async () => {
     const res = await fetch(`${base}/api/v1/events`);
     expect(res.status).toBe(404);
+  });
+});
+
+// ---- what the page says ------------------------------------------------------------------
+
+interface Banner {
+  readonly level: 'bad' | 'warn';
+  readonly title: string;
+  readonly text: string;
+  readonly detail: string | null;
+}
+
+/** The functions of client-text.ts, as the page gets them. */
+interface DashboardText {
+  platformBanner(report: Report, nowMs: number): Banner | null;
+  verdictView(report: Report): { verdict: Verdict; reason: string };
+  componentVerdict(report: Report, component: ComponentReport): Verdict;
+  deploymentNotes(report: Report, nowMs: number): { kind: string; id: string; text: string }[];
+  clockOffsetText(ms: number): string | null;
+  findingLabel(code: string): string;
+  isBlind(report: Report): boolean;
+  clock(date: Date): string;
+}
+
+/** Evaluated in a context of its own, with no DOM: the functions need none. */
+const text = vm.runInNewContext(DASHBOARD_TEXT_JS, {}) as DashboardText;
+
+/** HH:MM:SS of `ms` as the page prints it (the local time zone). */
+const hhmmss = (ms: number): string => text.clock(new Date(ms));
+
+function finding(code: Finding['code'], severity: Finding['severity'], message: string): Finding {
+  return { code, severity, message, instances: [], recommendation: 'Do the thing.', deployment_ids: [] };
+}
+
+function componentReport(overrides: Partial<ComponentReport> = {}): ComponentReport {
+  return {
+    name: 'backend',
+    kind: 'service',
+    desired: 2,
+    autoscaling: null,
+    platform_ready: 2,
+    platform_instances: 2,
+    live: 2,
+    serving: 2,
+    suspect: 0,
+    stale: 0,
+    left: 0,
+    orphaned: 0,
+    deployments: [],
+    verdict: 'ok',
+    findings: [],
+    note: null,
+    ...overrides,
+  };
+}
+
+function apiError(overrides: Partial<PlatformErrorReport> = {}): PlatformErrorReport {
+  return {
+    kind: 'not_found',
+    message: 'GET /v2/apps/6c1f-bad: HTTP 404: The resource you were accessing could not be found.',
+    http_status: 404,
+    request_id: '4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22',
+    since: new Date(NOW - 180_000).toISOString(),
+    fix_variable: 'DO_APP_ID',
+    ...overrides,
+  };
+}
+
+function deploymentOf(id: string, phase: string, createdAtMs: number | null): DeploymentReport {
+  return { id, phase, created_at: createdAtMs === null ? null : new Date(createdAtMs).toISOString() };
+}
+
+function pageReport(
+  summary: Partial<Report['summary']> = {},
+  overrides: Partial<Omit<Report, 'summary'>> = {},
+): Report {
+  return {
+    generated_at: new Date(NOW).toISOString(),
+    app: 'shop',
+    platform: 'digitalocean',
+    app_id: '6c1f-bad',
+    active_deployment_id: null,
+    in_progress_deployment: null,
+    pending_deployment: null,
+    components: [componentReport()],
+    instances: [],
+    recommendations: [],
+    degraded: false,
+    ...overrides,
+    summary: {
+      configured_replicas: 2,
+      active_instances: 2,
+      serving_instances: 2,
+      discrepancy: false,
+      verdict: 'ok',
+      do_api_status: 'ok',
+      platform_data_age_ms: 5_000,
+      do_api_error: null,
+      ...summary,
+    },
+  };
+}
+
+/** The DigitalOcean API answered 404 for DO_APP_ID and never anything else. */
+const blind404 = (verdict: Verdict) =>
+  pageReport(
+    { verdict, do_api_status: 'unavailable', platform_data_age_ms: null, do_api_error: apiError() },
+    { degraded: verdict === 'degraded', components: [componentReport({ verdict })] },
+  );
+
+describe('the platform banner', () => {
+  test('a 404 for DO_APP_ID is named with its status, time, request_id and the variable to fix', () => {
+    expect(text.platformBanner(blind404('degraded'), NOW)).toEqual({
+      level: 'bad',
+      title: 'Platform data unavailable. ',
+      text:
+        `DigitalOcean API: DO_APP_ID 6c1f-bad not found (HTTP 404) since ${hhmmss(NOW - 180_000)} (3 min ago); ` +
+        'fix DO_APP_ID. request_id 4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22 (quote it to DigitalOcean support). ' +
+        'Desired, dashboard-ready and listed counts are unknown.',
+      detail: 'GET /v2/apps/6c1f-bad: HTTP 404: The resource you were accessing could not be found.',
+    });
+  });
+
+  test('"has not answered yet" only while nothing answered and no failure is known', () => {
+    const waiting = pageReport({ do_api_status: 'unavailable', platform_data_age_ms: null });
+    expect(text.platformBanner(waiting, NOW)).toEqual({
+      level: 'bad',
+      title: 'Platform data unavailable. ',
+      text: 'The platform API has not answered yet; desired, dashboard-ready and listed counts are unknown.',
+      detail: null,
+    });
+    for (const kind of PLATFORM_FAILURE_KINDS) {
+      const failed = pageReport({
+        do_api_status: 'unavailable',
+        platform_data_age_ms: null,
+        do_api_error: apiError({ kind }),
+      });
+      expect(text.platformBanner(failed, NOW)?.text).not.toContain('has not answered');
+    }
+  });
+
+  test('a refused or under-scoped token names DO_API_TOKEN; no request_id, none is printed', () => {
+    const refused = pageReport({
+      do_api_status: 'unavailable',
+      do_api_error: apiError({
+        kind: 'unauthorized',
+        http_status: 401,
+        request_id: null,
+        fix_variable: 'DO_API_TOKEN',
+      }),
+    });
+    expect(text.platformBanner(refused, NOW)?.text).toBe(
+      `DigitalOcean API: DO_API_TOKEN refused (wrong, expired or revoked) (HTTP 401) since ${hhmmss(NOW - 180_000)} ` +
+        '(3 min ago); fix DO_API_TOKEN. Desired, dashboard-ready and listed counts are unknown.',
+    );
+    const readOnly = pageReport({
+      do_api_status: 'stale',
+      platform_data_age_ms: 600_000,
+      do_api_error: apiError({ kind: 'forbidden', http_status: 403, fix_variable: 'DO_API_TOKEN' }),
+    });
+    const banner = text.platformBanner(readOnly, NOW);
+    expect(banner).toMatchObject({ level: 'bad', title: 'Platform data is stale. ' });
+    expect(banner?.text).toMatch(
+      /^DigitalOcean API: DO_API_TOKEN lacks the scope to read app 6c1f-bad \(HTTP 403\) since .*; fix DO_API_TOKEN\. .* last good answer, 10 min old\.$/,
+    );
+  });
+
+  test('a transient failure over a last good view is a warning with the age of the data', () => {
+    const stale = pageReport({
+      do_api_status: 'stale',
+      platform_data_age_ms: 300_000,
+      do_api_error: apiError({
+        kind: 'server_error',
+        http_status: 503,
+        request_id: null,
+        fix_variable: null,
+      }),
+    });
+    expect(text.platformBanner(stale, NOW)).toMatchObject({
+      level: 'warn',
+      title: 'Platform data is stale. ',
+      text:
+        `DigitalOcean API: server error (HTTP 503) since ${hhmmss(NOW - 180_000)} (3 min ago). ` +
+        'Desired, dashboard-ready and listed counts come from its last good answer, 5 min old.',
+    });
+    const unreachable = pageReport({
+      do_api_status: 'stale',
+      do_api_error: apiError({
+        kind: 'unreachable',
+        http_status: null,
+        request_id: null,
+        fix_variable: null,
+      }),
+    });
+    expect(text.platformBanner(unreachable, NOW)?.text).toMatch(
+      /^DigitalOcean API: unreachable \(no answer\) since /,
+    );
+    expect(text.platformBanner(pageReport(), NOW)).toBeNull();
+    expect(text.platformBanner(pageReport({ do_api_status: 'not_configured' }), NOW)).toBeNull();
+  });
+
+  test('every failure kind has words of its own', () => {
+    const phrases = PLATFORM_FAILURE_KINDS.map((kind) =>
+      text.platformBanner(
+        pageReport({
+          do_api_status: 'stale',
+          do_api_error: apiError({ kind, http_status: null, request_id: null, fix_variable: null }),
+        }),
+        NOW,
+      ),
+    ).map((banner) => /^DigitalOcean API: (.*) since /.exec(banner?.text ?? '')?.[1]);
+    expect(phrases.filter((phrase) => phrase === undefined || phrase === 'failing')).toEqual([]);
+    expect(new Set(phrases).size).toBe(PLATFORM_FAILURE_KINDS.length);
+  });
+});
+
+describe('the verdict', () => {
+  test('degraded shows its reason, never "counts agree"', () => {
+    expect(text.verdictView(blind404('degraded'))).toEqual({
+      verdict: 'degraded',
+      reason: 'DigitalOcean API: DO_APP_ID 6c1f-bad not found (HTTP 404)',
+    });
+    const redisDown = pageReport(
+      { verdict: 'degraded' },
+      {
+        degraded: true,
+        components: [
+          componentReport({
+            verdict: 'degraded',
+            findings: [
+              finding(
+                'DATA_DEGRADED',
+                'warning',
+                'Heartbeats cannot be read since 22:10:20: connection refused; counts are frozen at that moment',
+              ),
+            ],
+          }),
+        ],
+      },
+    );
+    expect(text.verdictView(redisDown)).toEqual({
+      verdict: 'degraded',
+      reason: 'Heartbeats cannot be read since 22:10:20: connection refused',
+    });
+    const noDesired = pageReport(
+      { verdict: 'degraded', configured_replicas: 0 },
+      {
+        platform: 'static',
+        degraded: true,
+        components: [componentReport({ desired: null, verdict: 'degraded' })],
+      },
+    );
+    expect(text.verdictView(noDesired)).toEqual({ verdict: 'degraded', reason: 'desired count unknown' });
+  });
+
+  test('a blind report that still says "ok" (an older aggregator) is shown degraded, as are its components', () => {
+    const old = blind404('ok');
+    expect(text.isBlind(old)).toBe(true);
+    expect(text.verdictView(old).verdict).toBe('degraded');
+    expect(text.componentVerdict(old, componentReport())).toBe('degraded');
+    expect(text.componentVerdict(old, componentReport({ verdict: 'discrepancy' }))).toBe('discrepancy');
+    expect(text.verdictView(pageReport({ verdict: 'ok' }, { degraded: true })).verdict).toBe('degraded');
+  });
+
+  test('a healthy report keeps its verdict', () => {
+    expect(text.verdictView(pageReport())).toEqual({ verdict: 'ok', reason: 'counts agree' });
+    expect(text.verdictView(pageReport({ verdict: 'discrepancy', discrepancy: true }))).toEqual({
+      verdict: 'discrepancy',
+      reason: 'counts disagree',
+    });
+    const transient = pageReport({
+      do_api_status: 'stale',
+      do_api_error: apiError({ kind: 'rate_limited', http_status: 429, fix_variable: null }),
+    });
+    expect(text.isBlind(transient)).toBe(false);
+    expect(text.componentVerdict(transient, componentReport())).toBe('ok');
+  });
+
+  test("the reconciler's report of a DO_APP_ID answered with 404 reads as degraded, naming the failure", () => {
+    const { report } = reconcile(
+      input({
+        platform: view({
+          status: 'unavailable',
+          fetchedAtMs: null,
+          error: platformError('GET /v2/apps/app-123: HTTP 404', {
+            kind: 'not_found',
+            httpStatus: 404,
+            requestId: 'req-7',
+          }),
+          components: [],
+        }),
+        instances: instances('backend', 2),
+      }),
+    );
+    expect(text.verdictView(report)).toEqual({
+      verdict: 'degraded',
+      reason: 'DigitalOcean API: DO_APP_ID app-123 not found (HTTP 404)',
+    });
+    const banner = text.platformBanner(report, NOW);
+    expect(banner?.text).toMatch(
+      /^DigitalOcean API: DO_APP_ID app-123 not found \(HTTP 404\) since \d\d:\d\d:\d\d \(60 s ago\); fix DO_APP_ID\. request_id req-7 /,
+    );
+    expect(report.components.map((c) => text.componentVerdict(report, c))).not.toContain('ok');
+  });
+});
+
+describe('deployments, finding labels, clock offsets', () => {
+  test('the in-progress and the queued deployment are named with their phase and age', () => {
+    const report = pageReport(
+      { verdict: 'rolling' },
+      {
+        in_progress_deployment: deploymentOf('dep-3', 'DEPLOYING', NOW - 120_000),
+        pending_deployment: deploymentOf('dep-4', 'PENDING_BUILD', NOW - 30_000),
+      },
+    );
+    expect(text.deploymentNotes(report, NOW)).toEqual([
+      {
+        kind: 'in-progress',
+        id: 'dep-3',
+        text: `Rolling out: deployment dep-3 (DEPLOYING), created ${hhmmss(NOW - 120_000)} (2 min ago).`,
+      },
+      {
+        kind: 'pending',
+        id: 'dep-4',
+        text: `Queued: deployment dep-4 (PENDING_BUILD), created ${hhmmss(NOW - 30_000)} (30 s ago), waiting for dep-3 to finish.`,
+      },
+    ]);
+    const queuedOnly = pageReport({}, { pending_deployment: deploymentOf('dep-9', 'PENDING_DEPLOY', null) });
+    expect(text.deploymentNotes(queuedOnly, NOW)).toEqual([
+      { kind: 'pending', id: 'dep-9', text: 'Queued: deployment dep-9 (PENDING_DEPLOY), waiting to start.' },
+    ]);
+    expect(text.deploymentNotes(pageReport(), NOW)).toEqual([]);
+  });
+
+  test('every finding code has a label, derived from FINDING_CODES', () => {
+    expect(Object.keys(FINDING_LABELS)).toEqual([...FINDING_CODES]);
+    for (const code of FINDING_CODES) expect(text.findingLabel(code)).toBe(FINDING_LABELS[code]);
+    expect(text.findingLabel('DEPLOYMENT_FAILED')).toBe('Deployment failed');
+    expect(text.findingLabel('CLOCK_SKEW')).toBe('Clock skew');
+    expect(text.findingLabel('ORPHANED_INSTANCES')).toBe('Orphaned instances');
+  });
+
+  test('a clock offset is shown only beyond CLOCK_OFFSET_SHOWN_MS, with its direction', () => {
+    expect(CLOCK_OFFSET_SHOWN_MS).toBe(5_000);
+    expect(text.clockOffsetText(0)).toBeNull();
+    expect(text.clockOffsetText(5_000)).toBeNull();
+    expect(text.clockOffsetText(-5_000)).toBeNull();
+    expect(text.clockOffsetText(5_001)).toBe('clock 5.0 s ahead');
+    expect(text.clockOffsetText(-62_000)).toBe('clock 62 s behind');
+    expect(text.clockOffsetText(3 * 3_600_000)).toBe('clock 3 h ahead');
+  });
+
+  test('the page script embeds these functions and the labels', () => {
+    expect(DASHBOARD_JS).toContain(DASHBOARD_TEXT_JS);
+    expect(DASHBOARD_JS).toContain('"CLOCK_SKEW":"Clock skew"');
   });
 });

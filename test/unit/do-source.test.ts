@@ -3,6 +3,7 @@
  * only when woken: when the next refresh is due, and that an action brings it forward.
  */
 import type { AppPlatformApi } from '../../aggregator/platform/digitalocean/source';
+import { PlatformSchemaError } from '../../aggregator/platform/digitalocean/errors';
 import { DigitalOceanSource } from '../../aggregator/platform/digitalocean/source';
 import type { Clock } from '../../shared/clock';
 import { RetryableError } from '../../shared/retry';
@@ -84,7 +85,10 @@ describe('DigitalOceanSource schedule', () => {
     await Promise.all([a.start(), b.start()]);
     await until('both sleeps', () => soon.sleeps.length > 0 && late.sleeps.length > 0);
     expect([soon.sleeps, late.sleeps]).toEqual([[150_000], [300_000]]);
-    expect(a.current()).toMatchObject({ status: 'unavailable', error: 'rate limited' });
+    expect(a.current()).toMatchObject({
+      status: 'unavailable',
+      error: { kind: 'rate_limited', message: 'rate limited' },
+    });
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -98,6 +102,33 @@ describe('DigitalOceanSource schedule', () => {
     expect(deployment).toMatchObject({ id: 'd9', phase: 'PENDING_DEPLOY' });
     await until('the second sleep', () => clock.sleeps.length === 2);
     expect(api.calls.filter((c) => c === 'getApp')).toHaveLength(2);
+    await source.close();
+  });
+
+  it('names the view by the configured app id when the app names none', async () => {
+    const api = stubApi(null);
+    const source = new DigitalOceanSource({
+      client: { ...api, getApp: () => Promise.resolve({ spec: { name: 'shop' } }) },
+      appId: APP,
+      clock: heldClock(),
+    });
+    expect(await source.refresh()).toMatchObject({ status: 'ok', appId: APP });
+    await source.close();
+  });
+
+  it('refuses an action answer that names no deployment, naming the call', async () => {
+    const api = stubApi(null);
+    const source = new DigitalOceanSource({
+      client: { ...api, restart: () => Promise.resolve({ phase: 'PENDING_DEPLOY' }) },
+      appId: APP,
+      clock: heldClock(),
+    });
+    const err: unknown = await source.actions.restart(['backend']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlatformSchemaError);
+    expect((err as Error).message).toBe(
+      `POST /v2/apps/${APP}/restart: response does not fit the schema at deployment.id: ` +
+        "the answer names no deployment; the action may have started: see the app's deployments",
+    );
     await source.close();
   });
 

@@ -14,9 +14,11 @@ import { OPENAPI_DOCUMENT } from '../../aggregator/http/openapi';
 import type {
   ComponentReport,
   DeploymentCount,
+  DeploymentReport,
   Finding,
   FindingTrend,
   InstanceReport,
+  PlatformErrorReport,
   Report,
   ReportSummary,
 } from '../../aggregator/reconcile/report';
@@ -41,6 +43,7 @@ import {
   instance,
   instances,
   listed,
+  platformError,
   view,
 } from '../support/records';
 
@@ -66,6 +69,8 @@ const FIELDS: Record<string, string[]> = {
     platform: 1,
     app_id: 1,
     active_deployment_id: 1,
+    in_progress_deployment: 1,
+    pending_deployment: 1,
     summary: 1,
     components: 1,
     instances: 1,
@@ -80,7 +85,20 @@ const FIELDS: Record<string, string[]> = {
     verdict: 1,
     do_api_status: 1,
     platform_data_age_ms: 1,
+    do_api_error: 1,
   } satisfies Record<keyof ReportSummary, 1>),
+  PlatformErrorReport: Object.keys({
+    kind: 1,
+    message: 1,
+    http_status: 1,
+    request_id: 1,
+    since: 1,
+    fix_variable: 1,
+  } satisfies Record<keyof PlatformErrorReport, 1>),
+  DeploymentReport: Object.keys({ id: 1, phase: 1, created_at: 1 } satisfies Record<
+    keyof DeploymentReport,
+    1
+  >),
   ComponentReport: Object.keys({
     name: 1,
     kind: 1,
@@ -136,6 +154,8 @@ const FIELDS: Record<string, string[]> = {
     rss_bytes: 1,
     mem_used_bytes: 1,
     mem_total_bytes: 1,
+    clock_offset_ms: 1,
+    draining: 1,
   } satisfies Record<keyof InstanceReport, 1>),
   HistoryPoint: Object.keys({
     at: 1,
@@ -268,7 +288,7 @@ describe('reconciler output validates against the Report schema', () => {
           activeDeployment: deployment('dep-1'),
           inProgressDeployment: deployment('dep-2', {
             phase: 'DEPLOYING',
-            progress: { stepsDone: 2, stepsTotal: 5 },
+            progress: { stepsDone: 2, stepsTotal: 5, errorSteps: 0 },
           }),
         }),
         instances: instances('backend', 3, { deploymentId: 'dep-1' }),
@@ -281,16 +301,78 @@ describe('reconciler output validates against the Report schema', () => {
         platform: view({
           status: 'stale',
           fetchedAtMs: NOW - 900_000,
-          error: 'HTTP 503',
+          error: platformError('HTTP 503'),
           components: [component('backend')],
         }),
         instances: instances('backend', 2),
+      },
+    ],
+    [
+      'blind: DO_APP_ID answered 404, never fetched, agents running',
+      {
+        platform: view({
+          status: 'unavailable',
+          fetchedAtMs: null,
+          error: platformError('GET /v2/apps/app-123: HTTP 404', {
+            kind: 'not_found',
+            httpStatus: 404,
+            requestId: '4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22',
+          }),
+        }),
+        instances: instances('backend', 2),
+      },
+    ],
+    [
+      'an unreachable API over a last good view: a failure without a status or request id',
+      {
+        platform: view({
+          status: 'stale',
+          fetchedAtMs: NOW - 600_000,
+          error: platformError('GET /v2/apps/app-123: connect ECONNREFUSED', {
+            kind: 'unreachable',
+            httpStatus: null,
+          }),
+          components: [component('backend', { desired: fixed(2), ready: 2 })],
+        }),
+        instances: instances('backend', 2),
+      },
+    ],
+    [
+      'a deployment rolling out and one queued behind it; a skewed clock; a draining instance',
+      {
+        platform: view({
+          components: [
+            component('backend', {
+              desired: fixed(2),
+              ready: 2,
+              listed: [listed('backend-1'), listed('backend-2'), listed('backend-drain')],
+            }),
+          ],
+          activeDeployment: deployment('dep-1'),
+          inProgressDeployment: deployment('dep-2', {
+            phase: 'DEPLOYING',
+            progress: { stepsDone: 1, stepsTotal: 5, errorSteps: 0 },
+          }),
+          pendingDeployment: deployment('dep-3', { phase: 'PENDING_BUILD', createdAtMs: null }),
+        }),
+        instances: [
+          instance('backend-1', { deploymentId: 'dep-1', clockOffsetMs: -62_000 }),
+          instance('backend-2', { deploymentId: 'dep-1', clockOffsetMs: 1_500 }),
+          instance('backend-drain', {
+            deploymentId: 'dep-1',
+            leftAtMs: NOW - 5_000,
+            lastSeenMs: NOW - 5_000,
+          }),
+        ],
       },
     ],
   ];
 
   test.each(scenarios)('%s', (_name, given) => {
     const { report } = reconcile(input(given));
+    // The new fields carry values here, not only nulls (the schemas of their objects are exercised).
+    if (given.platform?.error) expect(report.summary.do_api_error).not.toBeNull();
+    if (given.platform?.pendingDeployment) expect(report.pending_deployment).not.toBeNull();
     expect(validator.responseErrors('get', '/api/v1/monitoring/replicas', 200, report)).toEqual([]);
     const { instances: _omitted, ...withoutInstances } = report;
     expect(validator.responseErrors('get', '/api/v1/monitoring/replicas', 200, withoutInstances)).toEqual([]);
@@ -302,6 +384,29 @@ describe('reconciler output validates against the Report schema', () => {
     expect(codes.size).toBeGreaterThanOrEqual(8);
     const verdicts = new Set(reports.flatMap((r) => r.components.map((c) => c.verdict)));
     expect([...verdicts].sort()).toEqual(['degraded', 'discrepancy', 'ok', 'rolling']);
+  });
+
+  test('the nullable objects accept null and their own shape only', () => {
+    const { report } = reconcile(input());
+    const errors = (patch: Record<string, unknown>) =>
+      validator.responseErrors('get', '/api/v1/monitoring/replicas', 200, { ...report, ...patch });
+    expect(errors({ pending_deployment: null, in_progress_deployment: null })).toEqual([]);
+    expect(errors({ pending_deployment: { id: 'dep-4', phase: 'PENDING_BUILD', created_at: null } })).toEqual(
+      [],
+    );
+    expect(errors({ pending_deployment: { id: 'dep-4' } })).not.toEqual([]);
+    const summary = (do_api_error: unknown) => errors({ summary: { ...report.summary, do_api_error } });
+    const failure = {
+      kind: 'not_found',
+      message: 'GET /v2/apps/app-123: HTTP 404',
+      http_status: 404,
+      request_id: null,
+      since: new Date(NOW).toISOString(),
+      fix_variable: 'DO_APP_ID',
+    };
+    expect(summary(failure)).toEqual([]);
+    expect(summary({ ...failure, kind: 'teapot' })).not.toEqual([]);
+    expect(summary({ ...failure, token: 'x' })).toContainEqual(expect.stringContaining('(token)'));
   });
 
   test('a report with a field the document lacks fails (the closed check works)', () => {

@@ -17,7 +17,7 @@ function rollingView(
     activeDeployment: deployment('dep-old'),
     inProgressDeployment: deployment('dep-new', {
       phase: 'DEPLOYING',
-      progress: { stepsDone: 2, stepsTotal: 5 },
+      progress: { stepsDone: 2, stepsTotal: 5, errorSteps: 0 },
       createdAtMs: NOW - 120_000,
       ...progress,
     }),
@@ -117,7 +117,7 @@ describe('ROLLOUT_STUCK: judged by progress, not by duration', () => {
         {
           id: step.id ?? 'dep-new',
           phase: step.phase ?? 'DEPLOYING',
-          progress: { stepsDone: step.stepsDone, stepsTotal: 5 },
+          progress: { stepsDone: step.stepsDone, stepsTotal: 5, errorSteps: 0 },
         },
         { status: step.status ?? 'ok', fetchedAtMs: step.atMs },
       );
@@ -214,7 +214,7 @@ describe('ROLLOUT_STUCK: judged by progress, not by duration', () => {
     const moved = reconcile(
       input({
         nowMs: NOW + 6_000,
-        platform: rollingView({ progress: { stepsDone: 3, stepsTotal: 5 } }),
+        platform: rollingView({ progress: { stepsDone: 3, stepsTotal: 5, errorSteps: 0 } }),
         memory: later.memory,
       }),
     );

@@ -21,6 +21,7 @@ import {
   instances,
   listed,
   view,
+  platformError,
 } from '../support/records';
 
 function run(overrides: Partial<ReconcileInput>): Report {
@@ -157,26 +158,44 @@ describe('self-preservation while the collector is blind', () => {
 });
 
 describe('data degraded by the platform', () => {
-  test.each([
-    { status: 'stale' as const, fetchedAtMs: NOW - 120_000, text: 'last fetched 2 min ago' },
-    { status: 'unavailable' as const, fetchedAtMs: null, text: 'never fetched' },
-  ])('$status platform data', ({ status, fetchedAtMs, text }) => {
+  test('stale platform data after a transient failure: info, the last good view still counts', () => {
     const report = run({
       platform: view({
-        status,
-        fetchedAtMs,
-        error: 'HTTP 503 from the API',
+        status: 'stale',
+        fetchedAtMs: NOW - 120_000,
+        error: platformError('HTTP 503 from the API'),
         components: [component('backend')],
       }),
       instances: instances('backend', 2),
     });
     const [backend] = report.components;
     expect(backend?.findings.map((f) => [f.code, f.severity])).toEqual([['DATA_DEGRADED', 'info']]);
-    expect(backend?.findings[0]?.message).toContain(text);
+    expect(backend?.findings[0]?.message).toContain('last fetched 2 min ago');
     expect(backend?.findings[0]?.message).toContain('HTTP 503 from the API');
     expect(report.degraded).toBe(false);
-    expect(report.summary.do_api_status).toBe(status);
-    expect(report.summary.platform_data_age_ms).toBe(fetchedAtMs === null ? null : NOW - fetchedAtMs);
+    expect(report.summary.do_api_status).toBe('stale');
+    expect(report.summary.platform_data_age_ms).toBe(120_000);
+  });
+
+  test('never fetched: blind, so degraded and never ok, naming what failed', () => {
+    const report = run({
+      platform: view({
+        status: 'unavailable',
+        fetchedAtMs: null,
+        error: platformError('HTTP 503 from the API', { sinceMs: NOW - 10_000 }),
+      }),
+      instances: instances('backend', 2),
+    });
+    const [backend] = report.components;
+    expect(backend?.findings.map((f) => [f.code, f.severity])).toEqual([['DATA_DEGRADED', 'warning']]);
+    expect(backend?.findings[0]?.message).toContain('HTTP 503 from the API');
+    expect(backend?.verdict).toBe('degraded');
+    expect(report.degraded).toBe(true);
+    expect(report.summary).toMatchObject({
+      verdict: 'degraded',
+      do_api_status: 'unavailable',
+      platform_data_age_ms: null,
+    });
   });
 });
 

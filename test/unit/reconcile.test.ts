@@ -1,5 +1,6 @@
 import type { ComponentReport, Finding, FindingCode, Report, Severity } from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
+import { UNKNOWN_APP_ID } from '../../aggregator/reconcile/commands';
 import type { ReconcileInput } from '../../aggregator/reconcile';
 import {
   NOW,
@@ -12,6 +13,7 @@ import {
   instances,
   listed,
   view,
+  platformError,
 } from '../support/records';
 
 function run(overrides: Partial<ReconcileInput>): Report {
@@ -170,7 +172,7 @@ describe('each finding alone', () => {
         platform: view({
           status: 'stale',
           fetchedAtMs: NOW - 300_000,
-          error: 'HTTP 503',
+          error: platformError('HTTP 503'),
           components: [component('backend')],
         }),
         instances: twoLive,
@@ -187,7 +189,7 @@ describe('each finding alone', () => {
           activeDeployment: deployment('dep-1'),
           inProgressDeployment: deployment('dep-2', {
             phase: 'DEPLOYING',
-            progress: { stepsDone: 2, stepsTotal: 5 },
+            progress: { stepsDone: 2, stepsTotal: 5, errorSteps: 0 },
           }),
         }),
         instances: twoLive,
@@ -399,18 +401,22 @@ describe('components and desired counts', () => {
     expect(findingOf(report, 'MISSING_INSTANCES').message).toContain('DESIRED_REPLICAS asks for 2');
   });
 
-  test('no default and nothing reporting: no component, nothing to say', () => {
+  test('no default and nothing reporting: the desired count is unknown, never ok', () => {
     const report = run({ platform: view({ source: 'static', status: 'not_configured' }), instances: [] });
-    expect(report.components).toEqual([]);
+    expect(report.components.map((c) => [c.name, c.desired, c.verdict])).toEqual([
+      ['backend', null, 'degraded'],
+    ]);
+    expect(codes(report)).toEqual([['DATA_DEGRADED', 'warning']]);
+    expect(findingOf(report, 'DATA_DEGRADED').message).toContain('DESIRED_REPLICAS is not set');
+    expect(report.degraded).toBe(true);
     expect(report.summary).toMatchObject({
       configured_replicas: 0,
       active_instances: 0,
-      discrepancy: false,
-      verdict: 'ok',
+      verdict: 'degraded',
     });
   });
 
-  test('an unknown desired count judges no missing or surplus', () => {
+  test('an unknown desired count judges no missing or surplus, and says it cannot judge', () => {
     const report = run({
       platform: view({ components: [component('worker', { desired: fixed(1) })] }),
       instances: instances('api', 5, { component: 'api' }),
@@ -419,9 +425,13 @@ describe('components and desired counts', () => {
       desired: null,
       kind: 'unknown',
       live: 5,
-      verdict: 'ok',
+      verdict: 'degraded',
     });
-    expect(codes(report, 'api')).toEqual([]);
+    expect(codes(report, 'api')).toEqual([['DATA_DEGRADED', 'warning']]);
+    expect(findingOf(report, 'DATA_DEGRADED', 'api').message).toContain(
+      "the app's spec has no service or worker of that name",
+    );
+    expect(findingOf(report, 'DATA_DEGRADED', 'api').recommendation).toContain('AGENT_COMPONENT');
     expect(report.summary.configured_replicas).toBe(1);
   });
 
@@ -522,6 +532,8 @@ describe('report fields', () => {
       platform: 'digitalocean',
       app_id: 'app-123',
       active_deployment_id: 'd1',
+      in_progress_deployment: null,
+      pending_deployment: null,
       degraded: false,
       recommendations: [],
     });
@@ -533,6 +545,7 @@ describe('report fields', () => {
       verdict: 'ok',
       do_api_status: 'ok',
       platform_data_age_ms: 5_000,
+      do_api_error: null,
     });
   });
 
@@ -583,7 +596,7 @@ describe('recommendations', () => {
           components: [component('backend')],
           inProgressDeployment: deployment('d2', {
             phase: 'DEPLOYING',
-            progress: { stepsDone: 1, stepsTotal: 4 },
+            progress: { stepsDone: 1, stepsTotal: 4, errorSteps: 0 },
           }),
         }),
         instances: instances('b', 2),
@@ -606,7 +619,8 @@ describe('recommendations', () => {
     '%s: never scale to 0, never a partial spec, always the app id and component',
     (_, given) => {
       const report = reconcile(given).report;
-      const appId = given.platform.appId ?? given.app;
+      // Without a DigitalOcean app id, a placeholder to fill in, never the app's name.
+      const appId = given.platform.appId ?? UNKNOWN_APP_ID;
       const warnings = report.components.flatMap((c) =>
         c.findings.filter((f) => f.severity !== 'info').map((f) => [c.name, f] as const),
       );

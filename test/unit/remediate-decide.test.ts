@@ -51,6 +51,8 @@ function report(overrides: Partial<Report> = {}, summary: Partial<Report['summar
     platform: 'digitalocean',
     app_id: APP_ID,
     active_deployment_id: 'dep-2',
+    in_progress_deployment: null,
+    pending_deployment: null,
     summary: {
       configured_replicas: 2,
       active_instances: 6,
@@ -59,6 +61,7 @@ function report(overrides: Partial<Report> = {}, summary: Partial<Report['summar
       verdict: 'discrepancy',
       do_api_status: 'ok',
       platform_data_age_ms: 5_000,
+      do_api_error: null,
       ...summary,
     },
     components: [component('backend')],

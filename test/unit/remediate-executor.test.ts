@@ -32,6 +32,8 @@ class FakeActions implements PlatformActions {
     return Promise.resolve({
       id: `dep-restart-${this.restarts.length}`,
       phase: 'PENDING_DEPLOY',
+      failedStep: null,
+      cause: null,
       progress: null,
       createdAtMs: null,
       updatedAtMs: null,
@@ -73,6 +75,8 @@ function orphansReport(extra: Partial<Report> = {}): Report {
     platform: 'simulated',
     app_id: 'app-1',
     active_deployment_id: 'dep-2',
+    in_progress_deployment: null,
+    pending_deployment: null,
     summary: {
       configured_replicas: 2,
       active_instances: 6,
@@ -81,6 +85,7 @@ function orphansReport(extra: Partial<Report> = {}): Report {
       verdict: 'discrepancy',
       do_api_status: 'ok',
       platform_data_age_ms: 1_000,
+      do_api_error: null,
     },
     components: [
       {

@@ -1,3 +1,4 @@
+import { UNKNOWN_APP_ID } from '../../aggregator/reconcile/commands';
 import { parseDesiredReplicas } from '../../aggregator/config';
 import type { StaticDesired } from '../../aggregator/config';
 import { createStaticSource, staticView } from '../../aggregator/platform/static';
@@ -48,13 +49,22 @@ describe('static platform source', () => {
       defaultDesired: { min: 2, max: 2, autoscaling: false },
       activeDeployment: null,
       inProgressDeployment: null,
+      pendingDeployment: null,
       deployments: [],
     });
   });
 
   test('ACTIVE_DEPLOYMENT_ID becomes the active deployment', () => {
     const view = staticView({ desired: null, activeDeploymentId: 'dep-7', appId: null });
-    const active = { id: 'dep-7', phase: 'ACTIVE', progress: null, createdAtMs: null, updatedAtMs: null };
+    const active = {
+      id: 'dep-7',
+      phase: 'ACTIVE',
+      progress: null,
+      failedStep: null,
+      cause: null,
+      createdAtMs: null,
+      updatedAtMs: null,
+    };
     expect(view.activeDeployment).toEqual(active);
     expect(view.deployments).toEqual([active]);
     expect(view.components).toEqual([]);
@@ -97,7 +107,11 @@ describe('static platform source', () => {
         ['MISSING_INSTANCES', 'critical'],
       ]);
       expect(report.summary).toMatchObject({ do_api_status: 'not_configured', platform_data_age_ms: null });
-      expect(report.recommendations[0]).toContain('doctl apps restart shop --components backend');
+      // The app's name is no DigitalOcean app id: the command says to fill one in.
+      expect(report.recommendations[0]).toContain(
+        `doctl apps restart ${UNKNOWN_APP_ID} --components backend`,
+      );
+      expect(report.recommendations.join(' ')).not.toMatch(/doctl apps \S+ shop\b/);
     });
 
     test('backend=2 with two reporting is ok, and ACTIVE_DEPLOYMENT_ID finds orphans', () => {

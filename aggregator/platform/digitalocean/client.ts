@@ -4,6 +4,11 @@
  * 429 are retryable (429 after the reset the server names); other 4xx and bodies that do not
  * fit the schema are permanent. The retrying itself is shared/retry's withRetry.
  *
+ * Every failure names the concrete call with the app id (`GET /v2/apps/<id>: HTTP 404 not_found:
+ * … (request_id …)`), keeps its HTTP status and DigitalOcean's request_id, and says a network
+ * failure in words (`connection refused by api.example:443 (ECONNREFUSED)`), the code at most in
+ * parentheses.
+ *
  * The token only ever goes into the Authorization header of requests to `baseUrl`: it is
  * scrubbed from every error text, and errors carry no request options or raw causes.
  */
@@ -15,9 +20,9 @@ import { systemClock } from '../../../shared/clock';
 import type { Logger } from '../../../shared/logger';
 import { silentLogger } from '../../../shared/logger';
 import type { RetryPolicy } from '../../../shared/retry';
-import { RetryableError, withRetry } from '../../../shared/retry';
-import { PlatformHttpError, PlatformSchemaError } from './errors';
-import type { App, ComponentHealth, Deployment, Instance } from './schemas';
+import { withRetry } from '../../../shared/retry';
+import { PlatformHttpError, PlatformRetryableError, PlatformSchemaError } from './errors';
+import type { App, ComponentHealth, Deployment, DeploymentsPage, Instance } from './schemas';
 import {
   appResponseSchema,
   deploymentResponseSchema,
@@ -52,23 +57,31 @@ export interface DigitalOceanClientOptions {
   readonly clock?: Clock;
   /** Called once per attempt, for metrics. */
   readonly onCall?: (endpoint: Endpoint, outcome: CallOutcome) => void;
-  /** Page size of the deployment list (the API allows 1-200). */
+  /** Page size of the deployment list (the API allows 1-200); at most the history limit. */
   readonly deploymentsPerPage?: number;
-  /** Stop paging there: bounds the time and memory one refresh may take on a long history. */
-  readonly maxDeploymentPages?: number;
+  /** How many of the most recent deployments listDeployments() reads. */
+  readonly deploymentHistoryLimit?: number;
   /** Bodies beyond this are refused unread; bad input must not exhaust memory. */
   readonly maxResponseBytes?: number;
 }
+
+/**
+ * The deployment history read on every refresh: the most recent 50. The refresh runs every
+ * PLATFORM_CACHE_TTL_MS (a minute by default) and only recent history matters (which deployment
+ * superseded the one orphans still run, the failures of the last rollouts); 50 is months of
+ * deployments for most apps, fits one page, and so costs one request of the hourly quota.
+ */
+export const DEPLOYMENT_HISTORY_LIMIT = 50;
 
 export const DIGITALOCEAN_CLIENT_DEFAULTS = Object.freeze({
   timeoutMs: 10_000,
   // Three tries within half a minute: a refresh either recovers from a blip or gives up and
   // keeps the last good view until the next one.
   retry: Object.freeze({ attempts: 3, baseDelayMs: 500, maxDelayMs: 30_000 }),
-  // The maximum the API allows: paging costs requests, and requests are the scarce resource
+  // The whole history in one page: paging costs requests, and requests are the scarce resource
   // (5,000 an hour, 250 a minute per token).
-  deploymentsPerPage: 200,
-  maxDeploymentPages: 10,
+  deploymentsPerPage: DEPLOYMENT_HISTORY_LIMIT,
+  deploymentHistoryLimit: DEPLOYMENT_HISTORY_LIMIT,
   maxResponseBytes: 16 * 1024 * 1024,
 });
 
@@ -92,6 +105,11 @@ const UNDICI_TIMEOUTS = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
 ]);
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/;
+// DigitalOcean's request ids are UUIDs: only a short token of that alphabet is repeated, never
+// whatever text a body puts there.
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const NOT_RETRIED = 'not retried: it may have been applied';
 
 /** Typed access to the App Platform endpoints replica-watch reads and acts through. */
 export class DigitalOceanClient {
@@ -102,8 +120,10 @@ export class DigitalOceanClient {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly perPage: number;
-  private readonly maxPages: number;
+  private readonly historyLimit: number;
   private readonly maxBytes: number;
+  /** `host:port` of the API, for network failures in words. */
+  private readonly hostPort: string;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: DigitalOceanClientOptions) {
@@ -113,8 +133,12 @@ export class DigitalOceanClient {
     this.retry = options.retry ?? DIGITALOCEAN_CLIENT_DEFAULTS.retry;
     this.log = options.log ?? silentLogger();
     this.clock = options.clock ?? systemClock;
-    this.perPage = options.deploymentsPerPage ?? DIGITALOCEAN_CLIENT_DEFAULTS.deploymentsPerPage;
-    this.maxPages = options.maxDeploymentPages ?? DIGITALOCEAN_CLIENT_DEFAULTS.maxDeploymentPages;
+    this.historyLimit = options.deploymentHistoryLimit ?? DIGITALOCEAN_CLIENT_DEFAULTS.deploymentHistoryLimit;
+    this.perPage = Math.min(
+      options.deploymentsPerPage ?? DIGITALOCEAN_CLIENT_DEFAULTS.deploymentsPerPage,
+      this.historyLimit,
+    );
+    this.hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
     this.maxBytes = options.maxResponseBytes ?? DIGITALOCEAN_CLIENT_DEFAULTS.maxResponseBytes;
     // undici's own timeouts are a backstop only, set past the per-attempt signal that is the
     // real limit: its timers are coarse and would otherwise race the signal.
@@ -140,14 +164,16 @@ export class DigitalOceanClient {
   }
 
   /**
-   * Every deployment of the app, as the API orders them (newest first), over all pages up to
-   * `maxDeploymentPages`. Pages are requested by number from `baseUrl`: the absolute `next`
-   * link is only read as "there is more", so the token never goes to a host the body names.
+   * The app's most recent deployments (up to `deploymentHistoryLimit`), in the API's order
+   * (newest first). Paging follows `links.pages.next` until there is none; `meta.total` is not
+   * trusted to end it. Only the page number is taken from the link, and that page is asked of
+   * `baseUrl`: the token never goes to a host a response body names.
    */
   async listDeployments(appId: string, options?: CallOptions): Promise<Deployment[]> {
-    const seen = new Map<string, Deployment>();
-    for (let page = 1; page <= this.maxPages; page++) {
-      const body = await this.call(
+    const found: Deployment[] = [];
+    const ids = new Set<string>();
+    for (let page: number | null = 1; page !== null && found.length < this.historyLimit;) {
+      const body: DeploymentsPage = await this.call(
         {
           endpoint: ENDPOINTS.listDeployments,
           method: 'GET',
@@ -156,14 +182,18 @@ export class DigitalOceanClient {
         },
         options,
       );
-      const deployments = body.deployments ?? [];
-      // A deployment created while paging shifts the pages by one: keep the first copy.
-      for (const deployment of deployments) if (!seen.has(deployment.id)) seen.set(deployment.id, deployment);
-      const total = body.meta?.total;
-      if (!body.links?.pages?.next || deployments.length === 0 || (total != null && seen.size >= total))
-        break;
+      const before = found.length;
+      for (const deployment of body.deployments ?? []) {
+        // A deployment created while paging shifts the pages by one: keep the first copy.
+        if (deployment.id && ids.has(deployment.id)) continue;
+        if (deployment.id) ids.add(deployment.id);
+        found.push(deployment);
+      }
+      // A page that adds nothing ends it too: a server that always links a next page must not
+      // keep the refresh paging.
+      page = found.length > before ? nextPage(body.links?.pages?.next, page) : null;
     }
-    return [...seen.values()];
+    return found.slice(0, this.historyLimit);
   }
 
   async getDeployment(appId: string, deploymentId: string, options?: CallOptions): Promise<Deployment> {
@@ -293,23 +323,34 @@ export class DigitalOceanClient {
       throw this.transportFailure(request, err, timeout, signal);
     }
     this.options.onCall?.(endpoint, status);
-    if (text === null)
-      throw new PlatformSchemaError(endpoint, '(body)', `larger than ${this.maxBytes} bytes`);
-    if (status >= 200 && status < 300) return this.parse(request, text);
-    const detail = `HTTP ${status}${this.errorMessage(text)}`;
+    const call = callOf(request);
+    if (text === null) {
+      throw new PlatformSchemaError(endpoint, '(body)', `larger than ${this.maxBytes} bytes`, {
+        call,
+        status,
+      });
+    }
+    if (status >= 200 && status < 300) return this.parse(request, text, status);
+    const { detail, requestId } = this.errorDetail(status, text);
     if (status === 429) {
       // The server refused it unprocessed: safe to send again, POST included.
-      throw new RetryableError(`${endpoint}: rate limited (${detail})`, this.retryAfterMs(headers));
+      throw new PlatformRetryableError(endpoint, call, status, `rate limited, ${detail}`, {
+        requestId,
+        retryAfterMs: this.retryAfterMs(headers),
+      });
     }
     if (status >= 500) {
       if (request.method === 'POST') {
-        throw new PlatformHttpError(endpoint, status, `${detail} (not retried: it may have been applied)`);
+        throw new PlatformHttpError(endpoint, status, `${detail}; ${NOT_RETRIED}`, { call, requestId });
       }
       // Every response carries ratelimit-reset (when the hour's window resets): it is no retry
       // hint for a server error, so only an explicit Retry-After delays this retry.
-      throw new RetryableError(`${endpoint}: ${detail}`, this.retryAfterMs(headers, { rateLimited: false }));
+      throw new PlatformRetryableError(endpoint, call, status, detail, {
+        requestId,
+        retryAfterMs: this.retryAfterMs(headers, { rateLimited: false }),
+      });
     }
-    throw new PlatformHttpError(endpoint, status, detail);
+    throw new PlatformHttpError(endpoint, status, detail, { call, requestId });
   }
 
   /** No (complete) response: aborted by the caller, timed out, refused or reset. */
@@ -320,28 +361,58 @@ export class DigitalOceanClient {
     signal: AbortSignal | undefined,
   ): Error {
     const { endpoint } = request;
-    if (signal?.aborted) return new Error(`${endpoint}: aborted`);
-    const code = (err as { code?: unknown } | null)?.code;
-    const timedOut = timeout.aborted || (typeof code === 'string' && UNDICI_TIMEOUTS.has(code));
-    const outcome: CallOutcome = timedOut ? 'timeout' : 'network_error';
-    this.options.onCall?.(endpoint, outcome);
-    const what =
-      outcome === 'timeout'
-        ? `timed out after ${this.timeoutMs} ms`
-        : `request failed: ${this.describe(err)}`;
+    const call = callOf(request);
+    if (signal?.aborted) return new Error(`${call}: aborted`);
+    const raw = (err as { code?: unknown } | null)?.code;
+    const code = typeof raw === 'string' && raw.length > 0 ? raw : null;
+    const timedOut = timeout.aborted || (code !== null && UNDICI_TIMEOUTS.has(code));
+    this.options.onCall?.(endpoint, timedOut ? 'timeout' : 'network_error');
+    const what = timedOut
+      ? `no answer within ${duration(this.timeoutMs)}${code === null ? '' : ` (${code})`}`
+      : this.networkWords(err, code);
     // A refused connection sent nothing, so even a POST may go again.
     if (request.method === 'POST' && code !== 'ECONNREFUSED') {
-      return new PlatformHttpError(endpoint, null, `${what} (not retried: it may have been applied)`);
+      return new PlatformHttpError(endpoint, null, `${what}; ${NOT_RETRIED}`, { call, code });
     }
-    return new RetryableError(`${endpoint}: ${what}`);
+    return new PlatformRetryableError(endpoint, call, null, what, { code });
   }
 
-  private parse<S extends z.ZodType>(request: Request<S>, text: string): z.output<S> {
+  /** A network failure in words, the code kept in parentheses for searching. */
+  private networkWords(err: unknown, code: string | null): string {
+    const host = this.hostPort;
+    switch (code) {
+      case 'ECONNREFUSED':
+        return `connection refused by ${host} (ECONNREFUSED)`;
+      case 'UND_ERR_SOCKET':
+      case 'UND_ERR_CLOSED':
+        return `the connection closed before an answer (${code})`;
+      case 'ECONNRESET':
+      case 'EPIPE':
+        return `the connection to ${host} was reset before an answer (${code})`;
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `the host name ${host.replace(/:\d+$/, '')} could not be resolved (${code})`;
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return `${host} is unreachable (${code})`;
+      case 'ETIMEDOUT':
+        return `the connection to ${host} timed out (ETIMEDOUT)`;
+      case null:
+        return `the request to ${host} failed: ${this.snippet(errorText(err))}`;
+      default:
+        return TLS_CODE.test(code)
+          ? `TLS with ${host} failed: ${this.snippet(errorText(err))} (${code})`
+          : `the request to ${host} failed (${code})`;
+    }
+  }
+
+  private parse<S extends z.ZodType>(request: Request<S>, text: string, status: number): z.output<S> {
+    const where = { call: callOf(request), status };
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new PlatformSchemaError(request.endpoint, '(body)', `not JSON: ${this.snippet(text)}`);
+      throw new PlatformSchemaError(request.endpoint, '(body)', `not JSON: ${this.snippet(text)}`, where);
     }
     const result = request.schema.safeParse(json);
     if (result.success) return result.data;
@@ -351,6 +422,7 @@ export class DigitalOceanClient {
       request.endpoint,
       issue ? fieldPath(issue.path) : '(body)',
       this.scrub(`${issue?.message ?? 'invalid'}${more}`),
+      where,
     );
   }
 
@@ -378,22 +450,29 @@ export class DigitalOceanClient {
     return undefined;
   }
 
-  /** The API's `{ id, message }` error body, shortened; empty when there is none. */
-  private errorMessage(text: string): string {
+  /**
+   * `HTTP 404 not_found: The resource … could not be found (request_id 4b1c…)` from the API's
+   * `{ id, message, request_id }` error body; the status alone when the body is not one.
+   */
+  private errorDetail(status: number, text: string): { detail: string; requestId: string | null } {
+    let body: { id?: unknown; message?: unknown; request_id?: unknown } = {};
     try {
-      const body = JSON.parse(text) as { message?: unknown };
-      if (typeof body?.message === 'string' && body.message.length > 0)
-        return `: ${this.snippet(body.message)}`;
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null) body = parsed;
     } catch {
       // Not JSON (a proxy's HTML page): the status says enough.
     }
-    return '';
-  }
-
-  private describe(err: unknown): string {
-    const code = (err as { code?: unknown } | null)?.code;
-    const message = err instanceof Error ? err.message : String(err);
-    return this.scrub(typeof code === 'string' ? `${code}: ${message}` : message);
+    const id = typeof body.id === 'string' && /^\w{1,64}$/.test(body.id) ? ` ${body.id}` : '';
+    const message =
+      typeof body.message === 'string' && body.message.trim().length > 0
+        ? `: ${this.snippet(body.message).replace(/\.$/, '')}`
+        : '';
+    const requestId =
+      typeof body.request_id === 'string' && REQUEST_ID.test(body.request_id)
+        ? this.scrub(body.request_id)
+        : null;
+    const reference = requestId === null ? '' : ` (request_id ${requestId})`;
+    return { detail: `HTTP ${status}${id}${message}${reference}`, requestId };
   }
 
   private snippet(text: string): string {
@@ -440,6 +519,28 @@ function fieldPath(path: readonly PropertyKey[]): string {
 
 function seg(value: string): string {
   return encodeURIComponent(value);
+}
+
+/** `GET /v2/apps/<id>/health`: the call as sent, for messages (the base URL's path prefix left out). */
+function callOf(request: Request<z.ZodType>): string {
+  return `${request.method} ${request.path}`;
+}
+
+/** The page a `links.pages.next` link names, when it is past `current`; null otherwise. */
+function nextPage(link: string | null | undefined, current: number): number | null {
+  if (!link) return null;
+  let page: number;
+  try {
+    page = Number(new URL(link, 'http://next.invalid').searchParams.get('page'));
+  } catch {
+    return null;
+  }
+  return Number.isSafeInteger(page) && page > current ? page : null;
+}
+
+/** `400 ms`, `10 s`, `1.5 s`. */
+function duration(ms: number): string {
+  return ms < 1_000 ? `${ms} ms` : `${Number((ms / 1_000).toFixed(1))} s`;
 }
 
 function errorText(err: unknown): string {

@@ -1,7 +1,14 @@
 /** The `digitalocean` platform source: App Platform API client, response schemas, view mapping, source. */
 export type { CallOptions, CallOutcome, DigitalOceanClientOptions, Endpoint } from './client';
-export { DIGITALOCEAN_CLIENT_DEFAULTS, DigitalOceanClient, ENDPOINTS } from './client';
-export { PlatformHttpError, PlatformSchemaError } from './errors';
+export {
+  DEPLOYMENT_HISTORY_LIMIT,
+  DIGITALOCEAN_CLIENT_DEFAULTS,
+  DigitalOceanClient,
+  ENDPOINTS,
+} from './client';
+export type { CallFailureFacts } from './errors';
+export { PlatformHttpError, PlatformRetryableError, PlatformSchemaError } from './errors';
+export { platformFailure } from './failure';
 export type {
   App,
   AppHealth,
@@ -11,6 +18,7 @@ export type {
   Deployment,
   DeploymentsPage,
   Instance,
+  ProgressStep,
 } from './schemas';
 export {
   appResponseSchema,
@@ -18,6 +26,8 @@ export {
   deploymentsResponseSchema,
   healthResponseSchema,
   instancesResponseSchema,
+  progressStepSchema,
+  readProgressSteps,
 } from './schemas';
 export type { AppPlatformApi, DigitalOceanSourceOptions } from './source';
 export { DIGITALOCEAN_SOURCE_DEFAULTS, DigitalOceanSource } from './source';

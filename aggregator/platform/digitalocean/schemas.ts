@@ -1,8 +1,13 @@
 /**
  * zod schemas of the App Platform responses the client reads. Lenient by design: only the
  * fields replica-watch uses are declared, everything else is ignored (zod strips unknown keys),
- * and optional fields may be missing or null. Field names follow DigitalOcean's OpenAPI
- * (../shared/do-openapi/apps.yaml); the contract tests check every name against it.
+ * and a field the OpenAPI does not require may be missing or null: one answer without, say, an
+ * instance name must not fail the whole refresh (view.ts decides what an absent value means).
+ * Field names follow DigitalOcean's official OpenAPI description of App Platform (the apps.yaml of
+ * digitalocean/openapi); the contract tests check every name against it.
+ *
+ * The API is generated from protobuf, whose JSON mapping leaves out fields at their zero value:
+ * an absent count is 0, not unknown.
  */
 import { z } from 'zod';
 
@@ -44,16 +49,40 @@ const appSpecSchema = z.object({
   static_sites: z.array(namedSpecSchema).nullish(),
 });
 
+/**
+ * One step of a deployment's progress (`apps_deployment_progress_step`). Its child steps are
+ * only `type: object` in the OpenAPI, and a step is information, never worth failing a refresh
+ * for: steps are kept unparsed in the response and read one by one with readProgressSteps().
+ */
+export const progressStepSchema = z.object({
+  name: z.string().nullish(),
+  /** UNKNOWN, PENDING, RUNNING, ERROR or SUCCESS; a string, so that a new one breaks nothing. */
+  status: z.string().nullish(),
+  component_name: z.string().nullish(),
+  reason: z.object({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+  steps: z.array(z.unknown()).nullish(),
+});
+
+/** The steps of a list that fit progressStepSchema, in order; the others are skipped. */
+export function readProgressSteps(steps: readonly unknown[] | null | undefined): ProgressStep[] {
+  return (steps ?? []).flatMap((step) => {
+    const parsed = progressStepSchema.safeParse(step);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
 const progressSchema = z.object({
   success_steps: count.nullish(),
   total_steps: count.nullish(),
   pending_steps: count.nullish(),
   running_steps: count.nullish(),
   error_steps: count.nullish(),
+  steps: z.array(z.unknown()).nullish(),
 });
 
 const deploymentSchema = z.object({
-  id: z.string().min(1),
+  /** Not required by the OpenAPI; a deployment without one cannot be told apart and is left out. */
+  id: z.string().nullish(),
   /** A string, not an enum: a phase added by DigitalOcean later must not break the source. */
   phase: z.string().nullish(),
   progress: progressSchema.nullish(),
@@ -63,7 +92,8 @@ const deploymentSchema = z.object({
 });
 
 const appSchema = z.object({
-  id: z.string().min(1),
+  /** Not required by the OpenAPI: the id the app was asked by stands in. */
+  id: z.string().nullish(),
   spec: appSpecSchema,
   active_deployment: deploymentSchema.nullish(),
   in_progress_deployment: deploymentSchema.nullish(),
@@ -75,25 +105,21 @@ const appSchema = z.object({
 /** GET /v2/apps/{id}, and PUT /v2/apps/{id}. */
 export const appResponseSchema = z.object({ app: appSchema });
 
-/** GET /v2/apps/{app_id}/deployments: one page. */
+/** GET /v2/apps/{app_id}/deployments: one page; `links.pages.next` says there is another. */
 export const deploymentsResponseSchema = z.object({
   deployments: z.array(deploymentSchema).nullish(),
-  links: z
-    .object({
-      pages: z.object({ next: z.string().nullish(), last: z.string().nullish() }).nullish(),
-    })
-    .nullish(),
-  meta: z.object({ total: count.nullish() }).nullish(),
+  links: z.object({ pages: z.object({ next: z.string().nullish() }).nullish() }).nullish(),
 });
 
 /** GET /v2/apps/{app_id}/deployments/{deployment_id}, POST …/deployments and POST …/restart. */
 export const deploymentResponseSchema = z.object({ deployment: deploymentSchema });
 
+/** None of the fields is required by the OpenAPI: view.ts leaves out what it cannot attribute. */
 const instanceSchema = z.object({
-  component_name: z.string().min(1),
+  component_name: z.string().nullish(),
   /** SERVICE, WORKER or JOB. */
   component_type: z.string().nullish(),
-  instance_name: z.string().min(1),
+  instance_name: z.string().nullish(),
   instance_alias: z.string().nullish(),
 });
 
@@ -101,9 +127,10 @@ const instanceSchema = z.object({
 export const instancesResponseSchema = z.object({ instances: z.array(instanceSchema).nullish() });
 
 const componentHealthSchema = z.object({
-  name: z.string().min(1),
+  /** Not required by the OpenAPI; an entry without a name cannot be attributed. */
+  name: z.string().nullish(),
   replicas_desired: count.nullish(),
-  /** The number the dashboard shows. */
+  /** The number the dashboard shows; left out by the API when it is 0. */
   replicas_ready: count.nullish(),
   /** UNKNOWN, HEALTHY or UNHEALTHY. */
   state: z.string().nullish(),
@@ -126,6 +153,7 @@ export type AppSpec = z.infer<typeof appSpecSchema>;
 export type ComponentSpec = z.infer<typeof componentSpecSchema>;
 export type App = z.infer<typeof appSchema>;
 export type Deployment = z.infer<typeof deploymentSchema>;
+export type ProgressStep = z.infer<typeof progressStepSchema>;
 export type DeploymentsPage = z.infer<typeof deploymentsResponseSchema>;
 export type Instance = z.infer<typeof instanceSchema>;
 export type ComponentHealth = z.infer<typeof componentHealthSchema>;

@@ -9,8 +9,12 @@ import type { Logger } from '../../../shared/logger';
 import { silentLogger } from '../../../shared/logger';
 import { RetryableError } from '../../../shared/retry';
 import type { CreateDeploymentOptions, PlatformActions } from '../actions';
-import type { PlatformKind, PlatformSource, PlatformView } from '../source';
+import type { DeploymentInfo, PlatformFailure, PlatformKind, PlatformSource, PlatformView } from '../source';
 import type { DigitalOceanClient } from './client';
+import { ENDPOINTS } from './client';
+import { PlatformSchemaError } from './errors';
+import { platformFailure } from './failure';
+import type { Deployment } from './schemas';
 import { toDeploymentInfo, toPlatformView } from './view';
 
 /** The client calls the source makes; a narrower type than the client, for tests and fakes. */
@@ -78,7 +82,7 @@ export class DigitalOceanSource implements PlatformSource {
           deployment_id: deployment.id,
         });
         this.refreshSoon();
-        return toDeploymentInfo(deployment);
+        return started(ENDPOINTS.restart, this.appId, 'restart', deployment);
       },
       createDeployment: async (request: CreateDeploymentOptions = {}) => {
         const deployment = await this.client.createDeployment(this.appId, request, {
@@ -86,7 +90,7 @@ export class DigitalOceanSource implements PlatformSource {
         });
         this.log.info('platform deployment requested', { app_id: this.appId, deployment_id: deployment.id });
         this.refreshSoon();
-        return toDeploymentInfo(deployment);
+        return started(ENDPOINTS.createDeployment, this.appId, 'deployments', deployment);
       },
     };
   }
@@ -174,7 +178,10 @@ export class DigitalOceanSource implements PlatformSource {
       ]);
       // Stamped with the start: the data is at least that old, and an age must never flatter.
       this.succeeded(
-        toPlatformView({ app, deployments, instances, health, fetchedAtMs: startedAtMs }, this.kind),
+        toPlatformView(
+          { appId: this.appId, app, deployments, instances, health, fetchedAtMs: startedAtMs },
+          this.kind,
+        ),
       );
       this.options.onRefresh?.('ok', this.clock.now() - startedAtMs);
     } catch (err) {
@@ -212,10 +219,11 @@ export class DigitalOceanSource implements PlatformSource {
         has_good_view: this.good !== null,
       });
     }
-    this.view = this.good ? { ...this.good, status: 'stale', error: text } : this.unavailable(text);
+    const error = platformFailure(err, this.failingSinceMs);
+    this.view = this.good ? { ...this.good, status: 'stale', error } : this.unavailable(error);
   }
 
-  private unavailable(error: string | null): PlatformView {
+  private unavailable(error: PlatformFailure | null): PlatformView {
     return {
       source: this.kind,
       appId: this.appId,
@@ -226,7 +234,23 @@ export class DigitalOceanSource implements PlatformSource {
       defaultDesired: null,
       activeDeployment: null,
       inProgressDeployment: null,
+      pendingDeployment: null,
       deployments: [],
     };
   }
+}
+
+/**
+ * The deployment an action started. An answer that names none is refused as not fitting: the
+ * action was accepted (so it must not simply be sent again), but there is nothing to follow.
+ */
+function started(endpoint: string, appId: string, action: string, deployment: Deployment): DeploymentInfo {
+  const info = toDeploymentInfo(deployment);
+  if (info !== null) return info;
+  throw new PlatformSchemaError(
+    endpoint,
+    'deployment.id',
+    "the answer names no deployment; the action may have started: see the app's deployments",
+    { call: `POST /v2/apps/${appId}/${action}`, status: 200 },
+  );
 }

@@ -6,22 +6,27 @@
  * A deployment started by an action (restart, new deployment, spec update) is in progress for
  * `transitionDelayMs`; when it completes it becomes the active one and the components it rolls
  * get fresh instances of it: every old instance of such a component ends, orphans included.
- * Components it does not roll are carried over into it with their instances unchanged.
+ * Components it does not roll are carried over into it with their instances unchanged. A
+ * deployment queued behind the one in progress (a scenario's `pending`) starts when that one
+ * completes; a new action cancels both.
  */
 import type { Clock } from '../../../shared/clock';
 import { systemClock } from '../../../shared/clock';
 import { instanceName, templateHash, uuidFromSeed } from './ids';
-import type { FaultSpec, Scenario, SimulatedAgent } from './scenarios';
+import type { AccessKind, FaultSpec, Scenario, SimulatedAgent, StepFailure } from './scenarios';
 import { initialInstances, scenarioAppId, scenarioDeploymentId } from './scenarios';
 import type { AppSpecJson } from './spec';
 import { componentNames, normalizeSpec, runningComponents, scenarioSpec } from './spec';
+import { stepCount } from './steps';
 
-export type DeploymentPhase = 'DEPLOYING' | 'ACTIVE' | 'SUPERSEDED' | 'ERROR' | 'CANCELED';
+export type DeploymentPhase = 'PENDING_BUILD' | 'DEPLOYING' | 'ACTIVE' | 'SUPERSEDED' | 'ERROR' | 'CANCELED';
 
 export interface DeploymentRecord {
   readonly id: string;
   readonly cause: string;
   readonly phase: DeploymentPhase;
+  /** Why its first unfinished step failed; null when none failed. */
+  readonly failure: StepFailure | null;
   readonly createdAtMs: number;
   /** When the phase or the steps last changed. */
   readonly updatedAtMs: number;
@@ -53,6 +58,8 @@ export interface AppSnapshot {
   readonly deployments: readonly DeploymentRecord[];
   readonly activeId: string | null;
   readonly inProgressId: string | null;
+  /** The deployment queued behind the one in progress. */
+  readonly pendingId: string | null;
   readonly instances: readonly InstanceRecord[];
   /** Component → the replicas_ready the health endpoint claims instead of the truth. */
   readonly reportedReady: Readonly<Record<string, number>>;
@@ -80,12 +87,12 @@ export interface SimulatedAppOptions {
   readonly rolloutStepMs?: number;
   /** Overrides the scenario's fault; null for none. */
   readonly fault?: FaultSpec | null;
+  /** Overrides the scenario's access. */
+  readonly access?: AccessKind;
 }
 
 export const SIMULATED_APP_DEFAULTS = Object.freeze({ transitionDelayMs: 3_000, rolloutStepMs: 5_000 });
 
-// Steps of a deployment the simulation starts: build and deploy phases, as the API counts them.
-const ACTION_STEPS = 6;
 const MINUTE = 60_000;
 
 type MutableDeployment = { -readonly [K in keyof DeploymentRecord]: DeploymentRecord[K] };
@@ -106,16 +113,19 @@ export class SimulatedAppState {
   readonly scenario: Scenario;
   private readonly clock: Clock;
   private readonly transitionDelayMs: number;
+  private readonly rolloutStepMs: number;
   private spec: AppSpecJson;
   private readonly createdAtMs: number;
   private updatedAtMs: number;
   private readonly deployments: MutableDeployment[] = [];
   private activeId: string | null;
   private inProgressId: string | null;
+  private pendingId: string | null;
   private progress: Progress | null = null;
   private instances: InstanceRecord[];
   private serial = 0;
   private currentFault: FaultSpec | null;
+  private currentAccess: AccessKind;
   private readonly counts = new Map<string, number>();
   private total = 0;
 
@@ -123,8 +133,10 @@ export class SimulatedAppState {
     this.scenario = scenario;
     this.clock = options.clock ?? systemClock;
     this.transitionDelayMs = options.transitionDelayMs ?? SIMULATED_APP_DEFAULTS.transitionDelayMs;
+    this.rolloutStepMs = options.rolloutStepMs ?? SIMULATED_APP_DEFAULTS.rolloutStepMs;
     this.appId = options.appId ?? scenarioAppId(scenario);
     this.currentFault = options.fault === undefined ? (scenario.fault ?? null) : options.fault;
+    this.currentAccess = options.access ?? scenario.access ?? 'read_write';
     const now = this.clock.now();
     this.spec = scenarioSpec(scenario);
     const oldest = Math.max(0, ...scenario.deployments.map((d) => d.ageMs));
@@ -137,6 +149,7 @@ export class SimulatedAppState {
         id: scenarioDeploymentId(scenario, d.key),
         cause: d.cause,
         phase: d.phase,
+        failure: d.failure ?? null,
         createdAtMs,
         // A moving rollout takes its next step one interval after the start; finished and stuck
         // ones last changed a few minutes after they were created.
@@ -146,18 +159,18 @@ export class SimulatedAppState {
         spec: this.spec,
       });
       if (inProgress) {
-        const stepMs = options.rolloutStepMs ?? SIMULATED_APP_DEFAULTS.rolloutStepMs;
         this.progress = {
           fromMs: now,
           fromSteps: d.stepsDone,
-          durationMs: d.moving ? stepMs * (d.stepsTotal - d.stepsDone) : null,
+          durationMs: d.moving ? this.rolloutStepMs * (d.stepsTotal - d.stepsDone) : null,
           rolls: null,
         };
       }
     }
-    this.activeId = scenarioDeploymentId(scenario, scenario.active);
-    this.inProgressId =
-      scenario.inProgress === null ? null : scenarioDeploymentId(scenario, scenario.inProgress);
+    const idOf = (key: string | null | undefined) => (key ? scenarioDeploymentId(scenario, key) : null);
+    this.activeId = idOf(scenario.active);
+    this.inProgressId = idOf(scenario.inProgress);
+    this.pendingId = idOf(scenario.pending);
     const types = new Map(runningComponents(this.spec).map((c) => [c.name, c.type]));
     this.instances = initialInstances(scenario).map((i) => ({
       name: i.instanceId,
@@ -181,6 +194,7 @@ export class SimulatedAppState {
       deployments: this.deployments,
       activeId: this.activeId,
       inProgressId: this.inProgressId,
+      pendingId: this.pendingId,
       instances: this.instances,
       reportedReady: this.scenario.reportedReady ?? {},
     });
@@ -213,20 +227,33 @@ export class SimulatedAppState {
     return this.startDeployment(forceBuild ? 'manual deployment (force build)' : 'manual deployment', null);
   }
 
-  /** PUT /v2/apps/{id}: takes the whole spec; what it leaves out is deleted when it deploys. */
-  updateSpec(raw: unknown): void {
+  /**
+   * PUT /v2/apps/{id}: takes the whole spec; what it leaves out is deleted when it deploys.
+   * Returns the deployment it started.
+   */
+  updateSpec(raw: unknown): DeploymentRecord {
     const now = this.clock.now();
     this.advance(now);
     const spec = normalizeSpec(raw, this.spec.region);
     if (typeof spec === 'string') throw new SimulatedApiError(422, 'unprocessable_entity', spec);
     this.spec = spec;
     this.updatedAtMs = now;
-    this.startDeployment('app spec updated', null);
+    return this.startDeployment('app spec updated', null);
   }
 
   /** Changes how the API misbehaves from the next request on; null for not at all. */
   setFault(fault: FaultSpec | null): void {
     this.currentFault = fault;
+  }
+
+  /** How the API treats the caller's token and app id now. */
+  access(): AccessKind {
+    return this.currentAccess;
+  }
+
+  /** Changes it from the next request on (a token revoked, a scope granted). */
+  setAccess(access: AccessKind): void {
+    this.currentAccess = access;
   }
 
   /**
@@ -248,20 +275,25 @@ export class SimulatedAppState {
 
   private startDeployment(cause: string, rolls: string[] | null): DeploymentRecord {
     const now = this.clock.now();
-    const previous = this.inProgressId ? this.find(this.inProgressId) : null;
-    // A new deployment supersedes one still in progress, as on the real platform.
-    if (previous) {
-      previous.phase = 'CANCELED';
-      previous.updatedAtMs = now;
+    // A new deployment supersedes the one still in progress and the one queued, as on the real
+    // platform.
+    for (const id of [this.inProgressId, this.pendingId]) {
+      const previous = id ? this.find(id) : null;
+      if (previous) {
+        previous.phase = 'CANCELED';
+        previous.updatedAtMs = now;
+      }
     }
+    this.pendingId = null;
     const deployment: MutableDeployment = {
       id: uuidFromSeed(`${this.appId}/deployment/${this.deployments.length}/${now}`),
       cause,
       phase: 'DEPLOYING',
+      failure: null,
       createdAtMs: now,
       updatedAtMs: now,
       stepsDone: 0,
-      stepsTotal: ACTION_STEPS,
+      stepsTotal: stepCount(this.spec),
       spec: this.spec,
     };
     this.deployments.push(deployment);
@@ -271,21 +303,41 @@ export class SimulatedAppState {
     return { ...deployment };
   }
 
-  /** Applies the steps (and the completion) that are due by `now`. */
+  /** Applies the steps (and the completions, a queued deployment's included) that are due by `now`. */
   private advance(now: number): void {
-    const deployment = this.inProgressId ? this.find(this.inProgressId) : null;
-    const progress = this.progress;
-    if (!deployment || !progress || progress.durationMs === null) return;
-    const left = deployment.stepsTotal - progress.fromSteps;
-    const elapsed = now - progress.fromMs;
-    // Whole steps done by now, in integer arithmetic so a step is never lost to rounding.
-    const steps =
-      progress.durationMs <= 0 ? left : Math.min(left, Math.floor((elapsed * left) / progress.durationMs));
-    if (progress.fromSteps + steps > deployment.stepsDone) {
-      deployment.stepsDone = progress.fromSteps + steps;
-      deployment.updatedAtMs = progress.fromMs + Math.ceil((steps * progress.durationMs) / Math.max(1, left));
+    for (;;) {
+      const deployment = this.inProgressId ? this.find(this.inProgressId) : null;
+      const progress = this.progress;
+      if (!deployment || !progress || progress.durationMs === null) return;
+      const left = deployment.stepsTotal - progress.fromSteps;
+      const elapsed = now - progress.fromMs;
+      // Whole steps done by now, in integer arithmetic so a step is never lost to rounding.
+      const steps =
+        progress.durationMs <= 0 ? left : Math.min(left, Math.floor((elapsed * left) / progress.durationMs));
+      if (progress.fromSteps + steps > deployment.stepsDone) {
+        deployment.stepsDone = progress.fromSteps + steps;
+        deployment.updatedAtMs =
+          progress.fromMs + Math.ceil((steps * progress.durationMs) / Math.max(1, left));
+      }
+      if (deployment.stepsDone < deployment.stepsTotal) return;
+      this.complete(deployment, progress.rolls);
     }
-    if (deployment.stepsDone >= deployment.stepsTotal) this.complete(deployment, progress.rolls);
+  }
+
+  /** The queued deployment starts where the one before it completed, at the scenario's step pace. */
+  private startPending(atMs: number): void {
+    const pending = this.pendingId ? this.find(this.pendingId) : null;
+    this.pendingId = null;
+    if (!pending) return;
+    pending.phase = 'DEPLOYING';
+    pending.updatedAtMs = atMs;
+    this.inProgressId = pending.id;
+    this.progress = {
+      fromMs: atMs,
+      fromSteps: pending.stepsDone,
+      durationMs: this.rolloutStepMs * (pending.stepsTotal - pending.stepsDone),
+      rolls: null,
+    };
   }
 
   private complete(deployment: MutableDeployment, rolls: readonly string[] | null): void {
@@ -321,6 +373,7 @@ export class SimulatedAppState {
         }));
       });
     this.instances = [...kept, ...fresh];
+    this.startPending(deployment.updatedAtMs);
   }
 
   private find(id: string): MutableDeployment | null {

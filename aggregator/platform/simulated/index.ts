@@ -8,6 +8,7 @@ export type {
 } from './app-state';
 export { SIMULATED_APP_DEFAULTS, SimulatedApiError, SimulatedAppState } from './app-state';
 export type {
+  AccessKind,
   FaultKind,
   FaultSpec,
   InitialInstance,
@@ -17,6 +18,7 @@ export type {
   ScenarioInstances,
   ScenarioName,
   SimulatedAgent,
+  StepFailure,
 } from './scenarios';
 export {
   SCENARIO_NAMES,
@@ -26,5 +28,5 @@ export {
   scenarioAppId,
   scenarioDeploymentId,
 } from './scenarios';
-export type { SimulatedPlatform, SimulatedPlatformOptions } from './server';
+export type { SimulatedPlatform, SimulatedPlatformOptions, SimulatedRequest } from './server';
 export { startSimulatedPlatform } from './server';

@@ -1,17 +1,28 @@
 /**
  * The simulated App Platform's response bodies, rendered from a state snapshot in DigitalOcean's
  * JSON shapes (checked against apps.yaml by test/contract). Pure functions of the snapshot.
+ *
+ * Like the real API, whose JSON is protobuf's, counts that are 0 are left out (a health entry
+ * with no ready replica has no `replicas_ready`, a deployment without errors no `error_steps`).
  */
 import { commitHash } from './ids';
 import type { AppSnapshot, DeploymentRecord, InstanceRecord } from './app-state';
 import { runningComponents } from './spec';
+import { hasFailedStep, progressSteps } from './steps';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The counts without those that are 0, as protobuf's JSON mapping leaves them out. */
+function withoutZeros(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, value]) => value !== 0));
+}
+
 /** An `apps_deployment`. */
 export function deploymentJson(deployment: DeploymentRecord): Record<string, unknown> {
-  const running = deployment.phase === 'DEPLOYING' ? 1 : 0;
   const done = deployment.stepsDone;
+  const left = deployment.stepsTotal - done;
+  const errors = hasFailedStep(deployment) && left > 0 ? 1 : 0;
+  const running = deployment.phase === 'DEPLOYING' && errors === 0 ? Math.min(1, left) : 0;
   const components = (list: readonly { name: string }[]) =>
     list.map((c) => ({ name: c.name, source_commit_hash: commitHash(`${deployment.id}/${c.name}`) }));
   return {
@@ -26,22 +37,31 @@ export function deploymentJson(deployment: DeploymentRecord): Record<string, unk
     updated_at: iso(deployment.updatedAtMs),
     cause: deployment.cause,
     progress: {
-      success_steps: done,
-      running_steps: Math.min(running, deployment.stepsTotal - done),
-      pending_steps: Math.max(0, deployment.stepsTotal - done - running),
-      error_steps: deployment.phase === 'ERROR' ? 1 : 0,
-      total_steps: deployment.stepsTotal,
+      ...withoutZeros({
+        success_steps: done,
+        running_steps: running,
+        pending_steps: Math.max(0, left - running - errors),
+        error_steps: errors,
+        total_steps: deployment.stepsTotal,
+      }),
+      steps: progressSteps(deployment),
     },
     phase: deployment.phase,
     tier_slug: 'basic',
   };
 }
 
-/** GET and PUT /v2/apps/{id}: `{ app }`. */
-export function appJson(state: AppSnapshot): Record<string, unknown> {
+/**
+ * GET and PUT /v2/apps/{id}: `{ app }`. `pending_deployment` is the deployment queued behind the
+ * one in progress; in the answer to an update it is the deployment the update started
+ * ("for CreateApp and UpdateApp transactions this is guaranteed to reflect the associated
+ * deployment", apps.yaml).
+ */
+export function appJson(state: AppSnapshot, started?: DeploymentRecord): Record<string, unknown> {
   const byId = new Map(state.deployments.map((d) => [d.id, d]));
   const active = state.activeId ? byId.get(state.activeId) : undefined;
   const inProgress = state.inProgressId ? byId.get(state.inProgressId) : undefined;
+  const pending = started ? byId.get(started.id) : state.pendingId ? byId.get(state.pendingId) : undefined;
   const latest = state.deployments.at(-1);
   const host = `${state.spec.name}-${state.appId.slice(0, 5)}.ondigitalocean.app`;
   return {
@@ -57,14 +77,8 @@ export function appJson(state: AppSnapshot): Record<string, unknown> {
       updated_at: iso(state.updatedAtMs),
       ...(latest ? { last_deployment_created_at: iso(latest.createdAtMs) } : {}),
       ...(active ? { active_deployment: deploymentJson(active) } : {}),
-      // pending_deployment: "for CreateApp and UpdateApp transactions this is guaranteed to
-      // reflect the associated deployment" (apps.yaml), i.e. the one not yet active.
-      ...(inProgress
-        ? {
-            in_progress_deployment: deploymentJson(inProgress),
-            pending_deployment: deploymentJson(inProgress),
-          }
-        : {}),
+      ...(inProgress ? { in_progress_deployment: deploymentJson(inProgress) } : {}),
+      ...(pending ? { pending_deployment: deploymentJson(pending) } : {}),
       region: {
         slug: state.spec.region,
         label: state.spec.region,
@@ -129,10 +143,12 @@ export function healthJson(state: AppSnapshot): Record<string, unknown> {
           state.instances.filter((i) => i.component === component.name && i.ready).length;
         return {
           name: component.name,
-          cpu_usage_percent: 12.5 + index * 3.25,
-          memory_usage_percent: 31.75 + index * 2.5,
-          replicas_desired: component.desired,
-          replicas_ready: ready,
+          ...withoutZeros({
+            cpu_usage_percent: 12.5 + index * 3.25,
+            memory_usage_percent: 31.75 + index * 2.5,
+            replicas_desired: component.desired,
+            replicas_ready: ready,
+          }),
           state: ready >= component.desired ? 'HEALTHY' : 'UNHEALTHY',
         };
       }),
@@ -140,7 +156,7 @@ export function healthJson(state: AppSnapshot): Record<string, unknown> {
   };
 }
 
-/** A DigitalOcean error body. */
-export function errorJson(id: string, message: string): Record<string, unknown> {
-  return { id, message };
+/** A DigitalOcean error body, with the request id that DigitalOcean's support asks for. */
+export function errorJson(id: string, message: string, requestId: string): Record<string, unknown> {
+  return { id, message, request_id: requestId };
 }

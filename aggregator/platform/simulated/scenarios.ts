@@ -1,6 +1,7 @@
 /**
  * The simulated App Platform's scenarios: each a named, pure description of an app (spec,
- * deployments, running instances, what the health endpoint claims, how the API misbehaves).
+ * deployments, running instances, what the health endpoint claims, how the API misbehaves,
+ * what the caller's token may do).
  * Ids and instance names derive from the scenario, so a scenario always looks the same; the
  * demo reads `scenarioAgents()` to start one agent per instance.
  */
@@ -15,6 +16,13 @@ export const SCENARIO_NAMES = [
   'rate-limited',
   'server-errors',
   'slow',
+  'deployment-failed',
+  'rollout-failing',
+  'deployment-pending',
+  'none-ready',
+  'token-invalid',
+  'token-read-only',
+  'app-not-found',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -26,10 +34,16 @@ export interface ScenarioComponent {
   readonly autoscaling?: { readonly min: number; readonly max: number };
 }
 
+/** The `reason` of a failed progress step. */
+export interface StepFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface ScenarioDeployment {
   /** A short name within the scenario (`D1`); the UUID is derived from it. */
   readonly key: string;
-  readonly phase: 'ACTIVE' | 'SUPERSEDED' | 'DEPLOYING' | 'ERROR' | 'CANCELED';
+  readonly phase: 'PENDING_BUILD' | 'ACTIVE' | 'SUPERSEDED' | 'DEPLOYING' | 'ERROR' | 'CANCELED';
   readonly cause: string;
   /** Created this long before the simulation starts. */
   readonly ageMs: number;
@@ -37,6 +51,8 @@ export interface ScenarioDeployment {
   readonly stepsTotal: number;
   /** In progress only: false when its steps never move (a stuck rollout). */
   readonly moving?: boolean;
+  /** Its step after the `stepsDone` ones failed, for this reason (an ERROR deployment, a failing rollout). */
+  readonly failure?: StepFailure;
 }
 
 /** A group of running instances of one component from one deployment. */
@@ -52,6 +68,14 @@ export interface ScenarioInstances {
 }
 
 export type FaultKind = 'rate_limit' | 'server_error' | 'slow';
+
+/**
+ * What the API lets the caller do, whatever Bearer token it sends. read_write: everything;
+ * read_only: reads, and 403 on every write (POST restart, POST deployments, PUT app), like a
+ * token without write scope; token_rejected: 401 on everything, like a wrong or revoked token;
+ * app_not_found: 404 on every call about the app, like a DO_APP_ID that names no app.
+ */
+export type AccessKind = 'read_write' | 'read_only' | 'token_rejected' | 'app_not_found';
 
 /** How the API misbehaves. */
 export interface FaultSpec {
@@ -78,10 +102,14 @@ export interface Scenario {
   readonly active: string;
   /** Key of the deployment in progress, if any. */
   readonly inProgress: string | null;
+  /** Key of a deployment queued behind the one in progress (`pending_deployment`); it starts when that one completes. */
+  readonly pending?: string | null;
   readonly instances: readonly ScenarioInstances[];
   /** Where the health endpoint's replicas_ready is wrong (a display bug): component → count. */
   readonly reportedReady?: Readonly<Record<string, number>>;
   readonly fault?: FaultSpec;
+  /** Default read_write. */
+  readonly access?: AccessKind;
 }
 
 /** What an agent-spawning demo needs to start one agent per running instance. */
@@ -142,6 +170,24 @@ const faulty = (
   summary,
   fault: { afterRequests: 4, every: 1, retryAfterSeconds: 5, delayMs: 12_000, ...fault },
 });
+
+/** The steady app, seen with a token or an app id that does not give full access. */
+const restricted = (name: ScenarioName, summary: string, access: AccessKind): Scenario => ({
+  ...steady,
+  name,
+  summary,
+  access,
+});
+
+/** The active deployment of the rollout scenarios: D1, 20 hours old, running 2 backends. */
+const activeD1: ScenarioDeployment = {
+  key: 'D1',
+  phase: 'ACTIVE',
+  cause: 'commit 8be1d07 pushed',
+  ageMs: 20 * HOUR,
+  stepsDone: 6,
+  stepsTotal: 6,
+};
 
 /** The scenarios by name. */
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -282,6 +328,139 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     {
       kind: 'slow',
     },
+  ),
+  'deployment-failed': {
+    name: 'deployment-failed',
+    summary:
+      'the newest deployment D3 ended in ERROR: its backend failed the health checks at deploy › components › ' +
+      'backend › wait; the app still runs the 2 backends of D2',
+    appName: 'replica-demo',
+    components: [backend(2)],
+    deployments: [
+      {
+        key: 'D1',
+        phase: 'SUPERSEDED',
+        cause: 'commit 8be1d07 pushed',
+        ageMs: 50 * HOUR,
+        stepsDone: 6,
+        stepsTotal: 6,
+      },
+      {
+        key: 'D2',
+        phase: 'ACTIVE',
+        cause: 'commit 3f9a1c2 pushed',
+        ageMs: 20 * HOUR,
+        stepsDone: 6,
+        stepsTotal: 6,
+      },
+      {
+        key: 'D3',
+        phase: 'ERROR',
+        cause: 'commit 5d0e4b8 pushed',
+        ageMs: 25 * MINUTE,
+        stepsDone: 4,
+        stepsTotal: 6,
+        failure: {
+          code: 'DeployHealthChecksFailed',
+          message: 'Your deploy failed because your container did not pass its health checks.',
+        },
+      },
+    ],
+    active: 'D2',
+    inProgress: null,
+    instances: [{ component: 'backend', deployment: 'D2', count: 2, ready: true, serving: true }],
+  },
+  'rollout-failing': {
+    name: 'rollout-failing',
+    summary:
+      'D2 is still deploying but has an error step (progress.error_steps 1): its one new backend exits at ' +
+      'start and never becomes ready; the 2 of D1 keep serving',
+    appName: 'replica-demo',
+    components: [backend(2)],
+    deployments: [
+      activeD1,
+      {
+        key: 'D2',
+        phase: 'DEPLOYING',
+        cause: 'commit 3f9a1c2 pushed',
+        ageMs: 6 * MINUTE,
+        stepsDone: 3,
+        stepsTotal: 6,
+        moving: false,
+        failure: {
+          code: 'DeployContainerExitNonZero',
+          message: 'Your deploy failed because your container exited with a non-zero exit code.',
+        },
+      },
+    ],
+    active: 'D1',
+    inProgress: 'D2',
+    instances: [
+      { component: 'backend', deployment: 'D1', count: 2, ready: true, serving: true },
+      { component: 'backend', deployment: 'D2', count: 1, ready: false, serving: false },
+    ],
+  },
+  'deployment-pending': {
+    name: 'deployment-pending',
+    summary:
+      'D2 is deploying and moving with a surge instance; D3 is queued behind it (pending_deployment, ' +
+      'PENDING_BUILD) and starts when D2 completes',
+    appName: 'replica-demo',
+    components: [backend(2)],
+    deployments: [
+      activeD1,
+      {
+        key: 'D2',
+        phase: 'DEPLOYING',
+        cause: 'commit 3f9a1c2 pushed',
+        ageMs: 2 * MINUTE,
+        stepsDone: 2,
+        stepsTotal: 6,
+        moving: true,
+      },
+      {
+        key: 'D3',
+        phase: 'PENDING_BUILD',
+        cause: 'commit 5d0e4b8 pushed',
+        ageMs: MINUTE,
+        stepsDone: 0,
+        stepsTotal: 6,
+      },
+    ],
+    active: 'D1',
+    inProgress: 'D2',
+    pending: 'D3',
+    instances: [
+      { component: 'backend', deployment: 'D1', count: 2, ready: true, serving: true },
+      { component: 'backend', deployment: 'D2', count: 1, ready: true, serving: true },
+    ],
+  },
+  'none-ready': {
+    name: 'none-ready',
+    summary:
+      'backend wants 2 and 2 are listed, but neither is ready nor serves: the health endpoint leaves ' +
+      'replicas_ready out, as protobuf JSON leaves out a 0',
+    appName: 'replica-demo',
+    components: [backend(2)],
+    deployments: [activeD1],
+    active: 'D1',
+    inProgress: null,
+    instances: [{ component: 'backend', deployment: 'D1', count: 2, ready: false, serving: false }],
+  },
+  'token-invalid': restricted(
+    'token-invalid',
+    'the steady app, but the API refuses the token: every call answers 401 unauthorized (a wrong or revoked DO_API_TOKEN)',
+    'token_rejected',
+  ),
+  'token-read-only': restricted(
+    'token-read-only',
+    'the steady app with a read-only token: reads answer, every write (restart, deployment, spec update) answers 403 forbidden',
+    'read_only',
+  ),
+  'app-not-found': restricted(
+    'app-not-found',
+    'the steady app runs, but the API knows no app by the id asked for: every call answers 404 not_found (a wrong DO_APP_ID)',
+    'app_not_found',
   ),
 };
 

@@ -2,8 +2,10 @@
  * The simulated App Platform: a real node:http server speaking the App Platform API for one
  * app, over a SimulatedAppState. Used by the demo (PLATFORM=simulated) and by tests, with the
  * DigitalOcean client pointed at it through DO_API_BASE_URL. Like the real API it wants a Bearer
- * token (any non-empty one), sends the ratelimit-* headers, and answers errors as `{ id, message }`.
+ * token (any non-empty one; the scenario's access says what it may do), sends the ratelimit-*
+ * headers, and answers errors as `{ id, message, request_id }`.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +21,7 @@ import {
   healthJson,
   instancesJson,
 } from './responses';
-import type { FaultSpec, Scenario, ScenarioName } from './scenarios';
+import type { AccessKind, FaultSpec, Scenario, ScenarioName } from './scenarios';
 import { SCENARIOS } from './scenarios';
 
 export interface SimulatedPlatformOptions {
@@ -41,13 +43,32 @@ export interface SimulatedPlatformOptions {
    * one starts from 500s on every request); null: no fault.
    */
   readonly fault?: Partial<FaultSpec> | null;
+  /** Replaces the scenario's access (what the caller's token may do). */
+  readonly access?: AccessKind;
+  /**
+   * Called with every request the API serves (a route it knows, its body read), e.g. to hold
+   * the requests to the OpenAPI.
+   */
+  readonly onRequest?: (request: SimulatedRequest) => void;
+}
+
+/** A request as the simulated API received it. */
+export interface SimulatedRequest {
+  readonly method: string;
+  /** The operation, e.g. `GET /v2/apps/{app_id}/deployments`. */
+  readonly route: string;
+  readonly path: string;
+  /** The query parameters in the order sent. */
+  readonly query: readonly (readonly [string, string])[];
+  /** The JSON body; undefined when none was sent. */
+  readonly body: unknown;
 }
 
 export interface SimulatedPlatform {
   /** Base URL for DO_API_BASE_URL, e.g. http://127.0.0.1:41234. */
   readonly url: string;
   readonly appId: string;
-  /** The live state: agents(), requestCount(), setFault()… */
+  /** The live state: agents(), requestCount(), setFault(), setAccess()… */
   readonly state: SimulatedAppState;
   /** Idempotent: stops listening, ends open connections and held-back answers. */
   close(): Promise<void>;
@@ -71,6 +92,11 @@ interface Route {
   readonly deploymentId?: string;
 }
 
+// DigitalOcean's answers to a refused token, a missing scope and a missing resource.
+const UNAUTHORIZED = ['unauthorized', 'Unable to authenticate you.'] as const;
+const FORBIDDEN = ['forbidden', 'You are not authorized to perform this operation.'] as const;
+const NOT_FOUND = ['not_found', 'The resource you were accessing could not be found.'] as const;
+
 /** Starts the simulated App Platform for one scenario. */
 export async function startSimulatedPlatform(options: SimulatedPlatformOptions): Promise<SimulatedPlatform> {
   const scenario = typeof options.scenario === 'string' ? SCENARIOS[options.scenario] : options.scenario;
@@ -82,6 +108,7 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
     transitionDelayMs: options.transitionDelayMs,
     rolloutStepMs: options.rolloutStepMs,
     fault: faultOf(scenario, options.fault),
+    access: options.access,
   });
   // Answers held back by the slow fault: released when their client hangs up or at close().
   const held = new Set<AbortController>();
@@ -112,23 +139,27 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.end(JSON.stringify(body));
   };
+  const fail = (res: ServerResponse, status: number, [id, message]: readonly [string, string]): void =>
+    send(res, status, errorJson(id, message, randomUUID()));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://simulated');
     const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    if (!auth) {
+    const access = state.access();
+    if (!auth || access === 'token_rejected') {
       rateLimitHeaders(res, null);
-      return send(res, 401, errorJson('unauthorized', 'Unable to authenticate you.'));
+      return fail(res, 401, UNAUTHORIZED);
     }
-    const route = matchRoute(req.method ?? 'GET', url.pathname);
+    const method = req.method ?? 'GET';
+    const route = matchRoute(method, url.pathname);
     const fault = state.admit(route?.name ?? 'unmatched');
     if (fault?.kind === 'rate_limit') {
       rateLimitHeaders(res, fault);
-      return send(res, 429, errorJson('too_many_requests', 'API rate limit exceeded.'));
+      return fail(res, 429, ['too_many_requests', 'API rate limit exceeded.']);
     }
     rateLimitHeaders(res, null);
     if (fault?.kind === 'server_error') {
-      return send(res, 500, errorJson('server_error', 'Unexpected server-side error'));
+      return fail(res, 500, ['server_error', 'Unexpected server-side error']);
     }
     if (fault?.kind === 'slow') {
       const hold = new AbortController();
@@ -141,10 +172,16 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
         return;
       }
     }
-    if (!route || route.appId !== state.appId) {
-      return send(res, 404, errorJson('not_found', 'The resource you requested could not be found.'));
-    }
-    const body = req.method === 'GET' ? undefined : await readJson(req);
+    if (!route || route.appId !== state.appId || access === 'app_not_found') return fail(res, 404, NOT_FOUND);
+    if (method !== 'GET' && access === 'read_only') return fail(res, 403, FORBIDDEN);
+    const body = method === 'GET' ? undefined : await readJson(req);
+    options.onRequest?.({
+      method,
+      route: route.name,
+      path: url.pathname,
+      query: [...url.searchParams],
+      body,
+    });
     const { status, json } = respond(route, url, body, state, (page, perPage) => {
       return `${baseUrl}/v2/apps/${state.appId}/deployments?page=${page}&per_page=${perPage}`;
     });
@@ -153,8 +190,8 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (err instanceof SimulatedApiError) send(res, err.status, errorJson(err.id, err.message));
-      else send(res, 500, errorJson('server_error', 'Unexpected server-side error'));
+      if (err instanceof SimulatedApiError) fail(res, err.status, [err.id, err.message]);
+      else fail(res, 500, ['server_error', 'Unexpected server-side error']);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -234,9 +271,10 @@ function respond(
   switch (route.name) {
     case 'GET /v2/apps/{id}':
       return ok(appJson(read()));
-    case 'PUT /v2/apps/{id}':
-      state.updateSpec(field(body, 'spec'));
-      return ok(appJson(read()));
+    case 'PUT /v2/apps/{id}': {
+      const started = state.updateSpec(field(body, 'spec'));
+      return ok(appJson(read(), started));
+    }
     case 'GET /v2/apps/{app_id}/deployments': {
       const perPage = Math.min(200, positiveInt(url.searchParams.get('per_page'), 20));
       const page = positiveInt(url.searchParams.get('page'), 1);
@@ -244,8 +282,7 @@ function respond(
     }
     case 'GET /v2/apps/{app_id}/deployments/{deployment_id}': {
       const deployment = read().deployments.find((d) => d.id === route.deploymentId);
-      if (!deployment)
-        throw new SimulatedApiError(404, 'not_found', 'The resource you requested could not be found.');
+      if (!deployment) throw new SimulatedApiError(404, ...NOT_FOUND);
       return ok({ deployment: deploymentJson(deployment) });
     }
     case 'GET /v2/apps/{app_id}/instances':
@@ -262,7 +299,7 @@ function respond(
     case 'POST /v2/apps/{app_id}/deployments':
       return ok({ deployment: deploymentJson(state.createDeployment(field(body, 'force_build') === true)) });
     default:
-      throw new SimulatedApiError(404, 'not_found', 'The resource you requested could not be found.');
+      throw new SimulatedApiError(404, ...NOT_FOUND);
   }
 }
 
@@ -275,6 +312,7 @@ function positiveInt(text: string | null, fallback: number): number {
   return text !== null && Number.isInteger(n) && n >= 1 ? n : fallback;
 }
 
+/** The JSON body; undefined when there is none. */
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -285,7 +323,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text.length === 0) return {};
+  if (text.length === 0) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -2,6 +2,7 @@
 import type { CollectorHealth } from '../../collector/registry-types';
 import type { PlatformView } from '../../platform/source';
 import type { ClassifiedInstance, ComponentFacts } from '../facts';
+import type { PlatformBlindness } from '../platform-blindness';
 import type { Finding, FindingCode, Severity } from '../report';
 import type { RolloutStatus } from '../rollout';
 
@@ -20,6 +21,16 @@ export interface FindingContext {
   readonly platformFresh: boolean;
   /** Every instance of the app by the names the platform may list it under (instance id, pod name). */
   readonly instancesByName: ReadonlyMap<string, ClassifiedInstance>;
+  /** Why the platform view cannot be had, null when it can (platform-blindness.ts). */
+  readonly platformBlind: PlatformBlindness | null;
+  /** Since when it has been blind (ms), measured across reconciles; null when it is not. */
+  readonly platformBlindSinceMs: number | null;
+  /** CLOCK_SKEW_MAX_MS, default applied. */
+  readonly clockSkewMaxMs: number;
+  /** DRAIN_GRACE_MS, default applied. */
+  readonly drainGraceMs: number;
+  /** ALERT_FOR_MS, default applied. */
+  readonly alertForMs: number;
 }
 
 /** Builds a finding; instances and deployment ids default to none. */

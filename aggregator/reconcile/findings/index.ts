@@ -2,7 +2,9 @@
 import type { Finding } from '../report';
 import { FINDING_CODES, SEVERITIES } from '../report';
 import type { FindingContext } from './context';
+import { clockSkewFinding } from './clock-skew';
 import { dataDegradedFinding } from './data-degraded';
+import { deploymentFailedFinding } from './deployment-failed';
 import { missingFinding, surplusFinding } from './instance-count';
 import { notServingFinding } from './not-serving';
 import { orphanedFinding } from './orphaned';
@@ -12,6 +14,7 @@ import { staleHeartbeatsFinding } from './stale-heartbeats';
 import { unreportedFinding } from './unreported';
 
 export type { FindingContext } from './context';
+export { failedDeployment } from './deployment-failed';
 
 const RULES: readonly ((ctx: FindingContext) => Finding | null)[] = [
   orphanedFinding,
@@ -23,6 +26,8 @@ const RULES: readonly ((ctx: FindingContext) => Finding | null)[] = [
   surplusFinding,
   unreportedFinding,
   dataDegradedFinding,
+  deploymentFailedFinding,
+  clockSkewFinding,
 ];
 
 /** Most severe first, then in FINDING_CODES order. */

@@ -1,16 +1,37 @@
 /** ORPHANED_INSTANCES: live instances of an older deployment that were never terminated. */
+import type { DeploymentInfo } from '../../platform/source';
 import { freshDeployCommand, restartCommand } from '../commands';
 import type { ComponentFacts } from '../facts';
 import { orphansByGeneration } from '../facts';
 import type { Finding } from '../report';
-import { listWords, plural } from '../text';
+import { isoTime, listWords, plural } from '../text';
 import type { FindingContext } from './context';
 import { finding, idsOf, rollingNote } from './context';
 
-/** "4 of dep-old (a, b, c and d)" per generation. */
-export function describeOrphans(facts: ComponentFacts): string {
+/**
+ * When the deployment history knows it: "dep-old, superseded by dep-new deployed at T". The
+ * successor is the oldest newer deployment that went live (ACTIVE or SUPERSEDED since).
+ */
+function supersededNote(generation: string, deployments: readonly DeploymentInfo[]): string {
+  // Newest first: the ones before `generation` in the list are newer.
+  const index = deployments.findIndex((d) => d.id === generation);
+  if (index <= 0) return '';
+  const successor = deployments
+    .slice(0, index)
+    .reverse()
+    .find((d) => d.phase === 'ACTIVE' || d.phase === 'SUPERSEDED');
+  if (successor === undefined) return '';
+  const when = successor.createdAtMs === null ? '' : ` deployed ${isoTime(successor.createdAtMs)}`;
+  return `, superseded by ${successor.id}${when}`;
+}
+
+/** "4 of dep-old (a, b, c and d)" per generation, with when it was superseded where known. */
+export function describeOrphans(facts: ComponentFacts, deployments: readonly DeploymentInfo[]): string {
   return orphansByGeneration(facts.orphans)
-    .map(([generation, group]) => `${group.length} of ${generation} (${listWords(idsOf(group))})`)
+    .map(
+      ([generation, group]) =>
+        `${group.length} of ${generation}${supersededNote(generation, deployments)} (${listWords(idsOf(group))})`,
+    )
     .join('; ');
 }
 
@@ -31,7 +52,7 @@ export function orphanedFinding(ctx: FindingContext): Finding | null {
   const message =
     `${plural(facts.orphans.length, 'live instance')} of ${facts.name} ${facts.orphans.length === 1 ? 'runs' : 'run'} ` +
     `on an old deployment ` +
-    `while ${facts.activeGeneration} is active${rollingNote(ctx)}: ${describeOrphans(facts)}`;
+    `while ${facts.activeGeneration} is active${rollingNote(ctx)}: ${describeOrphans(facts, ctx.view.deployments)}`;
   return finding(
     'ORPHANED_INSTANCES',
     facts.rolling ? 'info' : 'warning',

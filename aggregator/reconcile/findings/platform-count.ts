@@ -31,7 +31,8 @@ function caveats(ctx: FindingContext): string {
 
 /**
  * When the platform's ready count or instance list is known and: ready ≠ live, listed ≠ live,
- * or ready > desired.max (the dashboard over-counts). Warning; info while a rollout is in
+ * or ready > desired.max (the dashboard over-counts); instances draining within DRAIN_GRACE_MS
+ * may be counted on the platform's side without a mismatch. Warning; info while a rollout is in
  * progress (counts move then), while the collector is blind or while the platform data is stale,
  * because then the two sides are not compared at the same moment.
  */
@@ -43,8 +44,12 @@ export function platformCountFinding(ctx: FindingContext): Finding | null {
   const platformCount = ready ?? listed;
   if (platformCount === null) return null;
   const live = facts.live.length;
-  const overDesired = ready !== null && facts.desired !== null && ready > facts.desired.max;
-  if ((ready === null || ready === live) && (listed === null || listed === live) && !overDesired) return null;
+  // Draining instances said goodbye (not live) and may still be counted for DRAIN_GRACE_MS: a
+  // platform count up to that many above the live one agrees, and so does a scale-down in flight.
+  const draining = facts.draining.length;
+  const agrees = (count: number | null) => count === null || (count >= live && count <= live + draining);
+  const overDesired = ready !== null && facts.desired !== null && ready - draining > facts.desired.max;
+  if (agrees(ready) && agrees(listed) && !overDesired) return null;
 
   const shown = [
     ready === null ? null : `the dashboard shows ${ready} ready`,

@@ -34,7 +34,11 @@ export function rolloutFinding(ctx: FindingContext): Finding | null {
       `and start a fresh one: ${freshDeployCommand(appId)}`;
     return finding('ROLLOUT_STUCK', 'critical', message, recommendation, [], [deployment.id]);
   }
-  const message = `Deployment ${deployment.id} is rolling out: ${progressWords(deployment)}`;
+  // A rollout with failed steps is DEPLOYMENT_FAILED (a warning), not a routine rollout.
+  if ((deployment.progress?.errorSteps ?? 0) > 0) return null;
+  const pending = ctx.view.pendingDeployment;
+  const queued = pending === null ? '' : `; deployment ${pending.id} is queued behind it`;
+  const message = `Deployment ${deployment.id} is rolling out: ${progressWords(deployment)}${queued}`;
   const recommendation = `No action needed; count findings are informational until it finishes. Follow it: ${inspect}`;
   return finding('ROLLOUT_IN_PROGRESS', 'info', message, recommendation, [], [deployment.id]);
 }

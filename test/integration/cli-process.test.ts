@@ -1,0 +1,157 @@
+/**
+ * The built CLI as a process (`node dist/aggregator/cli/main.js`, the `replica-watch` bin): the
+ * exit codes scripts rely on, and the cause on stderr. A blind aggregator (verdict degraded) must
+ * never exit 0 ("blind is never green"), and must exit apart from "could not read the report".
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { REPO_ROOT } from '../support/spawn';
+
+const CLI = path.join(REPO_ROOT, 'dist', 'aggregator', 'cli', 'main.js');
+
+interface Ran {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runBuilt(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Serves one report (or status) for every request. */
+async function serve(status: number, body: unknown): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((_req, res) => {
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function report(verdict: 'ok' | 'degraded') {
+  const blind = verdict === 'degraded';
+  return {
+    generated_at: '2026-01-02T03:04:05.000Z',
+    app: 'wrong-app-id',
+    platform: 'digitalocean',
+    app_id: 'wrong-app-id',
+    active_deployment_id: null,
+    in_progress_deployment: null,
+    pending_deployment: blind ? null : { id: 'dep-queued', phase: 'PENDING_DEPLOY', created_at: null },
+    summary: {
+      configured_replicas: 0,
+      active_instances: 2,
+      serving_instances: 2,
+      discrepancy: false,
+      verdict,
+      do_api_status: blind ? 'unavailable' : 'ok',
+      platform_data_age_ms: blind ? null : 1000,
+      do_api_error: blind
+        ? {
+            kind: 'unauthorized',
+            message: 'GET /v2/apps/wrong-app-id: HTTP 401 unauthorized: Unable to authenticate you',
+            http_status: 401,
+            request_id: 'b1c2d3e4-1111-4222-8333-944455556666',
+            since: '2026-01-02T03:00:00.000Z',
+            fix_variable: 'DO_API_TOKEN',
+          }
+        : null,
+    },
+    components: [
+      {
+        name: 'backend',
+        kind: 'service',
+        desired: blind ? null : 2,
+        autoscaling: null,
+        platform_ready: null,
+        platform_instances: null,
+        live: 2,
+        serving: 2,
+        suspect: 0,
+        stale: 0,
+        left: 0,
+        orphaned: 0,
+        deployments: [],
+        verdict,
+        findings: [],
+      },
+    ],
+    instances: [],
+    recommendations: [],
+    degraded: blind,
+  };
+}
+
+describe('replica-watch (the built bin) exit codes', () => {
+  test('a degraded verdict exits 4 and says why, with the variable and the request id', async () => {
+    const fake = await serve(200, report('degraded'));
+    try {
+      const status = await runBuilt(['status', '--url', fake.url]);
+      expect(status.code).toBe(4);
+      expect(status.stdout).toContain('verdict degraded');
+      expect(status.stdout).toContain(
+        'the DigitalOcean API refused DO_API_TOKEN (wrong, expired or revoked) (HTTP 401)',
+      );
+      expect(status.stdout).toContain('check DO_API_TOKEN');
+      expect(status.stdout).toContain(
+        'b1c2d3e4-1111-4222-8333-944455556666 (quote it to DigitalOcean support)',
+      );
+      const json = await runBuilt(['diagnose', '--json', '--url', fake.url]);
+      expect(json.code).toBe(4);
+      expect(JSON.parse(json.stdout)).toMatchObject({ summary: { verdict: 'degraded' } });
+      expect(json.stderr).toContain('verdict degraded: the aggregator is blind:');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('an ok verdict exits 0 and shows the queued deployment', async () => {
+    const fake = await serve(200, report('ok'));
+    try {
+      const status = await runBuilt(['status', '--url', fake.url]);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('deployment pending (queued): dep-queued (PENDING_DEPLOY)');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a refused token exits 3 and says to set AGGREGATOR_API_TOKEN', async () => {
+    const fake = await serve(401, { error: 'unauthorized' });
+    try {
+      const status = await runBuilt(['status', '--url', fake.url], {
+        AGGREGATOR_API_TOKEN: 'wrong-token-123',
+      });
+      expect(status.code).toBe(3);
+      expect(status.stderr).toContain('the aggregator refused the token (HTTP 401)');
+      expect(status.stderr).toContain('Set AGGREGATOR_API_TOKEN');
+      expect(status.stderr).not.toContain('Is the aggregator running there?');
+    } finally {
+      await fake.close();
+    }
+  });
+});
