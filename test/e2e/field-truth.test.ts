@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { scenarioAgents } from '../../aggregator/platform/simulated';
 import { killAll, pollUntil, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 
 interface Finding {
@@ -39,34 +40,37 @@ afterEach(async () => {
   await killAll(processes.splice(0));
 });
 
-/** A real aggregator on the simulated scenario, with two real agents heartbeating over HTTP. */
-async function start(scenario: string): Promise<string> {
+/** A real aggregator (on a simulated scenario, or static), with two real agents heartbeating over HTTP. */
+async function start(
+  scenario: string | null,
+  agentIds: readonly string[] = ['backend-agent-1', 'backend-agent-2'],
+): Promise<{ url: string; agents: SpawnedProcess[] }> {
+  const platform: Record<string, string> =
+    scenario === null ? { PLATFORM: 'static' } : { PLATFORM: 'simulated', SIMULATED_SCENARIO: scenario };
   const aggregator = spawnBuilt('aggregator/main.js', {
+    ...platform,
     PORT: '0',
     HOST: '127.0.0.1',
-    PLATFORM: 'simulated',
-    SIMULATED_SCENARIO: scenario,
     AGGREGATOR_APP: APP,
     RECONCILE_INTERVAL_MS: '250',
   });
   processes.push(aggregator);
   const { port } = await aggregator.waitForLine((l) => l.message === 'aggregator listening');
   const url = `http://127.0.0.1:${String(port)}`;
-  for (const n of [1, 2]) {
-    processes.push(
-      spawnBuilt('agent/main.js', {
-        AGGREGATOR_URL: url,
-        AGENT_ENABLED: 'true',
-        AGENT_APP: APP,
-        AGENT_INSTANCE_ID: `backend-agent-${n}`,
-        AGENT_INTERVAL_MS: '500',
-        AGENT_TTL_MS: '1500',
-        AGENT_PORT: '0',
-        AGENT_HOST: '127.0.0.1',
-      }),
-    );
-  }
-  return url;
+  const agents = agentIds.map((id) =>
+    spawnBuilt('agent/main.js', {
+      AGGREGATOR_URL: url,
+      AGENT_ENABLED: 'true',
+      AGENT_APP: APP,
+      AGENT_INSTANCE_ID: id,
+      AGENT_INTERVAL_MS: '500',
+      AGENT_TTL_MS: '1500',
+      AGENT_PORT: '0',
+      AGENT_HOST: '127.0.0.1',
+    }),
+  );
+  processes.push(...agents);
+  return { url, agents };
 }
 
 async function reportOf(url: string): Promise<Report> {
@@ -106,7 +110,7 @@ test.each([
 ])(
   '$scenario: blind, never green: degraded, DATA_DEGRADED names $variable, the CLI exits non-zero',
   async ({ scenario, kind, httpStatus, variable, text }) => {
-    const url = await start(scenario);
+    const { url } = await start(scenario);
     const report = await pollUntil(
       () => reportOf(url),
       (r) => r.summary.do_api_error !== null && r.summary.active_instances === 2,
@@ -134,7 +138,7 @@ test.each([
 );
 
 test('deployment-failed: DEPLOYMENT_FAILED names the deployment, its failed step and what still runs', async () => {
-  const url = await start('deployment-failed');
+  const { url } = await start('deployment-failed');
   const report = await pollUntil(
     () => reportOf(url),
     (r) => r.summary.do_api_status === 'ok' && findingsOf(r).some((f) => f.code === 'DEPLOYMENT_FAILED'),
@@ -149,7 +153,7 @@ test('deployment-failed: DEPLOYMENT_FAILED names the deployment, its failed step
 });
 
 test('deployment-pending: the queued deployment is in the report and in `replica-watch status`', async () => {
-  const url = await start('deployment-pending');
+  const { url } = await start('deployment-pending');
   const report = await pollUntil(
     () => reportOf(url),
     (r) => r.summary.do_api_status === 'ok' && r.pending_deployment !== null,
@@ -162,11 +166,72 @@ test('deployment-pending: the queued deployment is in the report and in `replica
 });
 
 test('none-ready: a replicas_ready the API omits is 0, not unknown', async () => {
-  const url = await start('none-ready');
+  const { url } = await start('none-ready');
   const report = await pollUntil(
     () => reportOf(url),
     (r) => r.summary.do_api_status === 'ok',
     20_000,
   );
   expect(report.components.find((c) => c.name === 'backend')?.platform_ready).toBe(0);
+});
+
+test('rollout-failing: a rollout with a failed step is DEPLOYMENT_FAILED, not a routine rollout', async () => {
+  const { url } = await start('rollout-failing');
+  const report = await pollUntil(
+    () => reportOf(url),
+    (r) => r.summary.do_api_status === 'ok' && r.in_progress_deployment !== null,
+    20_000,
+  );
+  const codes = findingsOf(report).map((f) => f.code);
+  expect(codes).toContain('DEPLOYMENT_FAILED');
+  expect(codes).not.toContain('ROLLOUT_IN_PROGRESS');
+  expect(findingsOf(report).find((f) => f.code === 'DEPLOYMENT_FAILED')?.message).toMatch(
+    /is failing as it rolls out/,
+  );
+});
+
+test('static without DESIRED_REPLICAS: the desired count is unknown, never ok, and no command names the app as an id', async () => {
+  const { url } = await start(null);
+  const report = await pollUntil(
+    () => reportOf(url),
+    (r) => r.summary.active_instances === 2,
+    20_000,
+  );
+  expect(report.summary.verdict).toBe('degraded');
+  const degraded = findingsOf(report).find((f) => f.code === 'DATA_DEGRADED');
+  expect(degraded?.message).toContain('DESIRED_REPLICAS is not set');
+  expect(JSON.stringify(report)).not.toMatch(new RegExp(`doctl apps \\S+ ${APP}\\b`));
+  expect((await status(url)).code).toBe(4);
+});
+
+test('steady: an agent that says goodbye while the platform still lists it is draining, not a zombie', async () => {
+  const ids = scenarioAgents('steady').map((agent) => agent.instanceId);
+  const { url, agents } = await start('steady', ids);
+  await pollUntil(
+    () => reportOf(url),
+    (r) => r.summary.do_api_status === 'ok' && r.summary.active_instances === 2 && r.summary.verdict === 'ok',
+    20_000,
+  );
+  await agents[1]?.signal('SIGTERM');
+  const report = await pollUntil(
+    () => reportOf(url),
+    (r) => r.summary.active_instances === 1,
+    20_000,
+  );
+  const res = await fetch(`${url}/api/v1/monitoring/replicas`);
+  const full = (await res.json()) as {
+    instances: { instance_id: string; state: string; draining: boolean }[];
+  };
+  expect(full.instances.find((i) => i.instance_id === ids[1])).toMatchObject({
+    state: 'left',
+    draining: true,
+  });
+  // The platform still lists 2 (and the dashboard shows 2 ready): within the drain grace that agrees.
+  const findings = findingsOf(report).map((f) => [f.code, f.severity]);
+  expect(findings).toContainEqual(['UNREPORTED_INSTANCES', 'info']);
+  expect(findings.map(([code]) => code)).not.toContain('PLATFORM_COUNT_MISMATCH');
+  expect(findings.filter(([, severity]) => severity !== 'info')).toEqual([
+    // One of two live is below the spec's 2: that is a real gap, not the drain's doing.
+    ['MISSING_INSTANCES', 'warning'],
+  ]);
 });
