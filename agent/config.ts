@@ -4,6 +4,7 @@
  */
 import type { Env } from '../shared/config';
 import { EnvReader } from '../shared/config';
+import { LABEL_MAX_LENGTH } from '../shared/heartbeat-limits';
 import { NAME_PATTERN } from '../shared/names';
 import type { LogLevel } from '../shared/logger';
 
@@ -65,14 +66,11 @@ export const AGENT_DEFAULTS = Object.freeze({
   stopBudgetMs: 1_500,
 });
 
-/** Labels (deployment id, version…) are capped by the heartbeat schema. */
-const MAX_LABEL_LENGTH = 256;
-
 function label(read: EnvReader, name: string): string | null {
   const value = read.string(name);
   if (value === undefined) return null;
-  if (value.length > MAX_LABEL_LENGTH) {
-    read.problem(name, `must be at most ${MAX_LABEL_LENGTH} characters`);
+  if (value.length > LABEL_MAX_LENGTH) {
+    read.problem(name, `must be at most ${LABEL_MAX_LENGTH} characters`);
     return null;
   }
   return value;

@@ -5,10 +5,8 @@
 import { Agent, request } from 'undici';
 import type { Clock } from '../shared/clock';
 import type { ServingStatus } from '../shared/heartbeat';
+import { PROBE_ERROR_MAX_LENGTH } from '../shared/heartbeat-limits';
 import { maskUrlCredentials } from '../shared/logger';
-
-/** The heartbeat schema caps the error text. */
-const MAX_ERROR_LENGTH = 512;
 
 /** Checks whether the backend serves. */
 export interface ServingProbe {
@@ -29,7 +27,7 @@ function describeError(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   const message = err instanceof Error ? err.message : String(err);
   const text = typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
-  return maskUrlCredentials(text).slice(0, MAX_ERROR_LENGTH);
+  return maskUrlCredentials(text).slice(0, PROBE_ERROR_MAX_LENGTH);
 }
 
 /** Creates a probe of `url` (GET; 2xx in time = serving). */

@@ -1,13 +1,12 @@
 /**
- * Alerting wired in one place for startAggregator: the leadership (a Redis lease, or always the
- * leader in embedded mode), where alert states persist, one delivery stage per configured sink,
- * and the notifier that follows the report store.
+ * Alerting wired in one place for startAggregator: where alert states persist, one delivery stage
+ * per configured sink, and the notifier that follows the report store and notifies while the
+ * aggregator's leadership (given) leads.
  */
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { AggregatorConfig } from './config';
 import type { Leadership } from './leader';
-import { AlwaysLeader, RedisLeaderLease } from './leader';
 import type { AggregatorMetrics } from './metrics';
 import type { AlertStateStore } from './notify/alert-store';
 import { MemoryAlertStateStore, RedisAlertStateStore } from './notify/alert-store';
@@ -36,6 +35,8 @@ export type AlertingConfig = Pick<
 
 export interface AlertingDeps {
   readonly reports: ReportStore;
+  /** The aggregator's one leadership: only the leader notifies. Started and closed by the caller. */
+  readonly leadership: Leadership;
   readonly metrics: AggregatorMetrics;
   /** PUBLIC_URL, or what it defaults to once the port is bound. */
   readonly publicUrl: () => string;
@@ -44,11 +45,10 @@ export interface AlertingDeps {
 }
 
 export interface Alerting {
-  readonly leadership: Leadership;
   readonly notifier: Notifier;
-  /** Takes part in the leader election, then follows the report store. */
+  /** Follows the report store. */
   start(): Promise<void>;
-  /** Idempotent: stops notifying (queued notifications get a bounded flush), gives the lease up. */
+  /** Idempotent: stops notifying (queued notifications get a bounded flush). */
   close(): Promise<void>;
 }
 
@@ -75,18 +75,8 @@ export function alertExpiryMs(config: Pick<AlertingConfig, 'reconcileIntervalMs'
 }
 
 export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Alerting {
-  const { clock, metrics } = deps;
+  const { clock, metrics, leadership } = deps;
   const log = deps.log.child({ part: 'alerting' });
-  const lease = config.redisUrl
-    ? new RedisLeaderLease({
-        url: config.redisUrl,
-        app: config.app,
-        leaseMs: config.leaderLeaseMs,
-        clock,
-        log: deps.log.child({ part: 'leader' }),
-      })
-    : null;
-  const leadership: Leadership = lease ?? new AlwaysLeader();
   const states: AlertStateStore = config.redisUrl
     ? new RedisAlertStateStore({ url: config.redisUrl, app: config.app, log })
     : new MemoryAlertStateStore();
@@ -123,10 +113,8 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
   const unwatch = leadership.onChange(showLeader);
   let closing: Promise<void> | undefined;
   return {
-    leadership,
     notifier,
     start: async () => {
-      await lease?.start();
       showLeader(leadership.isLeader());
       await notifier.start();
     },
@@ -134,7 +122,6 @@ export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Aler
       (closing ??= (async () => {
         await notifier.stop();
         unwatch();
-        await leadership.close();
         showLeader(false);
         await states.close();
       })()),

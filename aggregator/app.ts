@@ -11,24 +11,21 @@ import type { ApplyOutcome, Collector } from './collector';
 import { EmbeddedCollector, HeartbeatIngest, InstanceRegistry, RedisCollector } from './collector';
 import { createAlerting } from './alerting';
 import type { AggregatorConfig } from './config';
-import { createHttpApp } from './http/app';
+import { createHttpListener } from './http/app';
 import { ReportEventStream } from './http/events';
 import { closeServer, listen } from './http/listen';
 import type { Leadership } from './leader';
+import { createLeadership } from './leader';
 import { createAggregatorMetrics } from './metrics';
 import type { Notifier } from './notify/notifier';
 import { createPlatformSource } from './platform/create-source';
 import type { PlatformSource } from './platform/source';
-import type { ConfiguredPlatformSource } from './platform/create-source';
-import type { AggregatorRecords } from './records';
-import { startRecords } from './records';
-import type { FiringSource, LeaderLease } from './remediate';
+import type { AggregatorJournals } from './journals';
+import { startJournals } from './journals';
+import type { FiringSource } from './remediate';
 import { ReconcileLoop } from './reconcile-loop';
 import type { PublishedReport } from './report-store';
 import { ReportStore } from './report-store';
-
-/** How long gone and left instances stay in the registry (and the report) before they are forgotten. */
-export const FORGET_AFTER_MS = 10 * 60_000;
 
 export interface AggregatorDeps {
   readonly log?: Logger;
@@ -36,8 +33,8 @@ export interface AggregatorDeps {
   readonly metricsRegistry?: Registry;
   /** Replaces the platform source the config names (tests, the demo). */
   readonly platform?: PlatformSource;
-  /** The leader lease (history and remediation write only while leading); none: this one leads alone. */
-  readonly leadership?: LeaderLease;
+  /** Replaces the leadership the config implies (tests): alerts, history and remediation follow it. */
+  readonly leadership?: Leadership;
   /** The firing alerts remediation acts on (the notifier); none: remediation never acts. */
   readonly firing?: FiringSource;
 }
@@ -104,14 +101,13 @@ export async function startAggregator(
         log: log.child({ part: 'collector' }),
         clock,
         resyncIntervalMs: config.resyncIntervalMs,
-        retentionMs: FORGET_AFTER_MS,
         heartbeatSecret: config.heartbeatSecret,
         ...hooks,
       })
-    : new EmbeddedCollector({ registry, clock, retentionMs: FORGET_AFTER_MS });
+    : new EmbeddedCollector({ registry, clock });
   metrics.watchCollector({
     app: config.app,
-    feedLagMs: () => (collector instanceof RedisCollector ? collector.feedLagMs() : null),
+    feedLagMs: () => collector.feedLagMs(),
     registrySize: () => registry.size,
   });
   const ingest = new HeartbeatIngest({
@@ -156,32 +152,37 @@ export async function startAggregator(
 
   let server: import('node:http').Server | undefined;
   let boundPort = config.port;
+  const leadership =
+    deps.leadership ?? createLeadership(config, { clock, log: log.child({ part: 'leader' }) });
   const alerting = createAlerting(config, {
     reports: store,
+    leadership,
     metrics,
     publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort}`,
     clock,
     log,
   });
-  let records: AggregatorRecords | undefined;
+  let journals: AggregatorJournals | undefined;
   // Open event streams never go idle: they are ended first, or closing the server would wait on them.
   const events = new ReportEventStream({ store, log: log.child({ part: 'events' }) });
   try {
     await collector.start();
     await platform.start();
+    // Settled before alerting starts, so the first report is judged knowing who leads.
+    await leadership.start();
     // Before the first reconcile: its report is the first the state machine sees.
     await alerting.start();
-    // Subscribed before the first reconcile, so that one is recorded too.
-    records = await startRecords(config, {
+    // Subscribed before the first reconcile, so that one is written down too.
+    journals = await startJournals(config, {
       reports: store,
-      actions: (platform as ConfiguredPlatformSource).actions ?? null,
+      actions: platform.actions,
       firing: deps.firing ?? alerting.notifier,
-      leadership: deps.leadership ?? alerting.leadership,
+      leadership,
       clock,
       log,
     });
     loop.runOnce();
-    const http = createHttpApp({
+    const http = createHttpListener({
       store,
       ingest,
       metricsRegistry,
@@ -189,9 +190,9 @@ export async function startAggregator(
       log: log.child({ part: 'http' }),
       onRejected: metrics.countRejected,
       events,
-      history: records.history,
-      audit: records.audit,
-      leadership: alerting.leadership,
+      history: journals.history,
+      audit: journals.audit,
+      leadership,
       security: {
         apiToken: config.apiToken,
         metricsToken: config.metricsToken,
@@ -209,7 +210,7 @@ export async function startAggregator(
       port,
       url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
       store,
-      leadership: alerting.leadership,
+      leadership,
       notifier: alerting.notifier,
       reconcileNow: () => loop.runOnce(),
       stop: () =>
@@ -217,16 +218,18 @@ export async function startAggregator(
           events.close();
           const closing = server ? closeServerWithin(server, DRAIN_MS) : Promise.resolve();
           await loop.stop();
-          await records?.close();
+          await journals?.close();
           await alerting.close();
+          await leadership.close();
           await Promise.all([closing, platform.close(), collector.close(), ingest.close()]);
         })()),
     };
   } catch (err) {
     await Promise.allSettled([
       loop.stop(),
-      records?.close(),
+      journals?.close(),
       alerting.close(),
+      leadership.close(),
       platform.close(),
       collector.close(),
       ingest.close(),

@@ -11,10 +11,9 @@ import type { Clock } from '../shared/clock';
 import { systemClock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { RedisClient } from '../shared/redis-client';
-import { createRedisClient } from '../shared/redis-client';
+import { closeQuietly, connectOrFail, createRedisClient } from '../shared/redis-client';
 import type { AppKeys } from '../shared/redis-keys';
 import { appKeys } from '../shared/redis-keys';
-import { closeQuietly, connectOrFail } from './collector/connect';
 import { luaScript, runLua } from '../shared/lua-script';
 
 /** Whether this aggregator leads, and the token that fences its writes. */
@@ -24,8 +23,29 @@ export interface Leadership {
   fencingToken(): number | null;
   /** Calls `listener` on every change; returns the unsubscribe function. */
   onChange(listener: (leader: boolean) => void): () => void;
+  /** Takes part in the election; resolves once leadership is first settled (never rejects). */
+  start(): Promise<void>;
   /** Idempotent. Gives the lease up when holding it. */
   close(): Promise<void>;
+}
+
+/**
+ * The one leadership of an aggregator: the Redis lease when it shares Redis with others, else
+ * always the leader. Everything that acts only while leading (alerts, history, remediation, the
+ * `leader` of /readyz) asks this one object.
+ */
+export function createLeadership(
+  config: { readonly redisUrl: string | null; readonly app: string; readonly leaderLeaseMs: number },
+  deps: { readonly clock: Clock; readonly log: Logger },
+): Leadership {
+  if (config.redisUrl === null) return new AlwaysLeader();
+  return new RedisLeaderLease({
+    url: config.redisUrl,
+    app: config.app,
+    leaseMs: config.leaderLeaseMs,
+    clock: deps.clock,
+    log: deps.log,
+  });
 }
 
 /** The embedded mode: one aggregator, always the leader, nothing to fence. */
@@ -40,6 +60,10 @@ export class AlwaysLeader implements Leadership {
 
   onChange(): () => void {
     return () => undefined;
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

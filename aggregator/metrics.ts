@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ApplyOutcome } from './collector';
 import type { RejectReason } from '../shared/heartbeat';
-import type { Report } from './reconcile/report';
+import type { ReportWithoutInstances } from './reconcile/report';
 import { FINDING_CODES, VERDICTS } from './reconcile/report';
 
 /** What the collector gauges read at each scrape. */
@@ -160,7 +160,7 @@ export function createAggregatorMetrics(registry: Registry) {
       collector = readings;
     },
     /** Sets the per-component gauges from a report; components that disappeared are dropped. */
-    observeReport(report: Report): void {
+    observeReport(report: ReportWithoutInstances): void {
       const perComponent = [
         metrics.desired,
         metrics.desiredMax,

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
-import type { Collector } from './collector/registry-types';
+import type { Collector } from './collector/collector';
 import type { PlatformSource } from './platform/source';
 import type { ReconcileMemory, ReconcilePolicy } from './reconcile';
 import { reconcile } from './reconcile';
@@ -63,7 +63,7 @@ export class ReconcileLoop {
     // The reconcile itself (snapshot included); what the store's subscribers do with the report
     // (alerting, history) is theirs, not the reconcile's.
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const published = options.store.publish(result.report);
+    const published = options.store.publish(result);
     this.lastRunMs = seconds * 1000;
     options.onReconciled?.(published, seconds);
     return published;

@@ -7,7 +7,7 @@ import type {
   DeploymentReport,
   Finding,
   PlatformErrorReport,
-  Report,
+  ReportWithoutInstances,
 } from './reconcile/report';
 
 const SEVERITY_MARK: Record<Finding['severity'], string> = { critical: '!!', warning: '! ', info: '- ' };
@@ -52,7 +52,7 @@ const API_FAILURE_WORDS: Readonly<Record<string, string>> = {
  * never fetched or was refused, 401/403/404) or the heartbeats cannot be read. The CLI exits
  * non-zero on it ("blind is never green").
  */
-export function isBlind(report: Report): boolean {
+export function isBlind(report: ReportWithoutInstances): boolean {
   return report.summary.verdict === 'degraded' || report.degraded;
 }
 
@@ -72,7 +72,7 @@ export function formatApiError(error: PlatformErrorReport): string {
  * Why a blind report is blind, one line each: the failed platform refresh (summary.do_api_error)
  * and every distinct DATA_DEGRADED message. Empty when the report is not blind.
  */
-export function blindReasons(report: Report): string[] {
+export function blindReasons(report: ReportWithoutInstances): string[] {
   if (!isBlind(report)) return [];
   const reasons: string[] = [];
   const error = report.summary.do_api_error ?? null;
@@ -94,7 +94,7 @@ function deploymentText(deployment: DeploymentReport): string {
 }
 
 /** The deployment rolling out and the one queued behind it, one line each; none when there are none. */
-export function deploymentLines(report: Report): string[] {
+export function deploymentLines(report: ReportWithoutInstances): string[] {
   const lines: string[] = [];
   // `?? null`: a report from an aggregator older than these fields has neither.
   const inProgress = report.in_progress_deployment ?? null;
@@ -110,7 +110,7 @@ export function deploymentLines(report: Report): string[] {
 }
 
 /** One row per component: the four counts side by side and the verdict. */
-export function formatStatus(report: Report): string {
+export function formatStatus(report: ReportWithoutInstances): string {
   const rows = [
     ['COMPONENT', 'DESIRED', 'DASHBOARD READY', 'LISTED', 'LIVE', 'SERVING', 'ORPHANED', 'VERDICT'],
     ...report.components.map((c) => [
@@ -150,7 +150,7 @@ function formatFinding(finding: Finding): string {
 }
 
 /** The status table, then each component's findings with their instances and what to do. */
-export function formatDiagnosis(report: Report): string {
+export function formatDiagnosis(report: ReportWithoutInstances): string {
   const parts = [formatStatus(report)];
   for (const component of report.components) {
     if (component.findings.length === 0) {

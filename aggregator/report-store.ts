@@ -4,7 +4,8 @@
  * its first request only, so a reconcile nobody reads costs no serialization at all.
  */
 import { createHash } from 'node:crypto';
-import type { InstanceReport, Report } from './reconcile/report';
+import type { ReconcileResult } from './reconcile';
+import type { InstanceReport, Report, ReportWithoutInstances } from './reconcile/report';
 
 export interface SerializedReport {
   readonly body: Buffer;
@@ -12,18 +13,16 @@ export interface SerializedReport {
   readonly etag: string;
 }
 
-/** The report's fields without `instances` (the `?instances=false` form). */
-export type ReportWithoutInstances = Omit<Report, 'instances'>;
-
 export interface PublishedReport {
-  readonly report: Report;
+  /** Every field but `instances` (also the `?instances=false` form). */
+  readonly report: ReportWithoutInstances;
+  /** The instance list, built on the first call (ReconcileResult.instances). */
+  readonly instanceList: () => readonly InstanceReport[];
   /**
-   * How many instances the report lists, from the component counts: reading `report.instances`
-   * builds the whole list, which a caller that only needs its size should not pay for.
+   * How many instances the report lists, from the component counts: a caller that only needs
+   * the size does not build the list.
    */
   readonly instanceCount: number;
-  /** The report's fields but `instances`, without building the instance list. */
-  readonly withoutInstancesValue: ReportWithoutInstances;
   /** The full report, instances included. */
   full(): SerializedReport;
   /** The report with `instances` left out (`?instances=false`). */
@@ -44,20 +43,8 @@ function once<T>(make: () => T): () => T {
   return () => (value ??= make());
 }
 
-/**
- * Copies every field but `instances` without reading it: the reconciler builds the instance list
- * on first read (reconcile.ts), and a destructuring `{ instances, ...rest }` would read it.
- */
-function withoutInstances(report: Report): ReportWithoutInstances {
-  const rest: Record<string, unknown> = {};
-  for (const key of Object.keys(report)) {
-    if (key !== 'instances') rest[key] = report[key as keyof Report];
-  }
-  return rest as unknown as ReportWithoutInstances;
-}
-
 /** Instances listed by a report: every state (live and suspect, gone, left) of every component. */
-function countInstances(report: Report): number {
+function countInstances(report: ReportWithoutInstances): number {
   return report.components.reduce((total, c) => total + c.live + c.stale + c.left, 0);
 }
 
@@ -73,15 +60,17 @@ export class ReportStore {
   private latest: PublishedReport | null = null;
   private readonly listeners = new Set<(published: PublishedReport) => void>();
 
-  publish(report: Report): PublishedReport {
-    const rest = withoutInstances(report);
+  /** Publishes a reconcile's report (its instance list still unbuilt) to current() and every subscriber. */
+  publish(reconciled: Pick<ReconcileResult, 'report' | 'instances'>): PublishedReport {
+    const { report, instances } = reconciled;
+    const full = (): Report => ({ ...report, instances: instances() });
     const published: PublishedReport = {
       report,
+      instanceList: instances,
       instanceCount: countInstances(report),
-      withoutInstancesValue: rest,
-      full: once(() => serializeBody(report)),
-      withoutInstances: once(() => serializeBody(rest)),
-      instances: once(() => serializeBody(instancesBody(report, report.instances))),
+      full: once(() => serializeBody(full())),
+      withoutInstances: once(() => serializeBody(report)),
+      instances: once(() => serializeBody(instancesBody(report, instances()))),
     };
     this.latest = published;
     for (const listener of this.listeners) listener(published);

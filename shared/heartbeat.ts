@@ -4,33 +4,39 @@
  * add fields without breaking an older aggregator.
  */
 import { z } from 'zod';
-import { HEARTBEAT_SCHEMA_VERSION } from './heartbeat-wire';
-import { NAME_PATTERN } from './names';
+import * as limits from './heartbeat-limits';
 
-export { HEARTBEAT_SCHEMA_VERSION, serializeHeartbeat } from './heartbeat-wire';
+// Re-exported: aggregator code reads them here, beside the schema; the agent reads them from
+// ./heartbeat-wire and ./heartbeat-limits, which do not load zod.
+export { HEARTBEAT_SCHEMA_VERSION, MAX_HEARTBEAT_BYTES } from './heartbeat-limits';
+export { serializeHeartbeat } from './heartbeat-wire';
 
-/** A heartbeat is ~0.6 KiB; anything past 8 KiB is not one of ours and is refused unread. */
-export const MAX_HEARTBEAT_BYTES = 8 * 1024;
-
-const name = z.string().regex(NAME_PATTERN, 'must be 1-253 of A-Z a-z 0-9 . _ - and start alphanumeric');
-const label = z.string().max(256);
-const epochMs = z.number().int().min(0).max(8.64e15);
+// Every bound below is a constant of ./heartbeat-limits: the collector's fast path checks the
+// same ones by hand, and the OpenAPI document is generated from this schema.
+const name = z
+  .string()
+  .regex(limits.NAME_PATTERN, 'must be 1-253 of A-Z a-z 0-9 . _ - and start alphanumeric');
+const label = z.string().max(limits.LABEL_MAX_LENGTH);
+const epochMs = z.number().int().min(0).max(limits.EPOCH_MS_MAX).describe('Epoch milliseconds.');
 const nonNegative = z.number().finite().min(0);
 
 const servingSchema = z.object({
-  /** The backend answered 2xx in time. */
-  ok: z.boolean(),
-  status: z.number().int().min(0).max(999).nullable(),
+  ok: z.boolean().describe('The backend answered 2xx in time.'),
+  status: z.number().int().min(0).max(limits.HTTP_STATUS_MAX).nullable(),
   latency_ms: nonNegative.nullable(),
-  error: z.string().max(512).nullable(),
+  error: z.string().max(limits.PROBE_ERROR_MAX_LENGTH).nullable(),
   checked_at: epochMs,
 });
 
 const statsSchema = z.object({
   cpu_count: z.number().int().min(0),
-  /** Host CPU busy share since the previous heartbeat, 0..1. */
-  cpu_usage: z.number().finite().min(0).max(1),
-  load_avg: z.array(nonNegative).length(3),
+  cpu_usage: z
+    .number()
+    .finite()
+    .min(0)
+    .max(limits.CPU_USAGE_MAX)
+    .describe('Host CPU busy share since the previous heartbeat, 0..1.'),
+  load_avg: z.array(nonNegative).length(limits.LOAD_AVG_LENGTH),
   mem_total_bytes: nonNegative,
   mem_free_bytes: nonNegative,
   rss_bytes: nonNegative,
@@ -43,10 +49,16 @@ const statsSchema = z.object({
   node_version: label,
 });
 
-const heartbeatSchema = z.object({
-  v: z.literal(HEARTBEAT_SCHEMA_VERSION),
-  /** `goodbye` is the deregistration an agent sends when it is told to stop. */
-  type: z.enum(['heartbeat', 'goodbye']),
+/**
+ * The heartbeat's one definition. Its OpenAPI schema (aggregator/http/openapi.ts) is generated
+ * from it; the collector's fast path (aggregator/collector/fast-parse.ts) is held to its answers.
+ * Parse through parseHeartbeat/validateHeartbeat, which give every refusal its reason.
+ */
+export const heartbeatSchema = z.object({
+  v: z.literal(limits.HEARTBEAT_SCHEMA_VERSION),
+  type: z
+    .enum(limits.HEARTBEAT_TYPES)
+    .describe('`goodbye` is the deregistration an agent sends when it is told to stop.'),
   app: name,
   component: name,
   instance_id: name,
@@ -55,19 +67,25 @@ const heartbeatSchema = z.object({
   region: label.nullable(),
   pod_name: label.nullable(),
   node_name: label.nullable(),
-  /** Random per agent start: orders `seq` across restarts of the same instance id. */
-  boot_id: z.string().min(1).max(64),
+  boot_id: z
+    .string()
+    .min(limits.BOOT_ID_MIN_LENGTH)
+    .max(limits.BOOT_ID_MAX_LENGTH)
+    .describe('Random per agent start: orders `seq` across restarts of the same instance id.'),
   seq: z.number().int().min(0),
   sent_at: epochMs,
   started_at: epochMs,
-  interval_ms: z.number().int().min(1),
-  ttl_ms: z.number().int().min(1),
-  /** null when no probe is configured: serving is then unknown, not false. */
-  serving: servingSchema.nullable(),
-  /** null in a goodbye. */
-  stats: statsSchema.nullable(),
-  /** HMAC signature (present when the agent has HEARTBEAT_SECRET). */
-  sig: z.string().max(128).optional(),
+  interval_ms: z.number().int().min(limits.INTERVAL_MS_MIN),
+  ttl_ms: z.number().int().min(limits.TTL_MS_MIN),
+  serving: servingSchema
+    .nullable()
+    .describe('null when no probe is configured: serving is then unknown, not false.'),
+  stats: statsSchema.nullable().describe('null in a goodbye.'),
+  sig: z
+    .string()
+    .max(limits.SIG_MAX_LENGTH)
+    .optional()
+    .describe('HMAC signature, when the agent has HEARTBEAT_SECRET.'),
 });
 
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
@@ -100,27 +118,50 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-export type HeartbeatParseResult =
-  | { readonly ok: true; readonly heartbeat: Heartbeat }
-  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+/** A refused heartbeat: why (a metric label) and what, for the log. */
+export type HeartbeatRejection = {
+  readonly ok: false;
+  readonly reason: RejectReason;
+  readonly detail: string;
+};
 
-export function reject(reason: RejectReason, detail: string): HeartbeatParseResult {
+export type HeartbeatParseResult = { readonly ok: true; readonly heartbeat: Heartbeat } | HeartbeatRejection;
+
+/** A refusal with its reason and detail. */
+export function reject(reason: RejectReason, detail: string): HeartbeatRejection {
   return { ok: false, reason, detail };
+}
+
+/** A wire form decoded: the JSON value (not validated yet), or why it is none. */
+export type HeartbeatDecodeResult = { readonly ok: true; readonly value: unknown } | HeartbeatRejection;
+
+/**
+ * Decodes a heartbeat's wire form (bytes or text) without validating it: `too_large` past
+ * MAX_HEARTBEAT_BYTES (refused unread), `malformed_json` when it is not JSON. Never throws.
+ */
+export function decodeHeartbeat(raw: string | Buffer): HeartbeatDecodeResult {
+  // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: only long ones need counting (this
+  // runs for every feed entry and resync read).
+  const size =
+    typeof raw !== 'string'
+      ? raw.length
+      : raw.length * 3 <= limits.MAX_HEARTBEAT_BYTES
+        ? 0
+        : Buffer.byteLength(raw);
+  if (size > limits.MAX_HEARTBEAT_BYTES) {
+    return reject('too_large', `${size} bytes exceeds the ${limits.MAX_HEARTBEAT_BYTES}-byte cap`);
+  }
+  try {
+    return { ok: true, value: JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as unknown };
+  } catch (err) {
+    return reject('malformed_json', (err as Error).message.slice(0, 200));
+  }
 }
 
 /** Parses and validates a heartbeat from its wire form (bytes or text). Never throws. */
 export function parseHeartbeat(raw: string | Buffer): HeartbeatParseResult {
-  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
-  if (size > MAX_HEARTBEAT_BYTES) {
-    return reject('too_large', `${size} bytes exceeds the ${MAX_HEARTBEAT_BYTES}-byte cap`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
-  } catch (err) {
-    return reject('malformed_json', (err as Error).message.slice(0, 200));
-  }
-  return validateHeartbeat(value);
+  const decoded = decodeHeartbeat(raw);
+  return decoded.ok ? validateHeartbeat(decoded.value) : decoded;
 }
 
 /** Validates an already-decoded value as a heartbeat. Never throws. */
@@ -130,10 +171,10 @@ export function validateHeartbeat(value: unknown): HeartbeatParseResult {
   }
   const version = (value as { v?: unknown }).v;
   if (version === undefined) return reject('missing_field', 'v: required');
-  if (version !== HEARTBEAT_SCHEMA_VERSION) {
+  if (version !== limits.HEARTBEAT_SCHEMA_VERSION) {
     return reject(
       'unsupported_version',
-      `v=${JSON.stringify(version)}; this build reads v=${HEARTBEAT_SCHEMA_VERSION}`,
+      `v=${JSON.stringify(version)}; this build reads v=${limits.HEARTBEAT_SCHEMA_VERSION}`,
     );
   }
   const result = heartbeatSchema.safeParse(value);

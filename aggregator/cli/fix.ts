@@ -17,20 +17,14 @@ import { DigitalOceanClient } from '../platform/digitalocean/client';
 import { AppSpecApi } from './app-spec-api';
 import type { PlatformCallContext } from './failure-text';
 import { explainPlatformFailure } from './failure-text';
+import type { CliIo } from './io';
 import { countProblem, formatChanges, instanceCountOf, locate, scaleComponent } from './spec-edit';
 
 /** Exit codes of `fix`: done (or nothing to do), declined at the prompt, refused, API failure. */
 export const FIX_EXIT = { done: 0, declined: 1, refused: 2, failed: 3 } as const;
 
-export interface FixIo {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  /** A person can answer questions (stdin and stdout are a terminal). */
-  readonly interactive?: boolean;
-  /** Asks a question and resolves with the answer line. */
-  readonly ask?: (question: string) => Promise<string>;
-}
+/** `fix` takes the CLI's io. */
+export type FixIo = CliIo;
 
 export const FIX_USAGE = `usage: replica-watch fix restart --component NAME [--app ID] [--yes]
        replica-watch fix scale --component NAME --count N [--app ID] [--yes]

@@ -10,6 +10,7 @@ import { blindReasons, formatDiagnosis, formatStatus, isBlind } from '../report-
 import { networkCode, networkProblem } from './failure-text';
 import { runFix } from './fix';
 import { terminalQuestions } from './prompt';
+import type { CliIo } from './io';
 
 const USAGE = `usage: replica-watch <command> [--url URL] [--json]
 
@@ -35,15 +36,6 @@ degraded (the aggregator cannot read the platform or the heartbeats; the cause i
  * counts explain nothing, so a script must not read them as "the counts disagree" or as green.
  */
 export const EXIT = { ok: 0, discrepancy: 1, usage: 2, unreachable: 3, degraded: 4 } as const;
-
-export interface CliIo {
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  /** For commands that ask before changing anything (fix): a person can answer, and how to ask. */
-  readonly interactive?: boolean;
-  readonly ask?: (question: string) => Promise<string>;
-}
 
 /** The report could not be had: why, in words, and what to do. */
 class ReportUnavailable extends Error {

@@ -1,7 +1,8 @@
 /** The admission check every path applies before a heartbeat reaches the registry. */
 import type { HeartbeatParseResult } from '../../shared/heartbeat';
 import { reject } from '../../shared/heartbeat';
-import { parseHeartbeatFast } from './fast-parse';
+import type { DecodedHeartbeatResult } from './fast-parse';
+import { decodeHeartbeatFast } from './fast-parse';
 import { verifyHeartbeatSignature } from '../../shared/signature';
 import type { ReplayGuard } from './replay-guard';
 
@@ -10,7 +11,13 @@ import type { ReplayGuard } from './replay-guard';
  * aggregator watches one app, and a stray agent must not add instances to it.
  */
 export function parseForApp(raw: string | Buffer, app: string): HeartbeatParseResult {
-  const parsed = parseHeartbeatFast(raw);
+  const parsed = decodeForApp(raw, app);
+  return parsed.ok ? { ok: true, heartbeat: parsed.heartbeat } : parsed;
+}
+
+/** parseForApp, with the decoded value kept for the signature check. */
+function decodeForApp(raw: string | Buffer, app: string): DecodedHeartbeatResult {
+  const parsed = decodeHeartbeatFast(raw);
   if (parsed.ok && parsed.heartbeat.app !== app) {
     return reject(
       'wrong_app',
@@ -41,14 +48,15 @@ export function admitHeartbeat(
   recordedAtMs: number,
   guard: ReplayGuard | null,
 ): HeartbeatParseResult {
-  const parsed = parseForApp(raw, policy.app);
+  const parsed = decodeForApp(raw, policy.app);
+  if (!parsed.ok) return parsed;
+  const admitted: HeartbeatParseResult = { ok: true, heartbeat: parsed.heartbeat };
   const secret = policy.heartbeatSecret;
-  if (!parsed.ok || !secret) return parsed;
-  // Decoded once more as it came: the signature covers the fields as sent, unknown ones
-  // included, and the schema's output leaves those out. It parsed a moment ago, so it parses.
-  const value = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8')) as object;
-  const check = verifyHeartbeatSignature(value, secret);
+  if (!secret) return admitted;
+  // The signature covers the fields as sent, unknown ones included, which the schema's output
+  // leaves out: it is checked on the value as decoded, not on the heartbeat.
+  const check = verifyHeartbeatSignature(parsed.decoded, secret);
   if (!check.ok) return reject('bad_signature', check.detail);
   const replay = guard?.judge(parsed.heartbeat, recordedAtMs) ?? null;
-  return replay === null ? parsed : reject('replayed', replay);
+  return replay === null ? admitted : reject('replayed', replay);
 }

@@ -1,21 +1,30 @@
 /**
  * A fast path for the heartbeat parse every feed entry and every resync goes through. At 100k
  * instances a cold resync validates 100k heartbeats, and the zod schema was most of that time.
- * This checks exactly the rules of shared/heartbeat.ts's schema by hand and builds the same
- * output (known fields only, in schema order); anything it does not accept goes to
- * parseHeartbeat, so every refusal keeps its reason and detail word for word.
- * test/integration/scale-fast-parse.test.ts holds the two to the same answers.
+ * This checks exactly the rules of shared/heartbeat.ts's schema by hand, with the same limits
+ * (shared/heartbeat-limits.ts: no bound is written twice), and builds the same output (known
+ * fields only, in schema order); anything it does not accept goes to the schema, so every
+ * refusal keeps its reason and detail word for word. The size cap and the decoding are the
+ * schema module's own (decodeHeartbeat): a body is decoded once, whichever path judges it.
+ * test/integration/scale-fast-parse.test.ts and test/unit/heartbeat-limits.test.ts hold the
+ * two to the same answers.
  */
-import type { Heartbeat, HeartbeatParseResult, ServingStatus, SystemStats } from '../../shared/heartbeat';
+import type {
+  Heartbeat,
+  HeartbeatParseResult,
+  HeartbeatRejection,
+  HeartbeatType,
+  ServingStatus,
+  SystemStats,
+} from '../../shared/heartbeat';
 import {
+  decodeHeartbeat,
   HEARTBEAT_FIELDS,
-  HEARTBEAT_SCHEMA_VERSION,
-  MAX_HEARTBEAT_BYTES,
-  parseHeartbeat,
   SERVING_FIELDS,
   STATS_FIELDS,
+  validateHeartbeat,
 } from '../../shared/heartbeat';
-import { NAME_PATTERN } from '../../shared/names';
+import * as limits from '../../shared/heartbeat-limits';
 
 type Json = Record<string, unknown>;
 
@@ -37,19 +46,26 @@ function hasExactly(value: Json, keys: readonly string[], optional: string | nul
   return i === keys.length || (optional !== null && i === keys.length + 1);
 }
 
-const EPOCH_MS_MAX = 8.64e15;
-
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isName(value: unknown): value is string {
-  return typeof value === 'string' && NAME_PATTERN.test(value);
+  return typeof value === 'string' && limits.NAME_PATTERN.test(value);
 }
 
-/** A string of at most 256 characters, or null (the schema's `label.nullable()`). */
+/** A string of `min` to `max` characters (the schema's `z.string().min(min).max(max)`). */
+function isText(value: unknown, max: number, min = 0): value is string {
+  return typeof value === 'string' && value.length >= min && value.length <= max;
+}
+
+/** A label, or null (the schema's `label.nullable()`). */
 function isLabelOrNull(value: unknown): value is string | null {
-  return value === null || (typeof value === 'string' && value.length <= 256);
+  return value === null || isText(value, limits.LABEL_MAX_LENGTH);
+}
+
+function isHeartbeatType(value: unknown): value is HeartbeatType {
+  return (limits.HEARTBEAT_TYPES as readonly unknown[]).includes(value);
 }
 
 /** zod's `.int()`: a safe integer. */
@@ -66,10 +82,10 @@ function serving(value: unknown): ServingStatus | null | undefined {
   if (!isObject(value)) return undefined;
   const { ok, status, latency_ms, error, checked_at } = value;
   if (typeof ok !== 'boolean') return undefined;
-  if (status !== null && !isInt(status, 0, 999)) return undefined;
+  if (status !== null && !isInt(status, 0, limits.HTTP_STATUS_MAX)) return undefined;
   if (latency_ms !== null && !isNonNegative(latency_ms)) return undefined;
-  if (error !== null && !(typeof error === 'string' && error.length <= 512)) return undefined;
-  if (!isInt(checked_at, 0, EPOCH_MS_MAX)) return undefined;
+  if (error !== null && !isText(error, limits.PROBE_ERROR_MAX_LENGTH)) return undefined;
+  if (!isInt(checked_at, 0, limits.EPOCH_MS_MAX)) return undefined;
   if (hasExactly(value, SERVING_FIELDS, null)) return value as unknown as ServingStatus;
   return { ok, status, latency_ms, error, checked_at };
 }
@@ -79,9 +95,10 @@ function stats(value: unknown): SystemStats | null | undefined {
   if (!isObject(value)) return undefined;
   const v = value;
   const load = v.load_avg;
-  if (!Array.isArray(load) || load.length !== 3 || !load.every(isNonNegative)) return undefined;
+  if (!Array.isArray(load) || load.length !== limits.LOAD_AVG_LENGTH || !load.every(isNonNegative))
+    return undefined;
   if (!isInt(v.cpu_count, 0)) return undefined;
-  if (!isNonNegative(v.cpu_usage) || v.cpu_usage > 1) return undefined;
+  if (!isNonNegative(v.cpu_usage) || v.cpu_usage > limits.CPU_USAGE_MAX) return undefined;
   const numbers = [
     'mem_total_bytes',
     'mem_free_bytes',
@@ -93,8 +110,8 @@ function stats(value: unknown): SystemStats | null | undefined {
   if (!numbers.every((field) => isNonNegative(v[field]))) return undefined;
   if (v.disk_total_bytes !== null && !isNonNegative(v.disk_total_bytes)) return undefined;
   if (v.disk_free_bytes !== null && !isNonNegative(v.disk_free_bytes)) return undefined;
-  if (!(typeof v.platform === 'string' && v.platform.length <= 256)) return undefined;
-  if (!(typeof v.node_version === 'string' && v.node_version.length <= 256)) return undefined;
+  if (!isText(v.platform, limits.LABEL_MAX_LENGTH) || !isText(v.node_version, limits.LABEL_MAX_LENGTH))
+    return undefined;
   if (hasExactly(v, STATS_FIELDS, null)) return v as unknown as SystemStats;
   return {
     cpu_count: v.cpu_count,
@@ -121,27 +138,27 @@ function stats(value: unknown): SystemStats | null | undefined {
 export function acceptHeartbeatFast(value: unknown): Heartbeat | null {
   if (!isObject(value)) return null;
   const v = value;
-  if (v.v !== HEARTBEAT_SCHEMA_VERSION) return null;
-  if (v.type !== 'heartbeat' && v.type !== 'goodbye') return null;
+  if (v.v !== limits.HEARTBEAT_SCHEMA_VERSION) return null;
+  if (!isHeartbeatType(v.type)) return null;
   if (!isName(v.app) || !isName(v.component) || !isName(v.instance_id)) return null;
   if (!isLabelOrNull(v.deployment_id) || !isLabelOrNull(v.version) || !isLabelOrNull(v.region)) return null;
   if (!isLabelOrNull(v.pod_name) || !isLabelOrNull(v.node_name)) return null;
-  if (!(typeof v.boot_id === 'string' && v.boot_id.length >= 1 && v.boot_id.length <= 64)) return null;
+  if (!isText(v.boot_id, limits.BOOT_ID_MAX_LENGTH, limits.BOOT_ID_MIN_LENGTH)) return null;
   if (!isInt(v.seq, 0)) return null;
-  if (!isInt(v.sent_at, 0, EPOCH_MS_MAX) || !isInt(v.started_at, 0, EPOCH_MS_MAX)) return null;
-  if (!isInt(v.interval_ms, 1) || !isInt(v.ttl_ms, 1)) return null;
+  if (!isInt(v.sent_at, 0, limits.EPOCH_MS_MAX) || !isInt(v.started_at, 0, limits.EPOCH_MS_MAX)) return null;
+  if (!isInt(v.interval_ms, limits.INTERVAL_MS_MIN) || !isInt(v.ttl_ms, limits.TTL_MS_MIN)) return null;
   const servingStatus = serving(v.serving);
   if (servingStatus === undefined) return null;
   const systemStats = stats(v.stats);
   if (systemStats === undefined) return null;
   const hasSig = 'sig' in v;
-  if (hasSig && !(typeof v.sig === 'string' && v.sig.length <= 128)) return null;
+  if (hasSig && !isText(v.sig, limits.SIG_MAX_LENGTH)) return null;
   // Kept whole only when its parts were too (a copied part means a foreign key somewhere).
   if (servingStatus === v.serving && systemStats === v.stats && hasExactly(v, HEARTBEAT_KEYS, 'sig')) {
     return v as unknown as Heartbeat;
   }
   const heartbeat: Heartbeat = {
-    v: HEARTBEAT_SCHEMA_VERSION,
+    v: limits.HEARTBEAT_SCHEMA_VERSION,
     type: v.type,
     app: v.app,
     component: v.component,
@@ -164,23 +181,31 @@ export function acceptHeartbeatFast(value: unknown): Heartbeat | null {
   return heartbeat;
 }
 
+/**
+ * A parse that also hands back the decoded JSON object as it came, unknown fields included:
+ * what a signature covers (shared/signature.ts), so that the caller need not decode it again.
+ */
+export type DecodedHeartbeatResult =
+  { readonly ok: true; readonly heartbeat: Heartbeat; readonly decoded: object } | HeartbeatRejection;
+
+/**
+ * parseHeartbeat's answers, the valid ones reached without the schema (see the module comment),
+ * with the decoded value beside an accepted heartbeat. The body is decoded once: a value the
+ * fast path does not accept goes to the schema as it is, not as text to decode again.
+ */
+export function decodeHeartbeatFast(raw: string | Buffer): DecodedHeartbeatResult {
+  const decoded = decodeHeartbeat(raw);
+  if (!decoded.ok) return decoded;
+  const { value } = decoded;
+  // Accepted means an object: the fast path and the schema both refuse anything else.
+  const heartbeat = acceptHeartbeatFast(value);
+  if (heartbeat !== null) return { ok: true, heartbeat, decoded: value as object };
+  const parsed = validateHeartbeat(value);
+  return parsed.ok ? { ok: true, heartbeat: parsed.heartbeat, decoded: value as object } : parsed;
+}
+
 /** parseHeartbeat's answers, the valid ones reached without the schema (see the module comment). */
 export function parseHeartbeatFast(raw: string | Buffer): HeartbeatParseResult {
-  const text = typeof raw === 'string' ? raw : null;
-  // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: only long ones need counting.
-  const size =
-    text === null
-      ? (raw as Buffer).length
-      : text.length * 3 <= MAX_HEARTBEAT_BYTES
-        ? 0
-        : Buffer.byteLength(text);
-  if (size > MAX_HEARTBEAT_BYTES) return parseHeartbeat(raw);
-  let value: unknown;
-  try {
-    value = JSON.parse(text ?? (raw as Buffer).toString('utf8'));
-  } catch {
-    return parseHeartbeat(raw);
-  }
-  const heartbeat = acceptHeartbeatFast(value);
-  return heartbeat === null ? parseHeartbeat(raw) : { ok: true, heartbeat };
+  const parsed = decodeHeartbeatFast(raw);
+  return parsed.ok ? { ok: true, heartbeat: parsed.heartbeat } : parsed;
 }

@@ -9,6 +9,6 @@ export { compareStreamIds, RedisCollector } from './redis-collector';
 export type { RedisCollectorOptions, RedisCollectorStats } from './redis-collector';
 export { APPLY_OUTCOMES, DEFAULT_RETENTION_MS, InstanceRegistry } from './registry';
 export type { AppliedHook, ApplyOutcome } from './registry';
-export type { Collector, CollectorHealth, InstanceRecord } from './registry-types';
+export type { Collector } from './collector';
 export { REJECT_LOG_INTERVAL_MS, RejectLog } from './reject-log';
 export type { RejectHook } from './reject-log';

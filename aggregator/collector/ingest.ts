@@ -6,11 +6,10 @@
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import type { Logger } from '../../shared/logger';
 import type { RedisClient } from '../../shared/redis-client';
-import { createRedisClient } from '../../shared/redis-client';
+import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import { admitHeartbeat } from './accept';
 import { ReplayGuard } from './replay-guard';
-import { closeQuietly, connectOrFail } from './connect';
 import type { AppliedHook, ApplyOutcome, InstanceRegistry } from './registry';
 import type { RejectHook } from './reject-log';
 import { RejectLog } from './reject-log';

@@ -13,16 +13,15 @@ import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { maskUrlCredentials } from '../../shared/logger';
 import type { RedisClient } from '../../shared/redis-client';
-import { createRedisClient } from '../../shared/redis-client';
+import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
 import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { backoffDelayMs } from '../../shared/retry';
 import { admitHeartbeat } from './accept';
 import { ReplayGuard } from './replay-guard';
-import { closeQuietly, connectOrFail } from './connect';
 import type { AppliedHook, InstanceRegistry } from './registry';
-import { DEFAULT_RETENTION_MS } from './registry';
-import type { Collector, CollectorHealth, InstanceRecord } from './registry-types';
+import type { Collector } from './collector';
+import type { CollectorHealth, InstanceRecord } from '../model';
 import type { RejectHook } from './reject-log';
 import { RejectLog } from './reject-log';
 
@@ -36,11 +35,6 @@ export interface RedisCollectorOptions {
   readonly clock: Clock;
   /** Anti-entropy: how often the whole index is read again (RESYNC_INTERVAL_MS). */
   readonly resyncIntervalMs: number;
-  /**
-   * How long gone and left instances are remembered, and index entries kept; default
-   * DEFAULT_RETENTION_MS. Must exceed the agents' TTL.
-   */
-  readonly retentionMs?: number;
   /**
    * HEARTBEAT_SECRET: only signed heartbeats the replay guard admits are applied
    * (see admitHeartbeat); null or absent: none is verified.
@@ -120,7 +114,6 @@ function describeError(err: unknown): string {
 /** Reads the fleet's heartbeats from Redis into the registry (see the module comment). */
 export class RedisCollector implements Collector {
   private readonly keys: AppKeys;
-  private readonly retentionMs: number;
   private readonly blockMs: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
@@ -155,7 +148,6 @@ export class RedisCollector implements Collector {
 
   constructor(private readonly options: RedisCollectorOptions) {
     this.keys = appKeys(options.app);
-    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.blockMs = options.blockMs ?? DEFAULT_BLOCK_MS;
     this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
@@ -273,7 +265,7 @@ export class RedisCollector implements Collector {
     if (!this.client.isReady || !this.feedClient.isReady) throw new Error('redis connection is not ready');
     const { feed, seen } = this.keys;
     const nowMs = this.options.clock.now();
-    const cutoffMs = nowMs - this.retentionMs;
+    const cutoffMs = nowMs - this.options.registry.retentionMs;
     // Issued in one tick on one connection: pipelined, and executed by Redis in this order.
     const [newest, oldest, index] = await Promise.all([
       this.client.xRevRange(feed, '+', '-', { COUNT: 1 }),
@@ -312,7 +304,7 @@ export class RedisCollector implements Collector {
       });
     }
     if (members.length < index.length) await this.client.zRemRangeByScore(seen, '-inf', `(${cutoffMs}`);
-    this.options.registry.evict(nowMs, this.retentionMs);
+    this.options.registry.evict(nowMs);
 
     // Only the first resync positions the feed: later ones keep reading from where the feed
     // loop is, so goodbyes in between (which leave no trace in the index) are not skipped.

@@ -4,7 +4,7 @@
  * heartbeat arriving twice, or an old one arriving late, changes nothing.
  */
 import type { Heartbeat } from '../../shared/heartbeat';
-import type { InstanceRecord } from './registry-types';
+import type { InstanceRecord } from '../model';
 
 /**
  * What applying one heartbeat did. A closed set: it is a metric label
@@ -22,11 +22,16 @@ export type ApplyOutcome = (typeof APPLY_OUTCOMES)[number];
 export type AppliedHook = (outcome: ApplyOutcome, heartbeat: Heartbeat) => void;
 
 /**
- * How long a gone or left instance is remembered when the caller does not say: long enough to
+ * How long a gone or left instance is remembered (and its Redis index entry kept): long enough to
  * show it through a few reconcile and alert cycles, short enough that the leftovers of a rolling
- * deploy fade from the report.
+ * deploy fade from the report. The registry owns it; the collectors evict and prune by it.
  */
 export const DEFAULT_RETENTION_MS = 10 * 60_000;
+
+export interface InstanceRegistryOptions {
+  /** How long gone and left instances are remembered; default DEFAULT_RETENTION_MS. Must exceed the agents' TTL. */
+  readonly retentionMs?: number;
+}
 
 /**
  * Orders two heartbeats of one instance id by (started_at, boot_id): which agent run is newer.
@@ -49,6 +54,12 @@ export class InstanceRegistry {
   private readonly slots = new Map<string, Slot>();
   private ordered: Slot[] = [];
   private orderedSorted = true;
+  /** How long gone and left instances are remembered (see DEFAULT_RETENTION_MS). */
+  readonly retentionMs: number;
+
+  constructor(options: InstanceRegistryOptions = {}) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  }
 
   /** Applies one heartbeat (or goodbye) seen at `seenAtMs`. O(1). */
   apply(heartbeat: Heartbeat, seenAtMs: number): ApplyOutcome {
@@ -110,8 +121,8 @@ export class InstanceRegistry {
    * instances stay visible that long, then the registry stops growing with them. Returns how
    * many were removed. O(n).
    */
-  evict(nowMs: number, retentionMs: number): number {
-    const cutoff = nowMs - retentionMs;
+  evict(nowMs: number): number {
+    const cutoff = nowMs - this.retentionMs;
     let removed = 0;
     for (const [id, { record: rec }] of this.slots) {
       if (Math.max(rec.lastSeenMs, rec.leftAtMs ?? 0) < cutoff) {

@@ -15,7 +15,7 @@
  * their original pace (docs/replica-monitoring.md, "Signed heartbeats").
  */
 import type { Heartbeat } from '../../shared/heartbeat';
-import type { InstanceRecord } from './registry-types';
+import type { InstanceRecord } from '../model';
 
 /** How many unconfirmed boots are remembered; past it the oldest is dropped (it must start over). */
 export const MAX_UNCONFIRMED_BOOTS = 10_000;

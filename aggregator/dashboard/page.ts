@@ -1,8 +1,19 @@
 /**
  * The dashboard's HTML shell, served at `GET /`. It holds no report data (the script fills it
- * from the event stream), so it can be public even when `/api/*` needs a token. URLs are
- * relative so the page also works behind a reverse proxy that mounts it under a path prefix.
+ * from the event stream), only the vocabulary (the words for the report's enums, in a JSON data
+ * block that no browser runs and the Content-Security-Policy lets through), so it can be public
+ * even when `/api/*` needs a token. URLs are relative so the page also works behind a reverse
+ * proxy that mounts it under a path prefix.
  */
+import { DASHBOARD_VOCABULARY } from './vocabulary';
+
+/** The id of the vocabulary's element; browser/app.ts reads the same id. */
+export const VOCABULARY_ELEMENT_ID = 'dashboard-vocabulary';
+
+/** JSON that cannot end its <script> element early: every `<` escaped. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
 
 /** A favicon drawn inline: a browser asks for /favicon.ico otherwise. */
 const FAVICON =
@@ -18,7 +29,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <title>replica-watch</title>
 <link rel="icon" href="${FAVICON}">
 <link rel="stylesheet" href="dashboard/app.css">
-<script src="dashboard/app.js" defer></script>
+<script type="application/json" id="${VOCABULARY_ELEMENT_ID}">${scriptJson(DASHBOARD_VOCABULARY)}</script>
+<script type="module" src="dashboard/app.js"></script>
 </head>
 <body>
 <header class="top">

@@ -1,12 +1,12 @@
 /**
- * Serves the dashboard: the page at `/`, its script and stylesheet under `/dashboard/`. All
- * three live in memory; nothing is fetched from anywhere else, and the Content-Security-Policy
- * says so to the browser as well.
+ * Serves the dashboard: the page at `/`, its script modules and stylesheet under `/dashboard/`.
+ * All live in memory (the modules read from the build once, when the routes are made); nothing
+ * is fetched from anywhere else, and the Content-Security-Policy says so to the browser as well.
  */
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { DASHBOARD_JS } from './client';
 import { DASHBOARD_HTML } from './page';
+import { type DashboardModule, loadDashboardScripts } from './scripts';
 import { DASHBOARD_CSS } from './styles';
 
 /**
@@ -54,11 +54,18 @@ function serve(item: Asset, csp: boolean) {
   };
 }
 
-/** The dashboard's routes: GET `/`, `/dashboard/app.js`, `/dashboard/app.css`. */
-export function dashboardRouter(): Router {
+/**
+ * The dashboard's routes: GET `/`, `/dashboard/app.js` and the modules it imports,
+ * `/dashboard/app.css`. Throws when the browser code is not built (scripts.ts).
+ */
+export function dashboardRouter(
+  scripts: ReadonlyMap<DashboardModule, string> = loadDashboardScripts(),
+): Router {
   const router = Router();
   router.get('/', serve(asset(DASHBOARD_HTML, 'text/html; charset=utf-8'), true));
-  router.get('/dashboard/app.js', serve(asset(DASHBOARD_JS, 'text/javascript; charset=utf-8'), false));
+  for (const [file, text] of scripts) {
+    router.get(`/dashboard/${file}`, serve(asset(text, 'text/javascript; charset=utf-8'), false));
+  }
   router.get('/dashboard/app.css', serve(asset(DASHBOARD_CSS, 'text/css; charset=utf-8'), false));
   return router;
 }

@@ -34,7 +34,7 @@ async function waitForFleet(aggregator: RunningAggregator): Promise<void> {
   const expected = new Map(FLEET.map((i) => [i.instanceId, i.serving]));
   let shown = -1;
   for (;;) {
-    const { instances } = aggregator.reconcileNow().report;
+    const instances = aggregator.reconcileNow().instanceList();
     const settled = instances.filter(
       (i) => i.state === 'live' && i.serving === expected.get(i.instance_id),
     ).length;

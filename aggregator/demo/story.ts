@@ -2,7 +2,7 @@
  * The demo's narrative: the four counts of each component in words, and which deployment the
  * running instances belong to. Pure: report in, text out.
  */
-import type { ComponentReport, Report } from '../reconcile/report';
+import type { ComponentReport, ReportWithoutInstances } from '../reconcile/report';
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
@@ -34,7 +34,7 @@ function componentStory(appId: string, c: ComponentReport): string {
   return lines.join('\n');
 }
 
-export function formatStory(report: Report): string {
+export function formatStory(report: ReportWithoutInstances): string {
   const appId = report.app_id ?? report.app;
   const parts = report.components.map((c) => componentStory(appId, c));
   return `What each side says (app ${appId}, platform ${report.platform}):\n\n${parts.join('\n\n')}\n`;

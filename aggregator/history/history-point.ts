@@ -2,7 +2,7 @@
  * One component's counts at one reconciliation: a point of GET /api/v1/history. The JSON field
  * names are a contract (a dashboard reads them): add fields freely, never rename one.
  */
-import type { Report, Verdict } from '../reconcile/report';
+import type { ReportWithoutInstances, Verdict } from '../reconcile/report';
 
 /** A component's counts at one reconcile, without the time. */
 export interface ComponentCounts {
@@ -29,7 +29,7 @@ export interface HistoryEntry {
 }
 
 /** The counts of every component of a report, stamped with the report's own time. */
-export function historyEntryOf(report: Report): HistoryEntry {
+export function historyEntryOf(report: ReportWithoutInstances): HistoryEntry {
   return {
     atMs: Date.parse(report.generated_at),
     counts: report.components.map((c) => ({

@@ -11,7 +11,7 @@ export type { LeaderGate, ReportFeed } from './history-recorder';
 export { HISTORY_DEFAULTS } from './history-store';
 export type { HistoryQuery, HistoryStore } from './history-store';
 export { MemoryHistoryStore, newestPoints } from './memory-history-store';
-export { openRecordsClient } from './records-client';
+export { openJournalClient } from './journal-client';
 export { RedisHistoryStore } from './redis-history-store';
 export type { RedisHistoryStoreOptions } from './redis-history-store';
 export { RingBuffer } from './ring-buffer';

@@ -1,10 +1,10 @@
 /**
  * The aggregator's HTTP API (express). Every read is served from the latest published report;
- * no request waits on Redis or the platform API.
+ * no request waits on Redis or the platform API. The server runs it behind the report routes'
+ * fast lane (createHttpListener, fast-lane.ts), which answers as it would, only cheaper.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
@@ -12,11 +12,9 @@ import { MAX_HEARTBEAT_BYTES, type RejectReason } from '../../shared/heartbeat';
 import type { Logger } from '../../shared/logger';
 import type { Clock } from '../../shared/clock';
 import type { HeartbeatIngest } from '../collector';
-import type { PublishedReport, ReportStore, SerializedReport } from '../report-store';
-import { instancesBody, serializeBody } from '../report-store';
-import type { PageRequest } from './instance-pages';
-import { pageOf, parsePageParams } from './instance-pages';
-import { captureHeaders, hasBody, installLane } from './fast-lane';
+import type { ReportStore } from '../report-store';
+import { captureHeaders, createLane } from './fast-lane';
+import { REPORT_ROUTES, sendReady } from './report-routes';
 import { dashboardRouter } from '../dashboard';
 import type { ReportEventStream } from './events';
 import type { HistoryStore } from '../history';
@@ -25,8 +23,8 @@ import type { AuditTrail } from '../remediate';
 import { auditHandler } from '../remediate';
 import { OPENAPI_DOCUMENT } from './openapi';
 import type { Leadership } from '../leader';
-import type { BearerCheck } from './auth';
-import { checkBearer, requireBearer, sendUnauthorized } from './auth';
+import type { AccessCheck, BearerCheck } from './auth';
+import { bearerAccess, requireBearer, sendUnauthorized } from './auth';
 import { cappedRawBody, declaredBodyLimit } from './capped-body';
 
 export interface HttpDeps {
@@ -47,6 +45,11 @@ export interface HttpDeps {
   readonly leadership?: Pick<Leadership, 'isLeader'>;
   /** Tokens and limits; without it every route is open and ingest is not rate-limited. */
   readonly security?: HttpSecurity;
+  /**
+   * Told the path of every request the fast lane answered (createHttpListener), which express
+   * never saw: for a metric, and for a test to tell who answered, the answers being the same.
+   */
+  readonly onFastLane?: (path: string) => void;
 }
 
 /** Who may call what, and how often. */
@@ -89,134 +92,47 @@ const CONTENT_SECURITY_POLICY = {
   },
 };
 
-/** If-None-Match holds `etag` (or `*`); weak forms match too, as RFC 9110 has it for GET. */
-function etagMatches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  return header.split(',').some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === '*' || (trimmed.startsWith('W/') ? trimmed.slice(2) : trimmed) === etag;
-  });
-}
-
-function sendSerialized(req: Request, res: Response, serialized: SerializedReport): void {
-  res.setHeader('ETag', serialized.etag);
-  res.setHeader('Cache-Control', 'no-cache');
-  if (etagMatches(req.headers['if-none-match'], serialized.etag)) {
-    res.status(304).end();
-    return;
-  }
-  res.type('application/json').send(serialized.body);
-}
-
-/** A parsed query string (express's default parser and the lane's are both node:querystring). */
-type Query = Readonly<Record<string, unknown>>;
-
-/** A list route's answer: ready bytes, or the paging parameter that is wrong. */
-type ListAnswer =
-  | { readonly ok: true; readonly body: SerializedReport }
-  | { readonly ok: false; readonly parameter: string; readonly detail: string };
-
-/**
- * A list route's answer: the whole list as ready bytes, or with `limit`/`cursor` one page of it
- * with `next_cursor` (null on the last page); a bad paging parameter is named.
- */
-function listAnswer(
-  query: Query,
-  whole: () => SerializedReport,
-  paged: (page: PageRequest) => SerializedReport,
-): ListAnswer {
-  const params = parsePageParams(query);
-  if (!params.ok) return params;
-  return { ok: true, body: params.page === null ? whole() : paged(params.page) };
-}
-
-/** GET /api/v1/monitoring/replicas: `instances=false` leaves the list out (nothing to page then). */
-function replicasAnswer(query: Query, published: PublishedReport): ListAnswer {
-  if (query.instances === 'false') return { ok: true, body: published.withoutInstances() };
-  return listAnswer(query, published.full, (page) => reportPage(published, page));
-}
-
-/** GET /api/v1/health/instances. */
-function instancesAnswer(query: Query, published: PublishedReport): ListAnswer {
-  return listAnswer(query, published.instances, (page) => instancesPage(published, page));
-}
-
-/** Sends a list route's answer, or 400 naming the bad parameter. */
-function sendAnswer(req: Request, res: Response, answer: ListAnswer): void {
-  if (answer.ok) return sendSerialized(req, res, answer.body);
-  res.status(400).json({ error: answer.detail, parameter: answer.parameter });
-}
-
-/** The fast lane's send (fast-lane.ts): one writeHead with every header, helmet's included. */
-function sendReady(
-  req: IncomingMessage,
-  res: ServerResponse,
-  body: SerializedReport,
-  headers: OutgoingHttpHeaders,
-): void {
-  const common = { ...headers, etag: body.etag, 'cache-control': 'no-cache' };
-  if (etagMatches(req.headers['if-none-match'], body.etag)) {
-    res.writeHead(304, common).end();
-    return;
-  }
-  res
-    .writeHead(200, {
-      ...common,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': body.body.length,
-    })
-    .end(body.body);
-}
-
-/** One page of the report: its fields, that page of instances and the next page's cursor. */
-function reportPage(published: PublishedReport, request: PageRequest): SerializedReport {
-  const page = pageOf(published.report.instances, request);
-  return serializeBody({
-    ...published.withoutInstancesValue,
-    instances: page.instances,
-    next_cursor: page.nextCursor,
-  });
-}
-
-/** One page of the instance list, with the next page's cursor. */
-function instancesPage(published: PublishedReport, request: PageRequest): SerializedReport {
-  const page = pageOf(published.report.instances, request);
-  return serializeBody({ ...instancesBody(published.report, page.instances), next_cursor: page.nextCursor });
-}
-
 function notReady(res: Response): void {
   res.status(503).json({ error: 'no report yet: the first reconciliation has not run' });
 }
 
+/** The HTTP API as an express app alone: every route, the report routes included; no fast lane. */
 export function createHttpApp(deps: HttpDeps): express.Express {
+  return assemble(deps).app;
+}
+
+/**
+ * The server's request listener: the report routes' fast lane (fast-lane.ts) in front of the
+ * express app, sharing its route table, access check and helmet. Throws, naming what failed,
+ * when the lane cannot be set up, so that the aggregator fails to start rather than run slow.
+ */
+export function createHttpListener(deps: HttpDeps): RequestListener {
+  const { app, securityHeaders, apiAccess } = assemble(deps);
+  const lane = createLane({
+    routes: REPORT_ROUTES,
+    store: deps.store,
+    access: apiAccess,
+    headers: captureHeaders(securityHeaders, 'helmet'),
+    onAnswered: deps.onFastLane,
+  });
+  return (req, res) => lane(req, res) || app(req, res);
+}
+
+/** The express app, and what the fast lane takes from it so as to answer the same. */
+interface Assembled {
+  readonly app: express.Express;
+  /** helmet, as the app runs it on every request. */
+  readonly securityHeaders: RequestHandler;
+  /** The /api routes' token check. */
+  readonly apiAccess: AccessCheck;
+}
+
+function assemble(deps: HttpDeps): Assembled {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   const security = deps.security;
   const securityHeaders = helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY });
-  // The report routes' fast lane (fast-lane.ts): their ordinary requests are answered before
-  // express, with helmet's headers captured once; every other request goes through unchanged.
-  const laneHeaders = captureHeaders(securityHeaders);
-  if (laneHeaders !== null) {
-    const laneToken = security?.apiToken ?? null;
-    const answers: Readonly<Record<string, typeof replicasAnswer>> = {
-      '/api/v1/monitoring/replicas': replicasAnswer,
-      '/api/v1/health/instances': instancesAnswer,
-    };
-    installLane(app, (req, res) => {
-      const url = req.url ?? '';
-      const mark = url.indexOf('?');
-      const answer = answers[mark < 0 ? url : url.slice(0, mark)];
-      const published = deps.store.current();
-      if (answer === undefined || published === null) return false;
-      if (req.method !== 'GET' || hasBody(req.headers)) return false;
-      if (laneToken !== null && checkBearer(req as Request, laneToken) !== 'ok') return false;
-      const answered = answer(mark < 0 ? {} : parseQuery(url.slice(mark + 1)), published);
-      if (!answered.ok) return false;
-      sendReady(req, res, answered.body, laneHeaders);
-      return true;
-    });
-  }
   app.use(securityHeaders);
   const refuseOtherBodies = declaredBodyLimit(MAX_OTHER_BODY_BYTES, (_req, res) => {
     res.status(413).json({ error: 'request body too large', detail: 'this route takes no body' });
@@ -243,9 +159,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     );
   }
   const apiToken = security?.apiToken ?? null;
+  const apiAccess = bearerAccess(apiToken);
+  // Open: no guard at all, rather than one that every request passes.
   if (apiToken !== null) {
     app.use('/api', (req, res, next) => {
-      const check = checkBearer(req, apiToken);
+      const check = apiAccess(req);
       if (check === 'ok') return next();
       // Ingest may instead prove itself by its heartbeat's signature, checked by the ingest.
       if (security?.signedIngest && req.method === 'POST' && req.path === '/v1/heartbeats') {
@@ -272,17 +190,16 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     });
   });
 
-  app.get('/api/v1/monitoring/replicas', (req, res) => {
-    const published = deps.store.current();
-    if (!published) return notReady(res);
-    sendAnswer(req, res, replicasAnswer(req.query, published));
-  });
-
-  app.get('/api/v1/health/instances', (req, res) => {
-    const published = deps.store.current();
-    if (!published) return notReady(res);
-    sendAnswer(req, res, instancesAnswer(req.query, published));
-  });
+  // The fast lane answers most of these requests from the same table (createHttpListener).
+  for (const [path, route] of REPORT_ROUTES) {
+    app.get(path, (req, res) => {
+      const published = deps.store.current();
+      if (!published) return notReady(res);
+      const answer = route(req.query, published);
+      if (answer.ok) return sendReady(req, res, answer.body);
+      res.status(400).json({ error: answer.detail, parameter: answer.parameter });
+    });
+  }
 
   if (deps.events) app.get('/api/v1/events', deps.events.handle);
   if (deps.history) app.get('/api/v1/history', historyHandler({ ...deps, history: deps.history }));
@@ -343,5 +260,5 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.status(status).json({ error: status === 500 ? 'internal error' : (err.message ?? 'bad request') });
   };
   app.use(onError);
-  return app;
+  return { app, securityHeaders, apiAccess };
 }

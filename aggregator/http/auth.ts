@@ -4,7 +4,8 @@
  * what is wanted and never the token).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler, Response } from 'express';
 
 /** What a request's Authorization header amounts to against one token. */
 export type BearerCheck = 'ok' | 'missing' | 'invalid';
@@ -24,12 +25,27 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** A request as far as its credentials go: node's, and so express's too. */
+export type Credentials = Pick<IncomingMessage, 'headers'>;
+
 /** Checks `Authorization: Bearer <token>`; another scheme counts as missing. */
-export function checkBearer(req: Request, token: string): BearerCheck {
+export function checkBearer(req: Credentials, token: string): BearerCheck {
   const header = req.headers.authorization;
   if (header === undefined || !/^bearer\b/i.test(header)) return 'missing';
   const match = BEARER.exec(header);
   return match?.[1] !== undefined && tokensEqual(match[1], token) ? 'ok' : 'invalid';
+}
+
+/** Who may call a set of routes, decided from the request alone. */
+export type AccessCheck = (req: Credentials) => BearerCheck;
+
+/**
+ * The access check for one token (null: open, every request passes). The /api routes have one,
+ * made once, which express's guard and the report routes' fast lane both call.
+ */
+export function bearerAccess(token: string | null): AccessCheck {
+  if (token === null) return () => 'ok';
+  return (req) => checkBearer(req, token);
 }
 
 /** Answers 401 with the challenge; `wanted` names the variable whose token is expected. */

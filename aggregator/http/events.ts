@@ -123,7 +123,8 @@ export class ReportEventStream {
   /** The frame of a report, built once and written to every watcher. */
   private frame(published: PublishedReport): Buffer {
     if (this.lastFrame?.published === published) return this.lastFrame.bytes;
-    const inline = published.report.instances.length <= this.maxInlineInstances;
+    // The count comes from the components: a large fleet's list is not built to be left out.
+    const inline = published.instanceCount <= this.maxInlineInstances;
     const body = inline ? published.full().body : published.withoutInstances().body;
     // JSON.stringify never emits a raw newline, so the body is one `data:` line.
     const bytes = Buffer.concat([FRAME_START, body, FRAME_END]);

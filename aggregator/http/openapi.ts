@@ -6,14 +6,15 @@
  */
 import { APPLY_OUTCOMES } from '../collector/registry';
 import { HISTORY_DEFAULTS } from '../history/history-store';
-import type { ComponentKind, PlatformStatus } from '../platform/source';
-import { PLATFORM_FAILURE_KINDS, PLATFORM_KINDS } from '../platform/source';
+import type { ComponentKind, PlatformStatus } from '../model';
+import { PLATFORM_FAILURE_KINDS, PLATFORM_KINDS } from '../model';
 import type { FindingCode } from '../reconcile/report';
 import { FINDING_CODES, INSTANCE_STATES, SEVERITIES, VERDICTS } from '../reconcile/report';
 import { AUDIT_DEFAULTS } from '../remediate/audit-trail';
 import type { DecisionKind } from '../remediate/types';
 import { REMEDIATION_MODES, SKIP_REASONS } from '../remediate/types';
-import { HEARTBEAT_SCHEMA_VERSION, MAX_HEARTBEAT_BYTES, REJECT_REASONS } from '../../shared/heartbeat';
+import { z } from 'zod';
+import { heartbeatSchema, MAX_HEARTBEAT_BYTES, REJECT_REASONS } from '../../shared/heartbeat';
 
 type Schema = Record<string, unknown>;
 
@@ -81,6 +82,16 @@ function object(properties: Record<string, Schema>, optional: readonly string[] 
     properties,
   };
 }
+
+/**
+ * The heartbeat, generated from its one definition (shared/heartbeat.ts) rather than written
+ * again here: its limits, name pattern and enums come with it. zod's `openapi-3.0` target writes
+ * the 3.0 dialect itself (`nullable: true` where 2020-12 has a null union, `enum: [1]` for the
+ * literal `v`, no `$schema`), so nothing is post-processed. `io: 'input'` describes what an
+ * agent may send: objects stay open, as the ingest ignores unknown fields (the output side would
+ * close them with `additionalProperties: false`).
+ */
+const HEARTBEAT_OPENAPI: Schema = z.toJSONSchema(heartbeatSchema, { target: 'openapi-3.0', io: 'input' });
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
@@ -280,54 +291,7 @@ const schemas: Record<string, Schema> = {
     degraded: { type: 'boolean' },
     instances: { type: 'array', items: ref('InstanceReport') },
   }),
-  Heartbeat: object(
-    {
-      v: { type: 'integer', enum: [HEARTBEAT_SCHEMA_VERSION] },
-      type: enumOf(['heartbeat', 'goodbye']),
-      app: string,
-      component: string,
-      instance_id: string,
-      deployment_id: nullable(string),
-      version: nullable(string),
-      region: nullable(string),
-      pod_name: nullable(string),
-      node_name: nullable(string),
-      boot_id: string,
-      seq: count,
-      sent_at: { ...count, description: 'Epoch milliseconds.' },
-      started_at: { ...count, description: 'Epoch milliseconds.' },
-      interval_ms: count,
-      ttl_ms: count,
-      serving: nullable(
-        object({
-          ok: { type: 'boolean' },
-          status: nullable({ type: 'integer' }),
-          latency_ms: nullable({ type: 'number' }),
-          error: nullable(string),
-          checked_at: count,
-        }),
-      ),
-      stats: nullable(
-        object({
-          cpu_count: count,
-          cpu_usage: { type: 'number', minimum: 0, maximum: 1 },
-          load_avg: { type: 'array', items: { type: 'number' }, minItems: 3, maxItems: 3 },
-          mem_total_bytes: { type: 'number' },
-          mem_free_bytes: { type: 'number' },
-          rss_bytes: { type: 'number' },
-          heap_used_bytes: { type: 'number' },
-          disk_total_bytes: nullable({ type: 'number' }),
-          disk_free_bytes: nullable({ type: 'number' }),
-          host_uptime_s: { type: 'number' },
-          process_uptime_s: { type: 'number' },
-          platform: string,
-          node_version: string,
-        }),
-      ),
-      sig: { ...string, description: 'HMAC signature, when the agent has HEARTBEAT_SECRET.' },
-    },
-    ['sig'],
-  ),
+  Heartbeat: HEARTBEAT_OPENAPI,
   HeartbeatAccepted: object({ status: enumOf(['accepted']), outcome: enumOf(APPLY_OUTCOMES) }),
   HeartbeatRejected: object({ error: string, reason: enumOf(REJECT_REASONS), detail: string }),
   Livez: object({ status: enumOf(['ok']) }),

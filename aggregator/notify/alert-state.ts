@@ -17,7 +17,13 @@
  * `rolling` (counts move during a rollout; one that stopped moving raises ROLLOUT_STUCK after
  * ROLLOUT_GRACE_MS, one with failed steps DEPLOYMENT_FAILED at once).
  */
-import type { ComponentReport, Finding, FindingCode, Report, Severity } from '../reconcile/report';
+import type {
+  ComponentReport,
+  Finding,
+  FindingCode,
+  ReportWithoutInstances,
+  Severity,
+} from '../reconcile/report';
 
 /** The codes that are about the rollout itself, so a rollout in progress does not hold them back. */
 const ALERTABLE_WHILE_ROLLING: ReadonlySet<FindingCode> = new Set(['ROLLOUT_STUCK', 'DEPLOYMENT_FAILED']);
@@ -113,7 +119,11 @@ export function isAlertable(finding: Finding, component: ComponentReport, degrad
 }
 
 /** Whether this report cannot tell if the (component, code) finding holds (see the module comment). */
-function isFrozen(report: Report, verdicts: ReadonlyMap<string, string>, state: AlertState): boolean {
+function isFrozen(
+  report: ReportWithoutInstances,
+  verdicts: ReadonlyMap<string, string>,
+  state: AlertState,
+): boolean {
   if (state.code === 'DATA_DEGRADED') return false;
   if (report.degraded) return true;
   return verdicts.get(state.component) === 'rolling' && !ALERTABLE_WHILE_ROLLING.has(state.code);
@@ -145,7 +155,7 @@ interface Present {
 }
 
 /** The alertable findings of a report by key. */
-function presentFindings(report: Report): Map<string, Present> {
+function presentFindings(report: ReportWithoutInstances): Map<string, Present> {
   const present = new Map<string, Present>();
   for (const component of report.components) {
     for (const finding of component.findings) {
@@ -163,7 +173,7 @@ function presentFindings(report: Report): Map<string, Present> {
 /** Advances every alert by one reconcile. Pure: same input, deep-equal output. */
 export function stepAlerts(
   previous: AlertStates,
-  report: Report,
+  report: ReportWithoutInstances,
   nowMs: number,
   settings: AlertSettings,
 ): AlertStep {

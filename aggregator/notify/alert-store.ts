@@ -8,10 +8,9 @@
 import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
 import type { RedisClient } from '../../shared/redis-client';
-import { createRedisClient } from '../../shared/redis-client';
+import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
 import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys } from '../../shared/redis-keys';
-import { closeQuietly, connectOrFail } from '../collector/connect';
 import { luaScript, runLua } from '../../shared/lua-script';
 import { FINDING_CODES, SEVERITIES } from '../reconcile/report';
 import type { AlertState } from './alert-state';

@@ -12,7 +12,7 @@
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { Leadership } from '../leader';
-import type { Report } from '../reconcile/report';
+import type { ReportWithoutInstances } from '../reconcile/report';
 import type { ReportStore } from '../report-store';
 import type { AlertContext } from './alert-message';
 import { toAlert } from './alert-message';
@@ -44,7 +44,7 @@ export class Notifier {
   private states: AlertStates = new Map();
   /** The term the states were loaded for: undefined = not loaded as leader. */
   private loadedForTerm: number | null | undefined = undefined;
-  private latest: Report | null = null;
+  private latest: ReportWithoutInstances | null = null;
   private processing: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private stopping: Promise<void> | null = null;
@@ -94,12 +94,12 @@ export class Notifier {
   }
 
   /** Called synchronously by the report store: remember the report, process it when free. */
-  private offer(report: Report): void {
+  private offer(report: ReportWithoutInstances): void {
     if (this.stopping) return;
     this.latest = report;
     if (this.processing) return;
     this.processing = (async () => {
-      let next: Report | null;
+      let next: ReportWithoutInstances | null;
       while ((next = this.latest) !== null) {
         this.latest = null;
         await this.processQuietly(next);
@@ -109,7 +109,7 @@ export class Notifier {
     });
   }
 
-  private async processQuietly(report: Report): Promise<void> {
+  private async processQuietly(report: ReportWithoutInstances): Promise<void> {
     try {
       await this.process(report);
       if (this.failing) {
@@ -127,7 +127,7 @@ export class Notifier {
     }
   }
 
-  private async process(report: Report): Promise<void> {
+  private async process(report: ReportWithoutInstances): Promise<void> {
     const { leadership, states: store, clock, log } = this.options;
     if (!leadership.isLeader()) {
       this.loadedForTerm = undefined;

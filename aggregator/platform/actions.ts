@@ -2,7 +2,7 @@
  * What a remediator may ask the platform to do. Kept apart from PlatformSource because reading
  * and acting have different callers: every aggregator reads, only the leader acts.
  */
-import type { DeploymentInfo } from './source';
+import type { DeploymentInfo } from '../model';
 
 export interface CreateDeploymentOptions {
   /** Rebuild from source even when a cached build could be reused. */

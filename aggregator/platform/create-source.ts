@@ -5,7 +5,6 @@ import type { AggregatorConfig } from '../config';
 import type { CallOutcome, Endpoint } from './digitalocean';
 import { DigitalOceanClient, DigitalOceanSource } from './digitalocean';
 import { startSimulatedPlatform } from './simulated';
-import type { PlatformActions } from './actions';
 import type { PlatformSource } from './source';
 import { createStaticSource } from './static';
 
@@ -16,16 +15,13 @@ export interface PlatformSourceDeps {
   readonly onApiCall?: (endpoint: Endpoint, outcome: CallOutcome) => void;
 }
 
-/** A platform source, with the actions it can take on the platform when it can take any. */
-export type ConfiguredPlatformSource = PlatformSource & { readonly actions?: PlatformActions };
-
 /** A token the simulated platform accepts; it is not a secret. */
 const SIMULATED_TOKEN = 'simulated-platform-token';
 
 export async function createPlatformSource(
   config: AggregatorConfig,
   deps: PlatformSourceDeps,
-): Promise<ConfiguredPlatformSource> {
+): Promise<PlatformSource> {
   const log = deps.log.child({ part: 'platform' });
   const digitalOcean = (baseUrl: string, token: string, appId: string, kind: 'digitalocean' | 'simulated') =>
     new DigitalOceanSource({

@@ -3,7 +3,8 @@
  * instead of a platform API. Its view never changes, so current() returns one frozen constant.
  */
 import type { StaticDesired } from '../config';
-import type { DeploymentInfo, PlatformComponent, PlatformSource, PlatformView } from './source';
+import type { PlatformSource } from './source';
+import type { DeploymentInfo, PlatformComponent, PlatformView } from '../model';
 
 export interface StaticSourceOptions {
   /** From DESIRED_REPLICAS; null when it is not set (then every count is unknown). */
@@ -70,6 +71,7 @@ export function createStaticSource(options: StaticSourceOptions): PlatformSource
   const view = staticView(options);
   return {
     kind: 'static',
+    actions: null,
     current: () => view,
     start: () => Promise.resolve(),
     close: () => Promise.resolve(),

@@ -3,8 +3,8 @@
  * components, every component an instance reports under, and `backend` when nothing names any
  * (the static `DESIRED_REPLICAS=2` case before the first heartbeat, or a platform not read yet).
  */
-import type { InstanceRecord } from '../collector/registry-types';
-import type { ComponentKind, DesiredRange, PlatformComponent, PlatformView } from '../platform/source';
+import type { InstanceRecord } from '../model';
+import type { ComponentKind, DesiredRange, PlatformComponent, PlatformView } from '../model';
 import { compareStrings } from './text';
 
 /** The component the agents report under by default (AGENT_COMPONENT). */

@@ -2,7 +2,7 @@
  * The facts findings are judged from: every instance classified (state, age, generation) and,
  * per component, its live instances, active generation and orphans.
  */
-import type { InstanceRecord } from '../collector/registry-types';
+import type { InstanceRecord } from '../model';
 import type { ComponentPlan } from './components';
 import { hasStandingInstances } from './components';
 import { activeGeneration, instanceGeneration } from './generation';

@@ -3,8 +3,8 @@
  * the active one. A generation is a deployment id when the agent has DEPLOYMENT_ID, else the pod
  * template hash from the instance name: either way, instances of one deployment share it.
  */
-import type { InstanceRecord } from '../collector/registry-types';
-import { parseInstanceName } from '../platform/instance-name';
+import type { InstanceRecord } from '../model';
+import { parseInstanceName } from '../model';
 
 /** The name-hash generation of each record seen (records are immutable, so it never changes). */
 const nameGenerations = new WeakMap<InstanceRecord, string | null>();

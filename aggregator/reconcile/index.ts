@@ -30,6 +30,7 @@ export type {
   InstanceState,
   Report,
   ReportSummary,
+  ReportWithoutInstances,
   Severity,
   Verdict,
 } from './report';

@@ -3,7 +3,7 @@
  * time is what makes self-preservation work: while the collector is blind it stays at the moment
  * it went blind, so no instance ages into `gone` because the aggregator stopped seeing heartbeats.
  */
-import type { CollectorHealth, InstanceRecord } from '../collector/registry-types';
+import type { CollectorHealth, InstanceRecord } from '../model';
 import type { InstanceState } from './report';
 
 /**

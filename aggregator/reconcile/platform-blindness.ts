@@ -3,8 +3,8 @@
  * refused with 401, 403 or 404), the aggregator says so, names the cause and the setting to fix.
  * A transient failure (5xx, 429, network) keeps the last good view and is not blindness.
  */
-import type { PlatformFailure, PlatformFailureKind, PlatformView } from '../platform/source';
-import { isBlindingFailure } from '../platform/source';
+import type { PlatformFailure, PlatformFailureKind, PlatformView } from '../model';
+import { isBlindingFailure } from '../model';
 
 export interface PlatformBlindness {
   /** What cannot be seen and why, e.g. "DO_APP_ID 8f3c… not found (HTTP 404)". */

@@ -14,7 +14,7 @@
  * - the memory carries the rollout progress between reconciles, for ROLLOUT_STUCK (rollout.ts),
  *   and each component's recent surplus or gap, for the "worsening" annotation (trend.ts).
  */
-import type { DeploymentInfo, PlatformFailure, PlatformView } from '../platform/source';
+import type { DeploymentInfo, PlatformFailure, PlatformView } from '../model';
 import type { ComponentFacts } from './facts';
 import { classifyInstance, componentFacts, countWhere, type ClassifiedInstance } from './facts';
 import type { FindingContext } from './findings';
@@ -29,7 +29,7 @@ import type {
   Finding,
   InstanceReport,
   PlatformErrorReport,
-  Report,
+  ReportWithoutInstances,
   ReportSummary,
 } from './report';
 import { SEVERITIES } from './report';
@@ -125,10 +125,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     factsInOrder.push(facts);
   }
   // The instance list is most of a large fleet's report and most consumers never read it (the
-  // counts, findings, alerts and history use the components): it is built on first read, once.
+  // counts, findings, alerts and history use the components): it is built on first call, once.
   let instances: InstanceReport[] | undefined;
 
-  const report: Report = {
+  const report: ReportWithoutInstances = {
     generated_at: isoTime(nowMs),
     app: input.app,
     platform: view.source,
@@ -138,9 +138,6 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     pending_deployment: deploymentReport(view.pendingDeployment),
     summary: summarize(components, configured, view, nowMs),
     components,
-    get instances() {
-      return (instances ??= instanceList(factsInOrder));
-    },
     recommendations: recommendations(components),
     degraded: !collector.healthy || platformBlind !== null || !knowsAnyDesired(components),
   };
@@ -150,6 +147,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const blind = platformBlindSinceMs === null ? {} : { platformBlindSinceMs };
   return {
     report,
+    instances: () => (instances ??= instanceList(factsInOrder)),
     memory: { rollout: observed.memory, ...(hasRuns ? { deviations } : {}), ...selfPreserving, ...blind },
   };
 }

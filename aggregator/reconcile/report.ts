@@ -180,3 +180,10 @@ export interface Report {
    */
   readonly degraded: boolean;
 }
+
+/**
+ * The report as the reconciler hands it over: every field but the instance list, which is most
+ * of a large fleet's report and which most consumers never read (counts, findings, alerts and
+ * history use the components). The list comes beside it, built on demand (ReconcileResult).
+ */
+export type ReportWithoutInstances = Omit<Report, 'instances'>;

@@ -4,7 +4,7 @@
  * so a slow but moving rollout never gets stuck (the lesson of the kubernetes-mixin replica
  * alerts, which fired on every slow rollout).
  */
-import type { DeploymentInfo } from '../platform/source';
+import type { DeploymentInfo } from '../model';
 import type { RolloutMemory } from './types';
 
 export interface RolloutStatus {

@@ -13,7 +13,7 @@
  * the aggregator blind, and remediation paused, for ever. Past the hold the losses are taken as
  * real: the silent instances age into `gone`, and MISSING_INSTANCES follows if the count is short.
  */
-import type { CollectorHealth, InstanceRecord } from '../collector/registry-types';
+import type { CollectorHealth, InstanceRecord } from '../model';
 import { plural } from './text';
 
 /** A collapse of renewals in progress. */

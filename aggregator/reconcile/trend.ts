@@ -8,7 +8,7 @@
  * The deviation is kept rather than the live count: when the spec's count changes, a live count
  * alone would read as growth that is none.
  */
-import type { DesiredRange } from '../platform/source';
+import type { DesiredRange } from '../model';
 import type { Finding, FindingTrend } from './report';
 import { formatDuration, isoTime } from './text';
 

@@ -1,7 +1,7 @@
 /** The reconciler's input, output and the memory it carries from one reconcile to the next. */
-import type { CollectorHealth, InstanceRecord } from '../collector/registry-types';
-import type { PlatformView } from '../platform/source';
-import type { Report } from './report';
+import type { CollectorHealth, InstanceRecord } from '../model';
+import type { PlatformView } from '../model';
+import type { InstanceReport, ReportWithoutInstances } from './report';
 import type { SelfPreservationMemory } from './self-preservation';
 import type { DeviationMemory } from './trend';
 
@@ -72,6 +72,11 @@ export interface ReconcileInput {
 }
 
 export interface ReconcileResult {
-  readonly report: Report;
+  readonly report: ReportWithoutInstances;
+  /**
+   * The report's instance list (by component, then instance id), built on the first call and
+   * the same array on every later one: a consumer that never asks never pays for it.
+   */
+  readonly instances: () => readonly InstanceReport[];
   readonly memory: ReconcileMemory;
 }

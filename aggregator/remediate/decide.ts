@@ -6,13 +6,13 @@
  * The checks run from the broadest to the most specific, so the reason given is the one that
  * would still hold if the narrower ones were fixed: a follower in cooldown says not_leader.
  */
-import type { ComponentReport, FindingCode, Report } from '../reconcile/report';
+import type { ComponentReport, FindingCode, ReportWithoutInstances } from '../reconcile/report';
 import { formatDuration, isoTime } from '../reconcile/text';
 import type { Decision, FiringAlert, RemediationPolicy, RestartCall, SkipReason } from './types';
 import { REMEDIATION_TRIGGERS } from './types';
 
 export interface DecisionInput {
-  readonly report: Report;
+  readonly report: ReportWithoutInstances;
   readonly firing: readonly FiringAlert[];
   readonly nowMs: number;
   readonly policy: RemediationPolicy;

@@ -11,7 +11,7 @@
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import type { PlatformActions } from '../platform/actions';
-import type { Report } from '../reconcile/report';
+import type { ReportWithoutInstances } from '../reconcile/report';
 import type { AuditContext } from './audit-entry';
 import { auditRecordOf } from './audit-entry';
 import type { AuditTrail } from './audit-trail';
@@ -42,7 +42,7 @@ export class RemediationExecutor {
   private lastActionMs: Map<string, number> | null = null;
   /** The lease token the last actions were read under: a new term reads them again. */
   private readUnder: number | null | undefined = undefined;
-  private waiting: Report | null = null;
+  private waiting: ReportWithoutInstances | null = null;
   private running: Promise<void> | null = null;
   private closed = false;
   private auditFailing = false;
@@ -50,7 +50,7 @@ export class RemediationExecutor {
   constructor(private readonly options: RemediationExecutorOptions) {}
 
   /** Considers a report in the background (see the module comment). Never throws. */
-  consider(report: Report): void {
+  consider(report: ReportWithoutInstances): void {
     if (this.closed) return;
     this.waiting = report;
     this.running ??= this.drain();
@@ -84,7 +84,7 @@ export class RemediationExecutor {
     }
   }
 
-  private async step(report: Report): Promise<void> {
+  private async step(report: ReportWithoutInstances): Promise<void> {
     const { options } = this;
     const leader = options.leadership?.isLeader() ?? true;
     const token = options.leadership?.fencingToken() ?? null;

@@ -7,9 +7,8 @@ import { Pool } from 'undici';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { silentLogger } from '../../shared/logger';
 import type { RedisClient } from '../../shared/redis-client';
-import { createRedisClient } from '../../shared/redis-client';
+import { connectOrFail, createRedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
-import { connectOrFail } from '../../aggregator/collector/connect';
 
 export interface HeartbeatWriter {
   /** `redis` or `http`, for the progress line. */

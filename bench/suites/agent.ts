@@ -4,9 +4,8 @@
  * configured (Redis, and HTTP as the fallback), as in production.
  */
 import { readFileSync } from 'node:fs';
-import { connectOrFail } from '../../aggregator/collector/connect';
+import { connectOrFail, createRedisClient } from '../../shared/redis-client';
 import { silentLogger } from '../../shared/logger';
-import { createRedisClient } from '../../shared/redis-client';
 import { appKeys } from '../../shared/redis-keys';
 import { freePort } from '../support/redis-server';
 import { sampleUsage, spawnNode } from '../support/processes';

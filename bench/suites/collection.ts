@@ -13,8 +13,8 @@
 import { performance } from 'node:perf_hooks';
 import { InstanceRegistry } from '../../aggregator/collector/registry';
 import { RedisCollector } from '../../aggregator/collector/redis-collector';
-import type { InstanceRecord } from '../../aggregator/collector/registry-types';
-import type { PlatformView } from '../../aggregator/platform/source';
+import type { InstanceRecord } from '../../aggregator/model';
+import type { PlatformView } from '../../aggregator/model';
 import { reconcile } from '../../aggregator/reconcile';
 import type { ReconcileMemory } from '../../aggregator/reconcile';
 import { ReportStore } from '../../aggregator/report-store';
@@ -22,10 +22,9 @@ import { systemClock } from '../../shared/clock';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { validateHeartbeat } from '../../shared/heartbeat';
 import { silentLogger } from '../../shared/logger';
-import { createRedisClient } from '../../shared/redis-client';
+import { connectOrFail, createRedisClient } from '../../shared/redis-client';
 import type { RedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
-import { connectOrFail } from '../../aggregator/collector/connect';
 import { deploymentId, SimulatedFleet } from '../loadgen/fleet';
 import { median, round, summary } from '../support/stats';
 import type { BenchContext, Suite, SuiteResult, TargetCheck } from './types';
@@ -106,7 +105,7 @@ async function addUnrelatedKeys(client: RedisClient): Promise<void> {
 
 /** Ours, cold: a new collector started from nothing; ms until its first resync is done. */
 async function coldRead(url: string, expected: number): Promise<{ ms: number; registry: InstanceRegistry }> {
-  const registry = new InstanceRegistry();
+  const registry = new InstanceRegistry({ retentionMs: 7_200_000 });
   const collector = new RedisCollector({
     url,
     app: APP,
@@ -114,7 +113,6 @@ async function coldRead(url: string, expected: number): Promise<{ ms: number; re
     log: silentLogger(),
     clock: systemClock,
     resyncIntervalMs: 3_600_000,
-    retentionMs: 7_200_000,
   });
   const started = performance.now();
   await collector.start();
@@ -210,7 +208,7 @@ function steadyState(registry: InstanceRegistry, size: number, iterations: numbe
       memory,
     });
     memory = result.memory;
-    const published = store.publish(result.report);
+    const published = store.publish(result);
     wallMs.push(performance.now() - started);
     const used = process.cpuUsage(cpu);
     cpuMs.push((used.user + used.system) / 1_000);

@@ -6,11 +6,10 @@
  * flight (two processes × 25, one per connection), like redis-benchmark's 50 clients without
  * pipelining.
  */
-import { connectOrFail } from '../../aggregator/collector/connect';
+import { connectOrFail, createRedisClient } from '../../shared/redis-client';
 import { silentLogger } from '../../shared/logger';
 import type { Heartbeat } from '../../shared/heartbeat';
 import type { RedisClient } from '../../shared/redis-client';
-import { createRedisClient } from '../../shared/redis-client';
 import { appKeys } from '../../shared/redis-keys';
 import { feedRetentionMs, recordHeartbeat } from '../../shared/redis-scripts';
 import { SimulatedFleet } from '../loadgen/fleet';

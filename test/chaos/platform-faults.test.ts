@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { DigitalOceanClient, DigitalOceanSource } from '../../aggregator/platform/digitalocean';
 import type { FaultSpec, SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
-import type { PlatformFailureKind } from '../../aggregator/platform/source';
+import type { PlatformFailureKind } from '../../aggregator/model';
 import { freePort } from '../support/redis-server';
 import { pollUntil } from '../support/spawn';
 import type { AggregatorProcess, WebhookReceiver } from './harness';

@@ -9,6 +9,7 @@ import { loadAggregatorConfig } from '../../aggregator/config';
 import type { Report } from '../../aggregator/reconcile/report';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import { loadAppsOpenApi, responseExamples } from '../support/openapi';
+import { publishedReport } from '../support/records';
 import { pollUntil } from '../support/spawn';
 
 const api = loadAppsOpenApi();
@@ -63,7 +64,7 @@ describe('the aggregator against the official examples', () => {
 
   test('reports every service and worker of the example spec with its desired count, and no error', async () => {
     const report = await pollUntil(
-      async () => aggregator.reconcileNow().report,
+      async () => publishedReport(aggregator.reconcileNow()),
       (r: Report) => r.summary.do_api_status !== 'unavailable',
     );
     expect(report.summary.do_api_status).toBe('ok');

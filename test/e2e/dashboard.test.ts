@@ -16,6 +16,7 @@ import { startAggregator, type RunningAggregator } from '../../aggregator/app';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import type { ComponentReport, Finding, InstanceReport, Report } from '../../aggregator/reconcile/report';
+import { asReconciled } from '../support/records';
 import { killAll, pollUntil, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 
 /** The little of the browser's DOM that the callbacks run in the page use (the project has no DOM lib). */
@@ -206,7 +207,7 @@ describe('a live fleet', () => {
 
     // Every agent reporting with its probe settled, so the first screenshot shows the whole story.
     await pollUntil(
-      async () => aggregator?.reconcileNow().report.instances ?? [],
+      async () => aggregator?.reconcileNow().instanceList() ?? [],
       (instances) =>
         instances.filter((i) => i.state === 'live' && i.serving === (i.deployment_id === 'dep-2')).length ===
         4,
@@ -436,7 +437,7 @@ describe('published reports', () => {
   });
 
   test('the history is drawn as an inline SVG chart, a note replaces it when the endpoint is missing or fails', async () => {
-    aggregator.store.publish(report());
+    aggregator.store.publish(asReconciled(report()));
     const { page, errors, foreignRequests } = await openPage(context, aggregator.url);
     const asked: string[] = [];
     await page.route('**/api/v1/history?**', (route) => {
@@ -497,25 +498,27 @@ describe('published reports', () => {
     const hostile = '<img src=x onerror="window.pwned=1">';
     const { page, errors } = await openPage(context, aggregator.url);
     aggregator.store.publish(
-      report({
-        active_deployment_id: '<b>dep</b>',
-        components: [
-          component({
-            name: hostile,
-            findings: [
-              {
-                code: 'ORPHANED_INSTANCES',
-                severity: 'warning',
-                message: '<script>window.pwned=2</script> four orphans',
-                instances: ['<svg onload="window.pwned=3">'],
-                recommendation: '<a href="javascript:window.pwned=4">click</a>',
-                deployment_ids: ['dep-1'],
-              },
-            ],
-          }),
-        ],
-        instances: [instance('<iframe src="javascript:window.pwned=5">', { version: '<i>v</i>' })],
-      }),
+      asReconciled(
+        report({
+          active_deployment_id: '<b>dep</b>',
+          components: [
+            component({
+              name: hostile,
+              findings: [
+                {
+                  code: 'ORPHANED_INSTANCES',
+                  severity: 'warning',
+                  message: '<script>window.pwned=2</script> four orphans',
+                  instances: ['<svg onload="window.pwned=3">'],
+                  recommendation: '<a href="javascript:window.pwned=4">click</a>',
+                  deployment_ids: ['dep-1'],
+                },
+              ],
+            }),
+          ],
+          instances: [instance('<iframe src="javascript:window.pwned=5">', { version: '<i>v</i>' })],
+        }),
+      ),
     );
     await page.goto(`${aggregator.url}/`);
     await page.locator('#instances tbody tr').waitFor();
@@ -546,35 +549,41 @@ describe('published reports', () => {
       instance(`backend-7c9d4f6b8-${String(n).padStart(5, '0')}`, n === 599 ? { state: 'gone' } : {}),
     );
     aggregator.store.publish(
-      report({
-        degraded: true,
-        summary: {
-          configured_replicas: 2,
-          active_instances: 599,
-          serving_instances: 599,
-          discrepancy: true,
-          verdict: 'degraded',
-          do_api_status: 'stale',
-          platform_data_age_ms: 300_000,
-          do_api_error: null,
-        },
-        components: [
-          component({
+      asReconciled(
+        report({
+          degraded: true,
+          summary: {
+            configured_replicas: 2,
+            active_instances: 599,
+            serving_instances: 599,
+            discrepancy: true,
             verdict: 'degraded',
-            findings: [
-              {
-                code: 'DATA_DEGRADED',
-                severity: 'warning',
-                message: 'Redis has been unreachable for 2 min.',
-                instances: [],
-                recommendation: 'Check REDIS_URL.',
-                deployment_ids: [],
-              },
-            ],
-          }),
-        ],
-        instances: many,
-      }),
+            do_api_status: 'stale',
+            platform_data_age_ms: 300_000,
+            do_api_error: null,
+          },
+          components: [
+            // Its counts match the list: the stream sizes a report by them.
+            component({
+              live: 599,
+              serving: 599,
+              stale: 1,
+              verdict: 'degraded',
+              findings: [
+                {
+                  code: 'DATA_DEGRADED',
+                  severity: 'warning',
+                  message: 'Redis has been unreachable for 2 min.',
+                  instances: [],
+                  recommendation: 'Check REDIS_URL.',
+                  deployment_ids: [],
+                },
+              ],
+            }),
+          ],
+          instances: many,
+        }),
+      ),
     );
     const banners = page.locator('#banners');
     await page.waitForFunction(() =>
@@ -590,6 +599,9 @@ describe('published reports', () => {
     // 600 instances are over the stream's inline limit: the page asks for the list itself.
     await page.waitForFunction(() => document.querySelectorAll('#instances tbody tr').length === 500);
     expect(await page.locator('#instances .more').textContent()).toContain('first 500 of 600');
+    expect(await page.locator('#instances caption').textContent()).toContain(
+      'large fleet: list refreshed every 10 s',
+    );
     // Problems first: the one gone instance heads the table.
     expect(await page.locator('#instances tbody tr').first().getAttribute('data-state')).toBe('gone');
     await screenshot(page, 'dashboard-degraded.png', false);
@@ -607,20 +619,20 @@ describe('published reports', () => {
       since: new Date(since).toISOString(),
       fix_variable: 'DO_APP_ID',
     };
-    // As the reconciler reports it now (degraded), and as an older one did (ok, "counts agree").
-    for (const verdict of ['degraded', 'ok'] as const) {
-      const { page, errors } = await openPage(context, aggregator.url);
-      aggregator.store.publish(
+    // As the reconciler reports it (degraded: it never calls a blind view ok); the page shows that verdict.
+    const { page, errors } = await openPage(context, aggregator.url);
+    aggregator.store.publish(
+      asReconciled(
         report({
           platform: 'digitalocean',
           app_id: '6c1f0a2e-bad',
-          degraded: verdict === 'degraded',
+          degraded: true,
           summary: {
             configured_replicas: 0,
             active_instances: 2,
             serving_instances: 2,
             discrepancy: false,
-            verdict,
+            verdict: 'degraded',
             do_api_status: 'unavailable',
             platform_data_age_ms: null,
             do_api_error: failure,
@@ -634,85 +646,80 @@ describe('published reports', () => {
               serving: 2,
               orphaned: 0,
               deployments: [{ deployment_id: 'dep-2', live: 2, active: false }],
-              verdict,
-              findings:
-                verdict === 'degraded'
-                  ? [
-                      finding(
-                        'DATA_DEGRADED',
-                        'warning',
-                        'DO_APP_ID 6c1f0a2e-bad not found (404): the platform view cannot be read.',
-                      ),
-                    ]
-                  : [],
+              verdict: 'degraded',
+              findings: [
+                finding(
+                  'DATA_DEGRADED',
+                  'warning',
+                  'DO_APP_ID 6c1f0a2e-bad not found (404): the platform view cannot be read.',
+                ),
+              ],
             }),
           ],
           instances: [instance('backend-7c9d4f6b8-xb2kc'), instance('backend-7c9d4f6b8-q4m2z')],
         }),
-      );
-      await page.goto(`${aggregator.url}/`);
-      const platform = page.locator('#banners [data-banner="platform"]');
-      await platform.waitFor();
-      expect(await platform.getAttribute('class')).toBe('banner bad');
-      expect(await platform.getAttribute('role')).toBe('alert');
-      expect(await platform.textContent()).toMatch(
-        shape(
-          '!Platform data unavailable. DigitalOcean API: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404) ' +
-            'since {clock} (3 min ago); fix DO_APP_ID. request_id 4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22 ' +
-            '(quote it to DigitalOcean support). Desired, dashboard-ready and listed counts are unknown. ' +
-            'Detail: GET /v2/apps/6c1f0a2e-bad: HTTP 404: The resource you were accessing could not be found.',
-        ),
-      );
-      const shown = await verdictTexts(page);
-      expect(shown.banners).not.toContain('has not answered yet');
-      expect(shown.banners).toContain('Degraded: the aggregator cannot see all it needs');
-      for (const text of [shown.summary, shown.components]) {
-        expect(text).not.toMatch(/\bOK\b/);
-        expect(text).not.toContain('\u2713');
-        expect(text).not.toContain('counts agree');
-      }
-      const verdictTile = page.locator('#summary .tile').first();
-      expect(await verdictTile.locator('.badge').getAttribute('class')).toBe('badge v-degraded');
-      expect(await verdictTile.textContent()).toBe(
-        'Verdict!DegradedDigitalOcean API: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404)',
-      );
-      expect(await page.locator('#summary .badge.v-ok, #components .badge.v-ok').count()).toBe(0);
-      const card = page.locator('article[data-component="backend"]');
-      expect(await card.getAttribute('class')).toContain('c-degraded');
-      expect(await card.locator('.badge').first().textContent()).toBe('!Degraded');
-      if (verdict === 'degraded') {
-        expect(await card.locator('li[data-code="DATA_DEGRADED"] .finding-label').textContent()).toBe(
-          'Data degraded',
-        );
-        await screenshot(page, 'dashboard-blind-404.png', false);
-      } else {
-        expect(await card.locator('.no-findings').textContent()).toMatch(/^No findings of its own/);
-      }
-      expect(await page.locator('#summary .tile').last().textContent()).toBe(
-        'Platform APIunavailablefailing: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404)',
-      );
-      expect(errors).toEqual([]);
-      await page.close();
+      ),
+    );
+    await page.goto(`${aggregator.url}/`);
+    const platform = page.locator('#banners [data-banner="platform"]');
+    await platform.waitFor();
+    expect(await platform.getAttribute('class')).toBe('banner bad');
+    expect(await platform.getAttribute('role')).toBe('alert');
+    expect(await platform.textContent()).toMatch(
+      shape(
+        '!Platform data unavailable. DigitalOcean API: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404) ' +
+          'since {clock} (3 min ago); fix DO_APP_ID. request_id 4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22 ' +
+          '(quote it to DigitalOcean support). Desired, dashboard-ready and listed counts are unknown. ' +
+          'Detail: GET /v2/apps/6c1f0a2e-bad: HTTP 404: The resource you were accessing could not be found.',
+      ),
+    );
+    const shown = await verdictTexts(page);
+    expect(shown.banners).not.toContain('has not answered yet');
+    expect(shown.banners).toContain('Degraded: the aggregator cannot see all it needs');
+    for (const text of [shown.summary, shown.components]) {
+      expect(text).not.toMatch(/\bOK\b/);
+      expect(text).not.toContain('\u2713');
+      expect(text).not.toContain('counts agree');
     }
+    const verdictTile = page.locator('#summary .tile').first();
+    expect(await verdictTile.locator('.badge').getAttribute('class')).toBe('badge v-degraded');
+    expect(await verdictTile.textContent()).toBe(
+      'Verdict!DegradedDigitalOcean API: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404)',
+    );
+    expect(await page.locator('#summary .badge.v-ok, #components .badge.v-ok').count()).toBe(0);
+    const card = page.locator('article[data-component="backend"]');
+    expect(await card.getAttribute('class')).toContain('c-degraded');
+    expect(await card.locator('.badge').first().textContent()).toBe('!Degraded');
+    expect(await card.locator('li[data-code="DATA_DEGRADED"] .finding-label').textContent()).toBe(
+      'Data degraded',
+    );
+    await screenshot(page, 'dashboard-blind-404.png', false);
+    expect(await page.locator('#summary .tile').last().textContent()).toBe(
+      'Platform APIunavailablefailing: DO_APP_ID 6c1f0a2e-bad not found (HTTP 404)',
+    );
+    expect(errors).toEqual([]);
+    await page.close();
 
     // Nothing has answered yet and no failure is known: then, and only then, "has not answered yet".
     const waiting = await openPage(context, aggregator.url);
     aggregator.store.publish(
-      report({
-        platform: 'digitalocean',
-        summary: {
-          configured_replicas: 0,
-          active_instances: 1,
-          serving_instances: 1,
-          discrepancy: false,
-          verdict: 'degraded',
-          do_api_status: 'unavailable',
-          platform_data_age_ms: null,
-          do_api_error: null,
-        },
-        degraded: true,
-        components: [component({ verdict: 'degraded', desired: null, platform_ready: null })],
-      }),
+      asReconciled(
+        report({
+          platform: 'digitalocean',
+          summary: {
+            configured_replicas: 0,
+            active_instances: 1,
+            serving_instances: 1,
+            discrepancy: false,
+            verdict: 'degraded',
+            do_api_status: 'unavailable',
+            platform_data_age_ms: null,
+            do_api_error: null,
+          },
+          degraded: true,
+          components: [component({ verdict: 'degraded', desired: null, platform_ready: null })],
+        }),
+      ),
     );
     await waiting.page.goto(`${aggregator.url}/`);
     const pending = waiting.page.locator('#banners [data-banner="platform"]');
@@ -722,6 +729,10 @@ describe('published reports', () => {
         'listed counts are unknown.',
     );
     expect((await verdictTexts(waiting.page)).summary).not.toMatch(/\bOK\b/);
+    // A degraded component with no finding of its own says its data is incomplete, not "No findings".
+    expect(
+      await waiting.page.locator('article[data-component="backend"] .no-findings').textContent(),
+    ).toMatch(/^No findings of its own/);
     expect(waiting.errors).toEqual([]);
     await waiting.page.close();
   });
@@ -730,74 +741,76 @@ describe('published reports', () => {
     const now = Date.now();
     const { page, errors } = await openPage(context, aggregator.url);
     aggregator.store.publish(
-      report({
-        platform: 'digitalocean',
-        app_id: 'app-7f3e',
-        in_progress_deployment: {
-          id: 'dep-3',
-          phase: 'DEPLOYING',
-          created_at: new Date(now - 120_000).toISOString(),
-        },
-        pending_deployment: {
-          id: 'dep-4',
-          phase: 'PENDING_BUILD',
-          created_at: new Date(now - 40_000).toISOString(),
-        },
-        summary: {
-          configured_replicas: 3,
-          active_instances: 3,
-          serving_instances: 3,
-          discrepancy: true,
-          verdict: 'rolling',
-          do_api_status: 'ok',
-          platform_data_age_ms: 4_000,
-          do_api_error: null,
-        },
-        components: [
-          component({
-            live: 3,
-            serving: 3,
-            left: 1,
-            orphaned: 0,
-            platform_ready: 3,
-            platform_instances: 4,
+      asReconciled(
+        report({
+          platform: 'digitalocean',
+          app_id: 'app-7f3e',
+          in_progress_deployment: {
+            id: 'dep-3',
+            phase: 'DEPLOYING',
+            created_at: new Date(now - 120_000).toISOString(),
+          },
+          pending_deployment: {
+            id: 'dep-4',
+            phase: 'PENDING_BUILD',
+            created_at: new Date(now - 40_000).toISOString(),
+          },
+          summary: {
+            configured_replicas: 3,
+            active_instances: 3,
+            serving_instances: 3,
+            discrepancy: true,
             verdict: 'rolling',
-            findings: [
-              finding(
-                'CLOCK_SKEW',
-                'warning',
-                'backend-7c9d4f6b8-xb2kc: its clock is 62 s behind the aggregator.',
-              ),
-              finding('ROLLOUT_IN_PROGRESS', 'info', 'Deployment dep-3 is DEPLOYING (2/5 steps).'),
-            ],
-          }),
-          component({
-            name: 'worker',
-            kind: 'worker',
-            desired: 1,
-            platform_ready: 1,
-            platform_instances: 1,
-            live: 1,
-            serving: 1,
-            orphaned: 0,
-            verdict: 'discrepancy',
-            deployments: [{ deployment_id: 'dep-2', live: 1, active: true }],
-            findings: [
-              finding(
-                'DEPLOYMENT_FAILED',
-                'warning',
-                'Deployment dep-1b ended ERROR at build; dep-2 still runs.',
-              ),
-            ],
-          }),
-        ],
-        instances: [
-          instance('backend-7c9d4f6b8-xb2kc', { clock_offset_ms: -62_000 }),
-          instance('backend-7c9d4f6b8-q4m2z', { clock_offset_ms: 3_000 }),
-          instance('backend-7c9d4f6b8-zz9rt', { state: 'left', draining: true, serving: null }),
-          instance('worker-6d4c8b7f9-m3x8p', { component: 'worker', clock_offset_ms: 7_200_000 }),
-        ],
-      }),
+            do_api_status: 'ok',
+            platform_data_age_ms: 4_000,
+            do_api_error: null,
+          },
+          components: [
+            component({
+              live: 3,
+              serving: 3,
+              left: 1,
+              orphaned: 0,
+              platform_ready: 3,
+              platform_instances: 4,
+              verdict: 'rolling',
+              findings: [
+                finding(
+                  'CLOCK_SKEW',
+                  'warning',
+                  'backend-7c9d4f6b8-xb2kc: its clock is 62 s behind the aggregator.',
+                ),
+                finding('ROLLOUT_IN_PROGRESS', 'info', 'Deployment dep-3 is DEPLOYING (2/5 steps).'),
+              ],
+            }),
+            component({
+              name: 'worker',
+              kind: 'worker',
+              desired: 1,
+              platform_ready: 1,
+              platform_instances: 1,
+              live: 1,
+              serving: 1,
+              orphaned: 0,
+              verdict: 'discrepancy',
+              deployments: [{ deployment_id: 'dep-2', live: 1, active: true }],
+              findings: [
+                finding(
+                  'DEPLOYMENT_FAILED',
+                  'warning',
+                  'Deployment dep-1b ended ERROR at build; dep-2 still runs.',
+                ),
+              ],
+            }),
+          ],
+          instances: [
+            instance('backend-7c9d4f6b8-xb2kc', { clock_offset_ms: -62_000 }),
+            instance('backend-7c9d4f6b8-q4m2z', { clock_offset_ms: 3_000 }),
+            instance('backend-7c9d4f6b8-zz9rt', { state: 'left', draining: true, serving: null }),
+            instance('worker-6d4c8b7f9-m3x8p', { component: 'worker', clock_offset_ms: 7_200_000 }),
+          ],
+        }),
+      ),
     );
     await page.goto(`${aggregator.url}/`);
     await page.locator('#instances tbody tr').first().waitFor();
@@ -852,7 +865,7 @@ describe('published reports', () => {
   });
 
   test('a guarded API: a 401 asks for the token, which is then sent as a bearer token', async () => {
-    aggregator.store.publish(report());
+    aggregator.store.publish(asReconciled(report()));
     const { page } = await openPage(context, aggregator.url);
     const authorizations: (string | undefined)[] = [];
     // The aggregator's own guard is not part of this test: the route plays it.

@@ -268,8 +268,8 @@ describe('EmbeddedCollector', () => {
   it('shows what the ingest applied, is always healthy, and forgets instances past retention', async () => {
     let now = T0;
     const clock: Clock = { now: () => now, sleep: () => Promise.resolve() };
-    const registry = new InstanceRegistry();
-    const collector = new EmbeddedCollector({ registry, clock, retentionMs: 60_000 });
+    const registry = new InstanceRegistry({ retentionMs: 60_000 });
+    const collector = new EmbeddedCollector({ registry, clock });
     toClose.push(collector);
     await collector.start();
     const { ingest } = makeIngest({ registry });

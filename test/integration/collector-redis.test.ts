@@ -229,7 +229,7 @@ describe('RedisCollector: resync and feed', () => {
     await writer.set(keys.heartbeat('ancient'), serializeHeartbeat(ancient));
     await writer.zAdd(keys.seen, { score: Date.now() - 3_600_000, value: 'ancient' });
 
-    const h = makeCollector({ retentionMs: 600_000 });
+    const h = makeCollector({ registry: new InstanceRegistry({ retentionMs: 600_000 }) });
     await h.collector.start();
     expect(h.registry.snapshot().map((r) => r.instanceId)).toEqual(['live']);
     expect(h.collector.stats().lastResyncHeartbeats).toBe(1);
@@ -237,9 +237,9 @@ describe('RedisCollector: resync and feed', () => {
   });
 
   it('evicts registry records past retention at a resync', async () => {
-    const registry = new InstanceRegistry();
+    const registry = new InstanceRegistry({ retentionMs: 60_000 });
     registry.apply(hb('forgotten', 1), Date.now() - 120_000);
-    const h = makeCollector({ registry, retentionMs: 60_000 });
+    const h = makeCollector({ registry });
     await h.collector.start();
     expect(registry.get('forgotten')).toBeUndefined();
   });

@@ -8,7 +8,7 @@
  * the API lists.
  */
 import { request } from 'undici';
-import { generationOf } from '../../aggregator/platform/instance-name';
+import { generationOf } from '../../aggregator/model';
 import type { ScenarioName, SimulatedPlatform, SimulatedRequest } from '../../aggregator/platform/simulated';
 import {
   SCENARIO_NAMES,

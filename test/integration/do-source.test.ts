@@ -11,8 +11,8 @@ import type { DigitalOceanSourceOptions } from '../../aggregator/platform/digita
 import { DigitalOceanSource } from '../../aggregator/platform/digitalocean/source';
 import type { FaultSpec, ScenarioName, SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { scenarioDeploymentId, SCENARIOS, startSimulatedPlatform } from '../../aggregator/platform/simulated';
-import { generationOf } from '../../aggregator/platform/instance-name';
-import type { PlatformComponent, PlatformView } from '../../aggregator/platform/source';
+import { generationOf } from '../../aggregator/model';
+import type { PlatformComponent, PlatformView } from '../../aggregator/model';
 import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';

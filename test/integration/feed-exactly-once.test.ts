@@ -190,7 +190,7 @@ describe('the heartbeat feed', () => {
       const startedMs = Date.now();
       await write();
       await waitFor(`${id} to be ${state}`, () =>
-        (aggregator.store.current()?.report.instances ?? []).some(
+        (aggregator.store.current()?.instanceList() ?? []).some(
           (i) => i.instance_id === id && i.state === state,
         ),
       );

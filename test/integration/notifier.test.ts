@@ -13,7 +13,7 @@ import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
 import { appKeys } from '../../shared/redis-keys';
-import { NOW, component, fixed, input, instances, view } from '../support/records';
+import { NOW, asReconciled, component, fixed, fullReport, input, instances, view } from '../support/records';
 import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
 import { pollUntil } from '../support/spawn';
 
@@ -39,13 +39,15 @@ function testClock(): Clock & { t: number } {
 }
 
 function report(nowMs: number, live: number): Report {
-  return reconcile(
-    input({
-      nowMs,
-      platform: view({ components: [component('backend', { desired: fixed(2) })] }),
-      instances: instances('backend', live, { deploymentId: 'dep-1', lastSeenMs: nowMs }),
-    }),
-  ).report;
+  return fullReport(
+    reconcile(
+      input({
+        nowMs,
+        platform: view({ components: [component('backend', { desired: fixed(2) })] }),
+        instances: instances('backend', live, { deploymentId: 'dep-1', lastSeenMs: nowMs }),
+      }),
+    ),
+  );
 }
 
 interface Node {
@@ -107,7 +109,7 @@ describe('notifier', () => {
   /** Publishes a report at the clock's time on every node, waits until all processed it, moves time on. */
   async function publish(clock: { t: number }, live: number, ...nodes: Node[]): Promise<void> {
     const r = report(clock.t, live);
-    for (const n of nodes) n.reports.publish(r);
+    for (const n of nodes) n.reports.publish(asReconciled(r));
     await Promise.all(nodes.map((n) => n.notifier.settled()));
     clock.t += 10_000;
   }

@@ -10,7 +10,8 @@ import type { RunningAggregator } from '../../aggregator/app';
 import { startAggregator } from '../../aggregator/app';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { OPENAPI_DOCUMENT } from '../../aggregator/http/openapi';
-import type { PlatformSource, PlatformView } from '../../aggregator/platform/source';
+import type { PlatformSource } from '../../aggregator/platform/source';
+import type { PlatformView } from '../../aggregator/model';
 import type { Report } from '../../aggregator/reconcile/report';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { MAX_HEARTBEAT_BYTES, serializeHeartbeat } from '../../shared/heartbeat';
@@ -27,6 +28,7 @@ let view: PlatformView;
 /** A platform that says what the test tells it, fetched "now" (never, while it is unavailable). */
 const platform: PlatformSource = {
   kind: 'digitalocean',
+  actions: null,
   current: () => ({ ...view, fetchedAtMs: view.status === 'unavailable' ? null : Date.now() - 2_000 }),
   start: () => Promise.resolve(),
   close: () => Promise.resolve(),

@@ -13,6 +13,15 @@ import {
   STATS_FIELDS,
   type Heartbeat,
 } from '../../shared/heartbeat';
+import {
+  BOOT_ID_MAX_LENGTH,
+  EPOCH_MS_MAX,
+  HTTP_STATUS_MAX,
+  LABEL_MAX_LENGTH,
+  LOAD_AVG_LENGTH,
+  PROBE_ERROR_MAX_LENGTH,
+  SIG_MAX_LENGTH,
+} from '../../shared/heartbeat-limits';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
 
 function same(json: string): void {
@@ -24,7 +33,7 @@ function same(json: string): void {
 
 const FIELDS = [...HEARTBEAT_FIELDS] as (keyof Heartbeat)[];
 
-/** Values that sit on and around the schema's limits. */
+/** Values that sit on and around the schema's limits (shared/heartbeat-limits.ts). */
 const EDGES: unknown[] = [
   0,
   -0,
@@ -32,24 +41,20 @@ const EDGES: unknown[] = [
   1,
   0.5,
   1.5,
-  999,
-  1000,
+  HTTP_STATUS_MAX,
+  HTTP_STATUS_MAX + 1,
   2 ** 53 - 1,
   2 ** 53,
-  8.64e15,
-  8.64e15 + 1,
+  EPOCH_MS_MAX,
+  EPOCH_MS_MAX + 1,
   1e300,
   -1e-300,
   '',
   'a',
-  'x'.repeat(64),
-  'x'.repeat(65),
-  'x'.repeat(128),
-  'x'.repeat(129),
-  'x'.repeat(256),
-  'x'.repeat(257),
-  'x'.repeat(512),
-  'x'.repeat(513),
+  ...[BOOT_ID_MAX_LENGTH, SIG_MAX_LENGTH, LABEL_MAX_LENGTH, PROBE_ERROR_MAX_LENGTH].flatMap((max) => [
+    'x'.repeat(max),
+    'x'.repeat(max + 1),
+  ]),
   'bad name',
   '-lead',
   'ok.name_1',
@@ -59,8 +64,9 @@ const EDGES: unknown[] = [
   false,
   [],
   {},
-  [0, 0],
-  [0, 0, 0],
+  Array<number>(LOAD_AVG_LENGTH - 1).fill(0),
+  Array<number>(LOAD_AVG_LENGTH).fill(0),
+  Array<number>(LOAD_AVG_LENGTH + 1).fill(0),
   [0, -1, 0],
   [0.5, 1, 2],
   'heartbeat',

@@ -8,6 +8,7 @@ import { loadAggregatorConfig } from '../../aggregator/config';
 import { scenarioAgents, type ScenarioName } from '../../aggregator/platform/simulated';
 import type { ComponentReport, FindingCode, Report } from '../../aggregator/reconcile/report';
 import { makeHeartbeat } from '../support/heartbeats';
+import { publishedReport } from '../support/records';
 import { pollUntil } from '../support/spawn';
 
 async function start(scenario: ScenarioName): Promise<RunningAggregator> {
@@ -59,11 +60,11 @@ async function heartbeatAll(
 /** The report once the platform view has been fetched and every agent has reported. */
 async function settledReport(aggregator: RunningAggregator, scenario: ScenarioName): Promise<Report> {
   const first = await pollUntil(
-    async () => aggregator.reconcileNow().report,
+    async () => publishedReport(aggregator.reconcileNow()),
     (r) => r.summary.do_api_status === 'ok',
   );
   await heartbeatAll(aggregator, scenario, first.app);
-  return aggregator.reconcileNow().report;
+  return publishedReport(aggregator.reconcileNow());
 }
 
 function backend(report: Report): ComponentReport {
@@ -151,7 +152,7 @@ describe('the simulated App Platform scenarios', () => {
       const good = await settledReport(aggregator, scenario);
       expect(backend(good)).toMatchObject({ desired: 2, platform_ready: 2 });
       const stale = await pollUntil(
-        async () => aggregator.reconcileNow().report,
+        async () => publishedReport(aggregator.reconcileNow()),
         (r) => r.summary.do_api_status === 'stale' && (r.summary.platform_data_age_ms ?? 0) > 1_000,
         30_000,
       );

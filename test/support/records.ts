@@ -3,8 +3,10 @@
  * collector health, with sensible defaults so that a test names only what it is about.
  * Times are absolute ms; NOW is the reference moment most tests use.
  */
-import type { CollectorHealth, InstanceRecord } from '../../aggregator/collector/registry-types';
-import type { ReconcileInput } from '../../aggregator/reconcile';
+import type { CollectorHealth, InstanceRecord } from '../../aggregator/model';
+import type { ReconcileInput, ReconcileResult } from '../../aggregator/reconcile';
+import type { Report } from '../../aggregator/reconcile/report';
+import type { PublishedReport } from '../../aggregator/report-store';
 import type {
   DeploymentInfo,
   DesiredRange,
@@ -12,7 +14,7 @@ import type {
   PlatformFailure,
   PlatformInstance,
   PlatformView,
-} from '../../aggregator/platform/source';
+} from '../../aggregator/model';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { makeHeartbeat, SAMPLE_STATS } from './heartbeats';
 
@@ -172,4 +174,20 @@ export function input(overrides: Partial<ReconcileInput> = {}): ReconcileInput {
     memory: null,
     ...overrides,
   };
+}
+
+/** A reconcile's result as one full Report, its instance list built: the shape the API serves. */
+export function fullReport(result: Pick<ReconcileResult, 'report' | 'instances'>): Report {
+  return { ...result.report, instances: result.instances() };
+}
+
+/** A published report as one full Report, its instance list built. */
+export function publishedReport(published: PublishedReport): Report {
+  return { ...published.report, instances: published.instanceList() };
+}
+
+/** A Report built by hand, as the store takes a reconcile's result (report and instance list apart). */
+export function asReconciled(report: Report): Pick<ReconcileResult, 'report' | 'instances'> {
+  const { instances, ...rest } = report;
+  return { report: rest, instances: () => instances };
 }

@@ -10,6 +10,7 @@ import { loadAggregatorConfig } from '../../aggregator/config';
 import { DigitalOceanClient, DigitalOceanSource } from '../../aggregator/platform/digitalocean';
 import type { SimulatedAgent, SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
+import type { Leadership } from '../../aggregator/leader';
 import type { AuditEntry, LeaderLease } from '../../aggregator/remediate';
 import type { RedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
@@ -154,7 +155,16 @@ export class RemediationRig {
       cacheTtlMs: 250,
     });
     await platform.refresh();
-    const aggregator = await startAggregator(config, { platform, leadership: options.leadership });
+    const lease = options.leadership;
+    // A scripted lease: who leads is the test's to say, and it never changes on its own.
+    const leadership: Leadership | undefined = lease && {
+      isLeader: () => lease.isLeader(),
+      fencingToken: () => lease.fencingToken(),
+      onChange: () => () => undefined,
+      start: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const aggregator = await startAggregator(config, { platform, leadership });
     this.cleanups.push(() => aggregator.stop());
     return aggregator;
   }

@@ -2,11 +2,11 @@
  * The alert state machine driven by real reconciles, with time as a plain number advanced by the
  * test (the fake clock): every step reconciles at `now` and advances the alerts.
  */
-import type { CollectorHealth, InstanceRecord } from '../../aggregator/collector/registry-types';
+import type { CollectorHealth, InstanceRecord } from '../../aggregator/model';
 import type { AlertSettings, AlertState, AlertStates, AlertTransition } from '../../aggregator/notify';
 import { alertName, stepAlerts, toAlert } from '../../aggregator/notify';
-import type { DeploymentInfo, PlatformView } from '../../aggregator/platform/source';
-import type { ReconcileMemory, Report } from '../../aggregator/reconcile';
+import type { DeploymentInfo, PlatformView } from '../../aggregator/model';
+import type { ReconcileMemory, ReportWithoutInstances } from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
 import {
   HEALTHY,
@@ -18,6 +18,7 @@ import {
   input,
   instances,
   view,
+  fullReport,
 } from '../support/records';
 
 const INTERVAL = 10_000;
@@ -25,7 +26,7 @@ const SETTINGS: AlertSettings = { confirmations: 2, forMs: 60_000, repeatMs: 4 *
 
 interface Step {
   readonly nowMs: number;
-  readonly report: Report;
+  readonly report: ReportWithoutInstances;
   readonly transitions: readonly AlertTransition[];
 }
 
@@ -224,7 +225,7 @@ describe('the alert state machine', () => {
   });
 
   test('the same input gives deep-equal output (pure)', () => {
-    const report = reconcile(input({ platform: platform(), instances: live(3)(NOW) })).report;
+    const report = fullReport(reconcile(input({ platform: platform(), instances: live(3)(NOW) })));
     const a = stepAlerts(new Map(), report, NOW, SETTINGS);
     const b = stepAlerts(new Map(), report, NOW, SETTINGS);
     expect(a).toEqual(b);

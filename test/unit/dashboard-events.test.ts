@@ -13,8 +13,9 @@ import { HeartbeatIngest, InstanceRegistry } from '../../aggregator/collector';
 import { createHttpApp } from '../../aggregator/http/app';
 import { ReportEventStream, type ReportEventStreamOptions } from '../../aggregator/http/events';
 import { closeServer, listen } from '../../aggregator/http/listen';
-import type { InstanceReport, Report } from '../../aggregator/reconcile/report';
+import type { ComponentReport, InstanceReport, Report } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
+import { asReconciled } from '../support/records';
 import { pollUntil } from '../support/spawn';
 
 /** A store that counts live subscriptions, so a test can see them freed. */
@@ -56,6 +57,28 @@ function instance(n: number): InstanceReport {
   };
 }
 
+/** The one component the instances belong to: its counts are what the stream sizes a report by. */
+function backend(live: number): ComponentReport {
+  return {
+    name: 'backend',
+    kind: 'service',
+    desired: 2,
+    autoscaling: null,
+    platform_ready: null,
+    platform_instances: null,
+    live,
+    serving: live,
+    suspect: 0,
+    stale: 0,
+    left: 0,
+    orphaned: 0,
+    deployments: [{ deployment_id: 'dep-1', live, active: true }],
+    verdict: live === 2 ? 'ok' : 'discrepancy',
+    findings: [],
+    note: null,
+  };
+}
+
 function report(generatedAt: string, instances = 1): Report {
   return {
     generated_at: generatedAt,
@@ -75,7 +98,7 @@ function report(generatedAt: string, instances = 1): Report {
       platform_data_age_ms: null,
       do_api_error: null,
     },
-    components: [],
+    components: [backend(instances)],
     instances: Array.from({ length: instances }, (_, i) => instance(i)),
     recommendations: [],
     degraded: false,
@@ -209,7 +232,7 @@ describe('GET /api/v1/events', () => {
 
   test('streams the current report at once and a new report event on every publish', async () => {
     const { store, open } = await start();
-    store.publish(report('2024-01-01T00:00:00.000Z'));
+    store.publish(asReconciled(report('2024-01-01T00:00:00.000Z')));
     const stream = await open();
 
     expect(stream.res.statusCode).toBe(200);
@@ -225,7 +248,7 @@ describe('GET /api/v1/events', () => {
     });
 
     const seen = stream.frames.length;
-    store.publish(report('2024-01-01T00:00:10.000Z', 2));
+    store.publish(asReconciled(report('2024-01-01T00:00:10.000Z', 2)));
     const second = await stream.next((f) => f.event === 'report', seen);
     expect(JSON.parse(second.data ?? '')).toMatchObject({
       generated_at: '2024-01-01T00:00:10.000Z',
@@ -235,7 +258,7 @@ describe('GET /api/v1/events', () => {
 
   test('a client that closes frees its subscription; keep-alive comments flow meanwhile', async () => {
     const { store, events, open } = await start({ heartbeatMs: 50 });
-    store.publish(report('2024-01-01T00:00:00.000Z'));
+    store.publish(asReconciled(report('2024-01-01T00:00:00.000Z')));
     const a = await open();
     const b = await open();
     await a.next((f) => f.event === 'report');
@@ -257,7 +280,7 @@ describe('GET /api/v1/events', () => {
 
     // The remaining client still gets reports.
     const seen = b.frames.length;
-    store.publish(report('2024-01-01T00:00:20.000Z'));
+    store.publish(asReconciled(report('2024-01-01T00:00:20.000Z')));
     const frame = await b.next((f) => f.event === 'report', seen);
     expect(JSON.parse(frame.data ?? '').generated_at).toBe('2024-01-01T00:00:20.000Z');
 
@@ -273,7 +296,7 @@ describe('GET /api/v1/events', () => {
 
   test('refuses clients beyond the cap with 503 and Retry-After, and accepts again once one leaves', async () => {
     const { store, events, url, open } = await start({ maxClients: 2 });
-    store.publish(report('2024-01-01T00:00:00.000Z'));
+    store.publish(asReconciled(report('2024-01-01T00:00:00.000Z')));
     const a = await open();
     await open();
     const refused = await get(url);
@@ -296,7 +319,7 @@ describe('GET /api/v1/events', () => {
 
   test('a large fleet is streamed without the instance list', async () => {
     const { store, open } = await start({ maxInlineInstances: 3 });
-    store.publish(report('2024-01-01T00:00:00.000Z', 4));
+    store.publish(asReconciled(report('2024-01-01T00:00:00.000Z', 4)));
     const stream = await open();
     const frame = await stream.next((f) => f.event === 'report');
     const body = JSON.parse(frame.data ?? '') as Partial<Report>;
@@ -304,7 +327,7 @@ describe('GET /api/v1/events', () => {
     expect(body.instances).toBeUndefined();
 
     const seen = stream.frames.length;
-    store.publish(report('2024-01-01T00:00:10.000Z', 3));
+    store.publish(asReconciled(report('2024-01-01T00:00:10.000Z', 3)));
     const small = await stream.next((f) => f.event === 'report', seen);
     expect((JSON.parse(small.data ?? '') as Report).instances).toHaveLength(3);
   });
@@ -339,7 +362,7 @@ describe('GET /api/v1/events', () => {
         ),
       };
     };
-    store.publish(blind('2024-01-01T00:00:00.000Z', 1));
+    store.publish(asReconciled(blind('2024-01-01T00:00:00.000Z', 1)));
     const stream = await open();
     const inline = JSON.parse((await stream.next((f) => f.event === 'report')).data ?? '') as Report;
     expect(inline).toMatchObject({
@@ -351,7 +374,7 @@ describe('GET /api/v1/events', () => {
 
     // Over the inline limit the instances stay out, and nothing else does.
     const seen = stream.frames.length;
-    store.publish(blind('2024-01-01T00:00:10.000Z', 2));
+    store.publish(asReconciled(blind('2024-01-01T00:00:10.000Z', 2)));
     const large = JSON.parse((await stream.next((f) => f.event === 'report', seen)).data ?? '') as Report;
     expect(large.instances).toBeUndefined();
     expect(large).toMatchObject({
@@ -364,12 +387,13 @@ describe('GET /api/v1/events', () => {
 
   test('a watcher that cannot keep up gets the newest report, not a growing backlog', async () => {
     const { store, events, open } = await start({ maxInlineInstances: 100_000 });
-    store.publish(report('2024-01-01T00:00:00.000Z'));
+    store.publish(asReconciled(report('2024-01-01T00:00:00.000Z')));
     const stream = await open();
     await stream.next((f) => f.event === 'report');
     // Frames of ~1 MB, published back to back: the socket cannot take the second before the
     // first has gone out, so the third replaces the second instead of queueing behind it.
-    for (const at of ['01', '02', '03']) store.publish(report(`2024-01-01T00:00:${at}.000Z`, 3_000));
+    for (const at of ['01', '02', '03'])
+      store.publish(asReconciled(report(`2024-01-01T00:00:${at}.000Z`, 3_000)));
     expect(events.skippedReports).toBe(1);
     const last = await stream.next((f) => f.event === 'report' && f.data?.includes('00:00:03.000Z') === true);
     expect((JSON.parse(last.data ?? '') as Report).instances).toHaveLength(3_000);
@@ -400,7 +424,7 @@ describe('GET /api/v1/events', () => {
 
   test('shutdown does not wait on open streams: close() then closing the server is prompt', async () => {
     const { store, events, open } = await start();
-    store.publish(report('2024-01-01T00:00:00.000Z'));
+    store.publish(asReconciled(report('2024-01-01T00:00:00.000Z')));
     const stream = await open();
     await stream.next((f) => f.event === 'report');
     const started = Date.now();

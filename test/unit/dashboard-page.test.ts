@@ -1,13 +1,17 @@
 /**
- * The dashboard's static side: the page, script and stylesheet are served by the aggregator
- * itself with a strict Content-Security-Policy, reference nothing on another origin, and the
- * script never hands report data to an HTML parser. And what the page says about a report (the
- * pure functions of client-text.ts, run here under node:vm as the browser runs them): the
- * platform banner names the failure and the variable to fix, a blind report is never "ok", the
- * in-progress and queued deployments, finding labels, clock offsets.
+ * The dashboard's static side: the page, its script modules (the browser code as `npm run build`
+ * compiled it) and stylesheet are served by the aggregator itself with a strict
+ * Content-Security-Policy, reference nothing on another origin, import nothing of the server,
+ * and never hand report data to an HTML parser; the page carries the vocabulary built from the
+ * report's enums. And what the page says about a report (the pure functions of
+ * browser/text.ts, imported from source): the platform banner names the failure and the
+ * variable to fix, the verdict is the report's own, the in-progress and queued deployments,
+ * finding labels, clock offsets.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import vm from 'node:vm';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Registry } from 'prom-client';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
@@ -17,13 +21,17 @@ import {
   DASHBOARD_CSS,
   DASHBOARD_CSP,
   DASHBOARD_HTML,
-  DASHBOARD_JS,
-  DASHBOARD_TEXT_JS,
+  DASHBOARD_MODULES,
+  DASHBOARD_VOCABULARY,
   FINDING_LABELS,
+  VOCABULARY_ELEMENT_ID,
+  dashboardScriptDir,
+  loadDashboardScripts,
 } from '../../aggregator/dashboard';
+import { clock, dashboardText, deploymentNotes } from '../../aggregator/dashboard/browser/text';
 import { createHttpApp } from '../../aggregator/http/app';
 import { closeServer, listen } from '../../aggregator/http/listen';
-import { PLATFORM_FAILURE_KINDS } from '../../aggregator/platform/source';
+import { PLATFORM_FAILURE_KINDS, isBlindingFailure } from '../../aggregator/model';
 import { reconcile } from '../../aggregator/reconcile';
 import type {
   ComponentReport,
@@ -33,12 +41,24 @@ import type {
   Report,
   Verdict,
 } from '../../aggregator/reconcile/report';
-import { FINDING_CODES } from '../../aggregator/reconcile/report';
+import { FINDING_CODES, INSTANCE_STATES, SEVERITIES, VERDICTS } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
 import { NOW, input, instances, platformError, view } from '../support/records';
+import { REPO_ROOT } from '../support/spawn';
 
 /** The one absolute URL allowed: the SVG namespace, an identifier that is never fetched. */
 const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
+
+/** The compiled modules, as the aggregator serves them. */
+const SCRIPTS = loadDashboardScripts();
+
+/** The vocabulary as the page carries it: the JSON data block of the HTML. */
+function vocabularyOf(html: string): unknown {
+  const block = new RegExp(
+    `<script type="application/json" id="${VOCABULARY_ELEMENT_ID}">(.*?)</script>`,
+  ).exec(html);
+  return block?.[1] === undefined ? undefined : JSON.parse(block[1]);
+}
 
 describe('dashboard assets', () => {
   let server: Server;
@@ -80,15 +100,22 @@ describe('dashboard assets', () => {
     const html = await res.text();
     expect(html).toBe(DASHBOARD_HTML);
     expect(html).toMatch(/<meta name="viewport" content="width=device-width, initial-scale=1">/);
-    expect(html).toContain('<script src="dashboard/app.js" defer></script>');
+    expect(html).toContain('<script type="module" src="dashboard/app.js"></script>');
     expect(html).toContain('<link rel="stylesheet" href="dashboard/app.css">');
+    expect(vocabularyOf(html)).toEqual(DASHBOARD_VOCABULARY);
   });
 
-  test('the script and stylesheet are served with their types and revalidate by ETag', async () => {
-    for (const [path, type, body] of [
-      ['/dashboard/app.js', 'text/javascript; charset=utf-8', DASHBOARD_JS],
+  test('the script modules and stylesheet are served with their types and revalidate by ETag', async () => {
+    const assets: [string, string, string][] = [
+      ...DASHBOARD_MODULES.map((file): [string, string, string] => [
+        `/dashboard/${file}`,
+        'text/javascript; charset=utf-8',
+        SCRIPTS.get(file) ?? '',
+      ]),
       ['/dashboard/app.css', 'text/css; charset=utf-8', DASHBOARD_CSS],
-    ] as const) {
+    ];
+    for (const [path, type, body] of assets) {
+      expect(body).not.toBe('');
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(type);
@@ -101,16 +128,44 @@ describe('dashboard assets', () => {
   });
 
   test('nothing refers to another origin: no CDN, no web font, no remote import', () => {
-    for (const text of [DASHBOARD_HTML, DASHBOARD_CSS, DASHBOARD_JS]) {
+    for (const text of [DASHBOARD_HTML, DASHBOARD_CSS, ...SCRIPTS.values()]) {
       const urls = text.match(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}[^\s'")]*/gi) ?? [];
       expect(urls.filter((url) => url !== SVG_NAMESPACE)).toEqual([]);
     }
     expect(DASHBOARD_CSS).not.toMatch(/@import|@font-face|url\(/);
   });
 
-  test('the script parses and never passes data to an HTML parser', () => {
-    expect(() => new Function(DASHBOARD_JS)).not.toThrow();
-    expect(DASHBOARD_JS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+  test('the modules import only each other: the server types they use are erased, nothing of it is served', () => {
+    // Static imports and re-exports (`import … from './x.js'`, `import './x.js'`), one per line as tsc emits them.
+    const statement = /^(?:import|export)\b[^;'"\n]*\bfrom\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm;
+    const imported = [...SCRIPTS.values()].flatMap((text) =>
+      [...text.matchAll(statement)].map((m) => m[1] ?? m[2]),
+    );
+    expect(imported).toContain('./text.js');
+    expect(imported.filter((spec) => !DASHBOARD_MODULES.some((file) => spec === `./${file}`))).toEqual([]);
+    expect(SCRIPTS.get('app.js')).not.toMatch(/\bimport\s*\(/);
+  });
+
+  test('the modules never pass data to an HTML parser', () => {
+    for (const text of SCRIPTS.values()) {
+      expect(text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    }
+  });
+
+  test('the page script reads the vocabulary from the element the page renders', () => {
+    expect(SCRIPTS.get('app.js')).toContain(`'${VOCABULARY_ELEMENT_ID}'`);
+  });
+
+  test('a missing build fails loudly, naming the fix', () => {
+    expect(dashboardScriptDir()).toBe(path.join(REPO_ROOT, 'dist', 'browser', 'dashboard', 'browser'));
+    const empty = mkdtempSync(path.join(tmpdir(), 'dashboard-'));
+    try {
+      expect(() => loadDashboardScripts(empty)).toThrow(
+        `the dashboard's browser code is not built (${DASHBOARD_MODULES.join(', ')} missing in ${empty}): run npm run build`,
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   test('without an event stream configured, /api/v1/events is a plain 404', async () => {
@@ -121,30 +176,11 @@ describe('dashboard assets', () => {
 
 // ---- what the page says ------------------------------------------------------------------
 
-interface Banner {
-  readonly level: 'bad' | 'warn';
-  readonly title: string;
-  readonly text: string;
-  readonly detail: string | null;
-}
-
-/** The functions of client-text.ts, as the page gets them. */
-interface DashboardText {
-  platformBanner(report: Report, nowMs: number): Banner | null;
-  verdictView(report: Report): { verdict: Verdict; reason: string };
-  componentVerdict(report: Report, component: ComponentReport): Verdict;
-  deploymentNotes(report: Report, nowMs: number): { kind: string; id: string; text: string }[];
-  clockOffsetText(ms: number): string | null;
-  findingLabel(code: string): string;
-  isBlind(report: Report): boolean;
-  clock(date: Date): string;
-}
-
-/** Evaluated in a context of its own, with no DOM: the functions need none. */
-const text = vm.runInNewContext(DASHBOARD_TEXT_JS, {}) as DashboardText;
+/** The functions with the vocabulary the page is handed; they need no DOM. */
+const text = dashboardText(DASHBOARD_VOCABULARY);
 
 /** HH:MM:SS of `ms` as the page prints it (the local time zone). */
-const hhmmss = (ms: number): string => text.clock(new Date(ms));
+const hhmmss = (ms: number): string => clock(new Date(ms));
 
 function finding(code: Finding['code'], severity: Finding['severity'], message: string): Finding {
   return { code, severity, message, instances: [], recommendation: 'Do the thing.', deployment_ids: [] };
@@ -371,13 +407,15 @@ describe('the verdict', () => {
     expect(text.verdictView(noDesired)).toEqual({ verdict: 'degraded', reason: 'desired count unknown' });
   });
 
-  test('a blind report that still says "ok" (an older aggregator) is shown degraded, as are its components', () => {
-    const old = blind404('ok');
-    expect(text.isBlind(old)).toBe(true);
-    expect(text.verdictView(old).verdict).toBe('degraded');
-    expect(text.componentVerdict(old, componentReport())).toBe('degraded');
-    expect(text.componentVerdict(old, componentReport({ verdict: 'discrepancy' }))).toBe('discrepancy');
-    expect(text.verdictView(pageReport({ verdict: 'ok' }, { degraded: true })).verdict).toBe('degraded');
+  test("the verdict shown is the report's own: the page judges nothing again", () => {
+    for (const verdict of VERDICTS) {
+      const report = pageReport(
+        { verdict, discrepancy: verdict === 'discrepancy' },
+        { degraded: verdict === 'degraded' },
+      );
+      expect(text.verdictView(report).verdict).toBe(verdict);
+    }
+    expect(text.isBlind(blind404('degraded'))).toBe(true);
   });
 
   test('a healthy report keeps its verdict', () => {
@@ -391,7 +429,7 @@ describe('the verdict', () => {
       do_api_error: apiError({ kind: 'rate_limited', http_status: 429, fix_variable: null }),
     });
     expect(text.isBlind(transient)).toBe(false);
-    expect(text.componentVerdict(transient, componentReport())).toBe('ok');
+    expect(text.verdictView(transient)).toEqual({ verdict: 'ok', reason: 'counts agree' });
   });
 
   test("the reconciler's report of a DO_APP_ID answered with 404 reads as degraded, naming the failure", () => {
@@ -418,7 +456,9 @@ describe('the verdict', () => {
     expect(banner?.text).toMatch(
       /^DigitalOcean API: DO_APP_ID app-123 not found \(HTTP 404\) since \d\d:\d\d:\d\d \(60 s ago\); fix DO_APP_ID\. request_id req-7 /,
     );
-    expect(report.components.map((c) => text.componentVerdict(report, c))).not.toContain('ok');
+    // The page shows these verdicts as they are: a blind report is degraded, by the reconciler.
+    expect(report.summary.verdict).toBe('degraded');
+    expect(report.components.map((c) => c.verdict)).not.toContain('ok');
   });
 });
 
@@ -431,7 +471,7 @@ describe('deployments, finding labels, clock offsets', () => {
         pending_deployment: deploymentOf('dep-4', 'PENDING_BUILD', NOW - 30_000),
       },
     );
-    expect(text.deploymentNotes(report, NOW)).toEqual([
+    expect(deploymentNotes(report, NOW)).toEqual([
       {
         kind: 'in-progress',
         id: 'dep-3',
@@ -444,10 +484,10 @@ describe('deployments, finding labels, clock offsets', () => {
       },
     ]);
     const queuedOnly = pageReport({}, { pending_deployment: deploymentOf('dep-9', 'PENDING_DEPLOY', null) });
-    expect(text.deploymentNotes(queuedOnly, NOW)).toEqual([
+    expect(deploymentNotes(queuedOnly, NOW)).toEqual([
       { kind: 'pending', id: 'dep-9', text: 'Queued: deployment dep-9 (PENDING_DEPLOY), waiting to start.' },
     ]);
-    expect(text.deploymentNotes(pageReport(), NOW)).toEqual([]);
+    expect(deploymentNotes(pageReport(), NOW)).toEqual([]);
   });
 
   test('every finding code has a label, derived from FINDING_CODES', () => {
@@ -468,8 +508,21 @@ describe('deployments, finding labels, clock offsets', () => {
     expect(text.clockOffsetText(3 * 3_600_000)).toBe('clock 3 h ahead');
   });
 
-  test('the page script embeds these functions and the labels', () => {
-    expect(DASHBOARD_JS).toContain(DASHBOARD_TEXT_JS);
-    expect(DASHBOARD_JS).toContain('"CLOCK_SKEW":"Clock skew"');
+  test("the vocabulary has words for every value of the report's enums, and only for those", () => {
+    const keys = (record: object): string[] => Object.keys(record).sort();
+    expect(keys(DASHBOARD_VOCABULARY.verdicts)).toEqual([...VERDICTS].sort());
+    expect(keys(DASHBOARD_VOCABULARY.severities)).toEqual([...SEVERITIES].sort());
+    expect(keys(DASHBOARD_VOCABULARY.states)).toEqual([...INSTANCE_STATES].sort());
+    expect(keys(DASHBOARD_VOCABULARY.findingLabels)).toEqual([...FINDING_CODES].sort());
+    expect(keys(DASHBOARD_VOCABULARY.failurePhrases)).toEqual([...PLATFORM_FAILURE_KINDS].sort());
+    expect(DASHBOARD_VOCABULARY.blindingFailures).toEqual(PLATFORM_FAILURE_KINDS.filter(isBlindingFailure));
+    expect(DASHBOARD_VOCABULARY.clockOffsetShownMs).toBe(CLOCK_OFFSET_SHOWN_MS);
+    const badges = [
+      ...Object.values(DASHBOARD_VOCABULARY.verdicts),
+      ...Object.values(DASHBOARD_VOCABULARY.severities),
+      ...Object.values(DASHBOARD_VOCABULARY.states),
+    ];
+    expect(badges.filter((b) => !b.label || !b.symbol)).toEqual([]);
+    expect(DASHBOARD_VOCABULARY.findingLabels.CLOCK_SKEW).toBe('Clock skew');
   });
 });

@@ -15,7 +15,7 @@ import {
 import { reconcile } from '../../aggregator/reconcile';
 import { parseAuditQuery } from '../../aggregator/remediate';
 import { ReportStore } from '../../aggregator/report-store';
-import { component, deployment, fixed, input, instances, NOW, view } from '../support/records';
+import { component, deployment, fixed, fullReport, input, instances, NOW, view } from '../support/records';
 
 const ISO_NOW = new Date(NOW).toISOString();
 
@@ -124,17 +124,19 @@ function entry(atMs: number, counts: Partial<Record<string, number>> = { backend
 
 describe('historyEntryOf', () => {
   test('one set of counts per component, stamped with the report time', () => {
-    const { report } = reconcile(
-      input({
-        platform: view({
-          components: [component('backend', { desired: fixed(2), ready: 6 })],
-          activeDeployment: deployment('dep-2'),
+    const report = fullReport(
+      reconcile(
+        input({
+          platform: view({
+            components: [component('backend', { desired: fixed(2), ready: 6 })],
+            activeDeployment: deployment('dep-2'),
+          }),
+          instances: [
+            ...instances('backend-new', 2, { deploymentId: 'dep-2' }),
+            ...instances('backend-old', 4, { deploymentId: 'dep-1' }),
+          ],
         }),
-        instances: [
-          ...instances('backend-new', 2, { deploymentId: 'dep-2' }),
-          ...instances('backend-old', 4, { deploymentId: 'dep-1' }),
-        ],
-      }),
+      ),
     );
     expect(historyEntryOf(report)).toEqual({
       atMs: NOW,
@@ -211,8 +213,9 @@ describe('MemoryHistoryStore', () => {
 
 describe('recordHistory', () => {
   const published = () =>
-    reconcile(input({ platform: view({ components: [component('backend')] }), instances: instances('b', 2) }))
-      .report;
+    reconcile(
+      input({ platform: view({ components: [component('backend')] }), instances: instances('b', 2) }),
+    );
 
   test('appends every published report while leading, nothing while following', async () => {
     const reports = new ReportStore();

@@ -14,6 +14,7 @@ import {
   instances,
   listed,
   view,
+  fullReport,
 } from '../support/records';
 
 type Labels = Record<string, string | number>;
@@ -32,29 +33,31 @@ async function valueOf(registry: Registry, name: string, labels: Labels): Promis
 
 /** backend: 2 desired, the dashboard says 4, 3 live (one orphan of dep-old, one failing its probe); worker autoscaled 1-3 with 2 live. */
 function fleetReport(): Report {
-  return reconcile(
-    input({
-      app: 'shop',
-      platform: view({
-        fetchedAtMs: NOW - 12_000,
-        components: [
-          component('backend', {
-            desired: fixed(2),
-            ready: 4,
-            listed: [listed('backend-1'), listed('backend-2'), listed('old-1'), listed('zombie-1')],
-          }),
-          component('worker', { kind: 'worker', desired: autoscaled(1, 3) }),
+  return fullReport(
+    reconcile(
+      input({
+        app: 'shop',
+        platform: view({
+          fetchedAtMs: NOW - 12_000,
+          components: [
+            component('backend', {
+              desired: fixed(2),
+              ready: 4,
+              listed: [listed('backend-1'), listed('backend-2'), listed('old-1'), listed('zombie-1')],
+            }),
+            component('worker', { kind: 'worker', desired: autoscaled(1, 3) }),
+          ],
+          activeDeployment: deployment('dep-new'),
+        }),
+        instances: [
+          instance('backend-1', { deploymentId: 'dep-new', serving: true }),
+          instance('backend-2', { deploymentId: 'dep-new', serving: false }),
+          instance('old-1', { deploymentId: 'dep-old', serving: true }),
+          ...instances('worker', 2, { component: 'worker', deploymentId: 'dep-new' }),
         ],
-        activeDeployment: deployment('dep-new'),
       }),
-      instances: [
-        instance('backend-1', { deploymentId: 'dep-new', serving: true }),
-        instance('backend-2', { deploymentId: 'dep-new', serving: false }),
-        instance('old-1', { deploymentId: 'dep-old', serving: true }),
-        ...instances('worker', 2, { component: 'worker', deploymentId: 'dep-new' }),
-      ],
-    }),
-  ).report;
+    ),
+  );
 }
 
 describe('aggregator metrics', () => {
@@ -105,13 +108,15 @@ describe('aggregator metrics', () => {
     const metrics = createAggregatorMetrics(registry);
     metrics.observeReport(fleetReport());
     metrics.observeReport(
-      reconcile(
-        input({
-          app: 'shop',
-          platform: view({ fetchedAtMs: null, status: 'unavailable', components: [component('backend')] }),
-          instances: instances('backend', 2),
-        }),
-      ).report,
+      fullReport(
+        reconcile(
+          input({
+            app: 'shop',
+            platform: view({ fetchedAtMs: null, status: 'unavailable', components: [component('backend')] }),
+            instances: instances('backend', 2),
+          }),
+        ),
+      ),
     );
     const components = new Set(
       (await series(registry, 'replica_watch_live_instances')).map((s) => s.labels.component),

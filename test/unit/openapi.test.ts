@@ -45,6 +45,7 @@ import {
   listed,
   platformError,
   view,
+  fullReport,
 } from '../support/records';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -369,7 +370,7 @@ describe('reconciler output validates against the Report schema', () => {
   ];
 
   test.each(scenarios)('%s', (_name, given) => {
-    const { report } = reconcile(input(given));
+    const report = fullReport(reconcile(input(given)));
     // The new fields carry values here, not only nulls (the schemas of their objects are exercised).
     if (given.platform?.error) expect(report.summary.do_api_error).not.toBeNull();
     if (given.platform?.pendingDeployment) expect(report.pending_deployment).not.toBeNull();
@@ -379,7 +380,7 @@ describe('reconciler output validates against the Report schema', () => {
   });
 
   test('the scenarios cover every verdict and finding code the schema can carry', () => {
-    const reports = scenarios.map(([, given]) => reconcile(input(given)).report);
+    const reports = scenarios.map(([, given]) => fullReport(reconcile(input(given))));
     const codes = new Set(reports.flatMap((r) => r.components.flatMap((c) => c.findings.map((f) => f.code))));
     expect(codes.size).toBeGreaterThanOrEqual(8);
     const verdicts = new Set(reports.flatMap((r) => r.components.map((c) => c.verdict)));
@@ -387,7 +388,7 @@ describe('reconciler output validates against the Report schema', () => {
   });
 
   test('the nullable objects accept null and their own shape only', () => {
-    const { report } = reconcile(input());
+    const report = fullReport(reconcile(input()));
     const errors = (patch: Record<string, unknown>) =>
       validator.responseErrors('get', '/api/v1/monitoring/replicas', 200, { ...report, ...patch });
     expect(errors({ pending_deployment: null, in_progress_deployment: null })).toEqual([]);
@@ -410,7 +411,7 @@ describe('reconciler output validates against the Report schema', () => {
   });
 
   test('a report with a field the document lacks fails (the closed check works)', () => {
-    const { report } = reconcile(input());
+    const report = fullReport(reconcile(input()));
     expect(
       validator.responseErrors('get', '/api/v1/monitoring/replicas', 200, { ...report, surprise: 1 }),
     ).toEqual([expect.stringContaining('surprise')]);
@@ -424,6 +425,31 @@ describe('request bodies', () => {
     expect(validator.schemaErrors('Heartbeat', goodbyeOf(heartbeat))).toEqual([]);
     expect(validator.schemaErrors('Heartbeat', { ...heartbeat, serving: null, sig: 'abc' })).toEqual([]);
     expect(validator.schemaErrors('Heartbeat', { ...heartbeat, v: 2 })).not.toEqual([]);
+  });
+
+  // Heartbeat is generated from the zod schema (z.toJSONSchema): it must come out as an OpenAPI
+  // 3.0 Schema Object, not JSON Schema 2020-12 (`const`, `$schema`, `type: "null"`, `prefixItems`).
+  test('Heartbeat, generated from the zod schema, is in the OpenAPI 3.0 dialect and open to new fields', () => {
+    const OPENAPI_30_KEYWORDS = new Set(
+      (
+        'title multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength minLength pattern ' +
+        'maxItems minItems uniqueItems maxProperties minProperties required enum type allOf oneOf anyOf not ' +
+        'items properties additionalProperties description format default nullable discriminator readOnly ' +
+        'writeOnly xml externalDocs example deprecated'
+      ).split(' '),
+    );
+    const problems: string[] = [];
+    const walk = (node: JsonObject, at: string): void => {
+      for (const key of Object.keys(node)) if (!OPENAPI_30_KEYWORDS.has(key)) problems.push(`${at}: ${key}`);
+      if (typeof node.type !== 'string') problems.push(`${at}: type ${JSON.stringify(node.type)}`);
+      if (node.type === 'null') problems.push(`${at}: type null`);
+      if (node.additionalProperties === false) problems.push(`${at}: closed`);
+      for (const [name, child] of Object.entries((node.properties as JsonObject | undefined) ?? {}))
+        walk(child as JsonObject, `${at}.${name}`);
+      if (node.items) walk(node.items as JsonObject, `${at}[]`);
+    };
+    walk(schemas.Heartbeat as JsonObject, 'Heartbeat');
+    expect(problems).toEqual([]);
   });
 });
 

@@ -4,7 +4,14 @@
  * deployment is reported as such.
  */
 import { isAlertable } from '../../aggregator/notify/alert-state';
-import type { ComponentReport, Finding, FindingCode, Report, Severity } from '../../aggregator/reconcile';
+import type {
+  ComponentReport,
+  Finding,
+  FindingCode,
+  Report,
+  ReportWithoutInstances,
+  Severity,
+} from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
 import type { ReconcileInput } from '../../aggregator/reconcile';
 import {
@@ -18,23 +25,24 @@ import {
   listed,
   platformError,
   view,
+  fullReport,
 } from '../support/records';
 
 function run(overrides: Partial<ReconcileInput>): Report {
-  return reconcile(input(overrides)).report;
+  return fullReport(reconcile(input(overrides)));
 }
 
-function backendOf(report: Report): ComponentReport {
+function backendOf(report: ReportWithoutInstances): ComponentReport {
   const found = report.components.find((c) => c.name === 'backend');
   if (!found) throw new Error(`no backend in ${report.components.map((c) => c.name).join(', ')}`);
   return found;
 }
 
-function codes(report: Report): [FindingCode, Severity][] {
+function codes(report: ReportWithoutInstances): [FindingCode, Severity][] {
   return backendOf(report).findings.map((f) => [f.code, f.severity]);
 }
 
-function findingOf(report: Report, code: FindingCode): Finding {
+function findingOf(report: ReportWithoutInstances, code: FindingCode): Finding {
   const found = backendOf(report).findings.find((f) => f.code === code);
   if (!found) throw new Error(`no ${code}: ${JSON.stringify(codes(report))}`);
   return found;

@@ -1,7 +1,17 @@
-import type { ComponentReport, ReconcileMemory, Report } from '../../aggregator/reconcile';
+import type { ComponentReport, ReconcileMemory, ReportWithoutInstances } from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
-import type { DeploymentInfo, PlatformView } from '../../aggregator/platform/source';
-import { NOW, component, deployment, fixed, input, instance, instances, view } from '../support/records';
+import type { DeploymentInfo, PlatformView } from '../../aggregator/model';
+import {
+  NOW,
+  component,
+  deployment,
+  fixed,
+  input,
+  instance,
+  instances,
+  view,
+  fullReport,
+} from '../support/records';
 
 const GRACE_MS = 600_000;
 
@@ -25,13 +35,13 @@ function rollingView(
   });
 }
 
-function backendOf(report: Report): ComponentReport {
+function backendOf(report: ReportWithoutInstances): ComponentReport {
   const found = report.components.find((c) => c.name === 'backend');
   if (!found) throw new Error('no backend');
   return found;
 }
 
-function codesOf(report: Report): string[] {
+function codesOf(report: ReportWithoutInstances): string[] {
   return backendOf(report).findings.map((f) => `${f.code}:${f.severity}`);
 }
 
@@ -42,7 +52,7 @@ describe('a rollout in progress', () => {
   ];
 
   test('surplus is information, the new deployment is not orphaned, the verdict is rolling', () => {
-    const report = reconcile(input({ platform: rollingView(), instances: midRollout })).report;
+    const report = fullReport(reconcile(input({ platform: rollingView(), instances: midRollout })));
     expect(codesOf(report)).toEqual(['ROLLOUT_IN_PROGRESS:info', 'SURPLUS_INSTANCES:info']);
     expect(backendOf(report)).toMatchObject({ verdict: 'rolling', orphaned: 0, live: 4 });
     expect(report.instances.filter((i) => i.orphaned)).toEqual([]);
@@ -51,7 +61,7 @@ describe('a rollout in progress', () => {
   });
 
   test('the message has phase, steps and start time', () => {
-    const report = reconcile(input({ platform: rollingView(), instances: midRollout })).report;
+    const report = fullReport(reconcile(input({ platform: rollingView(), instances: midRollout })));
     const found = backendOf(report).findings.find((f) => f.code === 'ROLLOUT_IN_PROGRESS');
     expect(found?.message).toContain('dep-new');
     expect(found?.message).toContain('phase DEPLOYING');
@@ -61,7 +71,7 @@ describe('a rollout in progress', () => {
   });
 
   test('jobs do not roll', () => {
-    const report = reconcile(input({ platform: rollingView(), instances: midRollout })).report;
+    const report = fullReport(reconcile(input({ platform: rollingView(), instances: midRollout })));
     const job = report.components.find((c) => c.name === 'nightly');
     expect(job).toMatchObject({ verdict: 'ok', findings: [] });
   });
@@ -88,19 +98,21 @@ describe('a rollout in progress', () => {
       expected: ['ROLLOUT_IN_PROGRESS:info', 'PLATFORM_COUNT_MISMATCH:info'],
     },
   ])('$name: no warning', ({ given, expected, platform }) => {
-    const report = reconcile(input({ platform: rollingView({}, platform), instances: given })).report;
+    const report = fullReport(reconcile(input({ platform: rollingView({}, platform), instances: given })));
     expect(codesOf(report)).toEqual(expected);
     expect(backendOf(report).verdict).toBe('rolling');
     expect(report.summary.discrepancy).toBe(false);
   });
 
   test('a failing probe still warns during a rollout', () => {
-    const report = reconcile(
-      input({
-        platform: rollingView(),
-        instances: [instance('new-1', { deploymentId: 'dep-new', serving: false })],
-      }),
-    ).report;
+    const report = fullReport(
+      reconcile(
+        input({
+          platform: rollingView(),
+          instances: [instance('new-1', { deploymentId: 'dep-new', serving: false })],
+        }),
+      ),
+    );
     expect(codesOf(report)).toContain('NOT_SERVING:critical');
     expect(report.summary.discrepancy).toBe(true);
   });

@@ -2,7 +2,7 @@
  * Self-preservation inside the pure reconciler: a collapse of renewals makes the aggregator
  * blind (degraded, nothing gone, DATA_DEGRADED instead of MISSING_INSTANCES) until they recover.
  */
-import type { CollectorHealth, InstanceRecord } from '../../aggregator/collector/registry-types';
+import type { CollectorHealth, InstanceRecord } from '../../aggregator/model';
 import type { ReconcileMemory, ReconcileResult } from '../../aggregator/reconcile';
 import { reconcile, SELF_PRESERVATION_DEFAULTS, selfPreservation } from '../../aggregator/reconcile';
 import {
@@ -99,7 +99,7 @@ describe('self-preservation', () => {
       expect(result.report.degraded).toBe(true);
       expect(backend(result)).toMatchObject({ verdict: 'degraded', live: 6, stale: 0 });
       expect(codes(result)).not.toContain('MISSING_INSTANCES');
-      expect(result.report.instances.every((i) => i.state === 'live' || i.state === 'suspect')).toBe(true);
+      expect(result.instances().every((i) => i.state === 'live' || i.state === 'suspect')).toBe(true);
     }
     const degraded = results[3]?.report.components[0]?.findings.find((f) => f.code === 'DATA_DEGRADED');
     expect(degraded?.message).toContain('4 of 6 instances that were live stopped renewing at once');

@@ -22,10 +22,11 @@ import {
   listed,
   view,
   platformError,
+  fullReport,
 } from '../support/records';
 
 function run(overrides: Partial<ReconcileInput>): Report {
-  return reconcile(input(overrides)).report;
+  return fullReport(reconcile(input(overrides)));
 }
 
 describe('instance state at the boundaries (interval 10 s, TTL 30 s)', () => {
@@ -106,7 +107,7 @@ describe('self-preservation while the collector is blind', () => {
     });
 
   test('ages are measured when it went blind, so nothing turns gone', () => {
-    const report = reconcile(blindInput()).report;
+    const report = fullReport(reconcile(blindInput()));
     expect(report.instances.map((i) => [i.state, i.age_ms])).toEqual([
       ['live', 5_000],
       ['live', 5_000],
@@ -115,7 +116,7 @@ describe('self-preservation while the collector is blind', () => {
   });
 
   test('no MISSING, no UNREPORTED; DATA_DEGRADED in every component; verdict degraded', () => {
-    const report = reconcile(blindInput()).report;
+    const report = fullReport(reconcile(blindInput()));
     for (const c of report.components) {
       const found = c.findings.map((f) => f.code);
       expect(found).toContain('DATA_DEGRADED');
@@ -136,7 +137,7 @@ describe('self-preservation while the collector is blind', () => {
   });
 
   test('the same fleet with a healthy collector is gone and missing', () => {
-    const report = reconcile({ ...blindInput(), collector: HEALTHY }).report;
+    const report = fullReport(reconcile({ ...blindInput(), collector: HEALTHY }));
     expect(report.components[0]?.findings.map((f) => f.code)).toEqual(
       expect.arrayContaining(['MISSING_INSTANCES', 'STALE_HEARTBEATS', 'UNREPORTED_INSTANCES']),
     );

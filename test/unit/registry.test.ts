@@ -149,13 +149,13 @@ describe('InstanceRegistry.apply', () => {
 
 describe('InstanceRegistry.evict', () => {
   it('removes records last seen or left longer ago than retention, and only those', () => {
-    const registry = new InstanceRegistry();
+    const registry = new InstanceRegistry({ retentionMs: 60_000 });
     registry.apply(makeHeartbeat({ instance_id: 'old' }), T0);
     registry.apply(makeHeartbeat({ instance_id: 'recent' }), T0 + 50_000);
     const leaving = makeHeartbeat({ instance_id: 'left-recently' });
     registry.apply(leaving, T0);
     registry.apply(goodbyeOf(leaving), T0 + 55_000);
-    expect(registry.evict(T0 + 70_000, 60_000)).toBe(1);
+    expect(registry.evict(T0 + 70_000)).toBe(1);
     expect(registry.get('old')).toBeUndefined();
     expect(
       registry
@@ -163,15 +163,15 @@ describe('InstanceRegistry.evict', () => {
         .map((r) => r.instanceId)
         .sort(),
     ).toEqual(['left-recently', 'recent']);
-    expect(registry.evict(T0 + 70_000, 60_000)).toBe(0);
-    expect(registry.evict(T0 + 200_000, 60_000)).toBe(2);
+    expect(registry.evict(T0 + 70_000)).toBe(0);
+    expect(registry.evict(T0 + 200_000)).toBe(2);
     expect(registry.size).toBe(0);
   });
 
   it('keeps a record seen exactly at the cutoff', () => {
-    const registry = new InstanceRegistry();
+    const registry = new InstanceRegistry({ retentionMs: 60_000 });
     registry.apply(makeHeartbeat(), T0);
-    expect(registry.evict(T0 + 60_000, 60_000)).toBe(0);
+    expect(registry.evict(T0 + 60_000)).toBe(0);
     expect(registry.size).toBe(1);
   });
 });
@@ -209,7 +209,7 @@ describe('InstanceRegistry.snapshot', () => {
     for (const hb of heartbeats) registry.apply(hb, T0);
     for (const hb of next) registry.apply(hb, T0 + 10_000);
     const snap = registry.snapshot();
-    const evicted = registry.evict(T0 + 20_000, 60_000);
+    const evicted = registry.evict(T0 + 20_000);
     const elapsedMs = performance.now() - started;
     expect(snap).toHaveLength(100_000);
     expect(evicted).toBe(0);

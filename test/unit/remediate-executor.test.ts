@@ -5,7 +5,7 @@
  * leader reads the last action from the trail and honours its cooldown.
  */
 import type { CreateDeploymentOptions, PlatformActions } from '../../aggregator/platform/actions';
-import type { DeploymentInfo } from '../../aggregator/platform/source';
+import type { DeploymentInfo } from '../../aggregator/model';
 import type { Report } from '../../aggregator/reconcile/report';
 import type {
   AuditEntry,

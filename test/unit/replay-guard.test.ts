@@ -1,5 +1,5 @@
 /** The replay guard: consistent clocks within a boot, never the agent's clock being right. */
-import type { InstanceRecord } from '../../aggregator/collector/registry-types';
+import type { InstanceRecord } from '../../aggregator/model';
 import { ReplayGuard } from '../../aggregator/collector/replay-guard';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { makeHeartbeat } from '../support/heartbeats';

@@ -3,7 +3,7 @@ import { parseDesiredReplicas } from '../../aggregator/config';
 import type { StaticDesired } from '../../aggregator/config';
 import { createStaticSource, staticView } from '../../aggregator/platform/static';
 import { reconcile } from '../../aggregator/reconcile';
-import { input, instances } from '../support/records';
+import { input, instances, fullReport } from '../support/records';
 
 function desired(text: string): StaticDesired {
   const parsed = parseDesiredReplicas(text);
@@ -99,7 +99,7 @@ describe('static platform source', () => {
   describe('through the reconciler', () => {
     test('DESIRED_REPLICAS=2 with nothing reporting expects a backend', () => {
       const view = staticView({ desired: desired('2'), activeDeploymentId: null, appId: null });
-      const report = reconcile(input({ app: 'shop', platform: view })).report;
+      const report = fullReport(reconcile(input({ app: 'shop', platform: view })));
       expect(report.components.map((c) => [c.name, c.desired, c.verdict])).toEqual([
         ['backend', 2, 'discrepancy'],
       ]);
@@ -116,24 +116,26 @@ describe('static platform source', () => {
 
     test('backend=2 with two reporting is ok, and ACTIVE_DEPLOYMENT_ID finds orphans', () => {
       const view = staticView({ desired: desired('backend=2'), activeDeploymentId: 'd2', appId: 'app-1' });
-      const ok = reconcile(
-        input({ platform: view, instances: instances('b', 2, { deploymentId: 'd2' }) }),
-      ).report;
+      const ok = fullReport(
+        reconcile(input({ platform: view, instances: instances('b', 2, { deploymentId: 'd2' }) })),
+      );
       expect(ok.summary).toMatchObject({
         configured_replicas: 2,
         active_instances: 2,
         verdict: 'ok',
         discrepancy: false,
       });
-      const orphaned = reconcile(
-        input({
-          platform: view,
-          instances: [
-            ...instances('b', 2, { deploymentId: 'd2' }),
-            ...instances('o', 1, { deploymentId: 'd1' }),
-          ],
-        }),
-      ).report;
+      const orphaned = fullReport(
+        reconcile(
+          input({
+            platform: view,
+            instances: [
+              ...instances('b', 2, { deploymentId: 'd2' }),
+              ...instances('o', 1, { deploymentId: 'd1' }),
+            ],
+          }),
+        ),
+      );
       expect(orphaned.components[0]?.findings.map((f) => f.code)).toEqual([
         'ORPHANED_INSTANCES',
         'SURPLUS_INSTANCES',

@@ -3,7 +3,7 @@
  * DigitalOcean's request id of the answer that failed it.
  */
 import { RetryableError } from '../../../shared/retry';
-import type { PlatformFailure, PlatformFailureKind } from '../source';
+import type { PlatformFailure, PlatformFailureKind } from '../../model';
 import { PlatformHttpError, PlatformRetryableError, PlatformSchemaError } from './errors';
 
 /** The kind of a failed call by the status of its answer; null: no answer came. */

@@ -6,7 +6,7 @@
  * says 0 are ready; what cannot be attributed (an instance without a component name, a
  * deployment without an id) is left out rather than failing the whole view.
  */
-import { generationOf } from '../instance-name';
+import { generationOf } from '../../model';
 import type {
   ComponentKind,
   DeploymentInfo,
@@ -16,8 +16,8 @@ import type {
   PlatformInstance,
   PlatformKind,
   PlatformView,
-} from '../source';
-import { fixedDesired } from '../source';
+} from '../../model';
+import { fixedDesired } from '../../model';
 import type { App, ComponentHealth, ComponentSpec, Deployment, Instance, ProgressStep } from './schemas';
 import { readProgressSteps } from './schemas';
 

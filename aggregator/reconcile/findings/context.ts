@@ -1,6 +1,6 @@
 /** What every finding rule is given, and the one way a Finding is built. */
-import type { CollectorHealth } from '../../collector/registry-types';
-import type { PlatformView } from '../../platform/source';
+import type { CollectorHealth } from '../../model';
+import type { PlatformView } from '../../model';
 import type { ClassifiedInstance, ComponentFacts } from '../facts';
 import type { PlatformBlindness } from '../platform-blindness';
 import type { Finding, FindingCode, Severity } from '../report';

@@ -4,8 +4,8 @@
  * may all agree while the change the operator shipped never arrived. Warning, in every component
  * that runs standing instances (like the rollout findings: a deployment is the app's).
  */
-import type { DeploymentInfo, PlatformView } from '../../platform/source';
-import { FAILED_DEPLOYMENT_PHASES } from '../../platform/source';
+import type { DeploymentInfo, PlatformView } from '../../model';
+import { FAILED_DEPLOYMENT_PHASES } from '../../model';
 import { freshDeployCommand } from '../commands';
 import type { Finding } from '../report';
 import { isoTime, plural } from '../text';

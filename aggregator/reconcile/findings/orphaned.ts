@@ -1,5 +1,5 @@
 /** ORPHANED_INSTANCES: live instances of an older deployment that were never terminated. */
-import type { DeploymentInfo } from '../../platform/source';
+import type { DeploymentInfo } from '../../model';
 import { freshDeployCommand, restartCommand } from '../commands';
 import type { ComponentFacts } from '../facts';
 import { orphansByGeneration } from '../facts';

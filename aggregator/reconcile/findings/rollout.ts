@@ -1,5 +1,5 @@
 /** ROLLOUT_IN_PROGRESS and ROLLOUT_STUCK, in every component that runs standing instances. */
-import type { DeploymentInfo } from '../../platform/source';
+import type { DeploymentInfo } from '../../model';
 import { deploymentCommand, freshDeployCommand } from '../commands';
 import type { Finding } from '../report';
 import { formatDuration, isoTime } from '../text';

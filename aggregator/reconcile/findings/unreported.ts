@@ -1,5 +1,5 @@
 /** UNREPORTED_INSTANCES: instances the platform lists that send no live heartbeat. */
-import type { PlatformInstance } from '../../platform/source';
+import type { PlatformInstance } from '../../model';
 import { restartCommand } from '../commands';
 import type { ClassifiedInstance } from '../facts';
 import { withinDrainGrace } from '../instance-state';

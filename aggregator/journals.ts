@@ -1,33 +1,28 @@
 /**
- * What the aggregator records about itself over time, wired in one place for startAggregator:
+ * The aggregator's journals: what it writes down about itself over time, wired in one place for
+ * startAggregator (a "record", elsewhere, is what the registry knows of one instance):
  * the history of every reconciliation's counts and the remediator with its audit trail. In Redis
  * mode both live in capped streams on their own connection and only the leader writes; in
  * embedded mode both are bounded rings in memory.
  */
-import type { Clock } from '../shared/clock';
-import type { Logger } from '../shared/logger';
 import type { RedisClient } from '../shared/redis-client';
-import { closeQuietly } from './collector/connect';
+import { closeQuietly } from '../shared/redis-client';
 import type { AggregatorConfig } from './config';
-import type { HistoryStore, ReportFeed } from './history';
-import { createHistoryStore, openRecordsClient, recordHistory } from './history';
-import type { PlatformActions } from './platform/actions';
-import type { AuditTrail, FiringSource, LeaderLease, Remediation } from './remediate';
+import type { HistoryStore } from './history';
+import { createHistoryStore, openJournalClient, recordHistory } from './history';
+import type { AuditTrail, Remediation, RemediationOptions } from './remediate';
 import { startRemediation } from './remediate';
 
-export interface RecordsDeps {
-  readonly reports: ReportFeed;
-  /** null: the platform source cannot act (static). */
-  readonly actions: PlatformActions | null;
-  /** What is firing (the notifier); null: nothing, so the remediator never acts. */
-  readonly firing: FiringSource | null;
-  /** The leader lease; null: this aggregator leads alone. */
-  readonly leadership: LeaderLease | null;
-  readonly clock: Clock;
-  readonly log: Logger;
-}
+/**
+ * What the journals need: the remediator's own dependencies (reports, actions: null when the
+ * source cannot act; firing: null and the remediator never acts; leadership: null leads alone).
+ */
+export type JournalsDeps = Pick<
+  RemediationOptions,
+  'reports' | 'actions' | 'firing' | 'leadership' | 'clock' | 'log'
+>;
 
-export interface AggregatorRecords {
+export interface AggregatorJournals {
   readonly history: HistoryStore;
   readonly audit: AuditTrail;
   readonly remediation: Remediation;
@@ -36,15 +31,15 @@ export interface AggregatorRecords {
 }
 
 /** Starts recording every report published on `deps.reports` from now on. */
-export async function startRecords(
+export async function startJournals(
   config: Pick<
     AggregatorConfig,
     'redisUrl' | 'app' | 'remediationMode' | 'remediationCooldownMs' | 'remediationMinFiringMs'
   >,
-  deps: RecordsDeps,
-): Promise<AggregatorRecords> {
+  deps: JournalsDeps,
+): Promise<AggregatorJournals> {
   const client: RedisClient | null = config.redisUrl
-    ? await openRecordsClient(config.redisUrl, deps.log.child({ part: 'records' }))
+    ? await openJournalClient(config.redisUrl, deps.log.child({ part: 'journals' }))
     : null;
   const history = createHistoryStore(client, config.app, deps.log.child({ part: 'history' }));
   // In memory each aggregator keeps its own history, so each writes it; in Redis only the leader.

@@ -1,4 +1,4 @@
-/** What the collector knows about each instance: the latest heartbeat and when it was seen. */
+/** What the collector knows about each instance and whether it can see the fleet: the reconciler's input. */
 import type { Heartbeat } from '../../shared/heartbeat';
 
 export interface InstanceRecord {
@@ -26,14 +26,4 @@ export interface CollectorHealth {
   readonly blindSinceMs: number | null;
   /** Why, with no secret in it; null while healthy. */
   readonly detail: string | null;
-}
-
-/** The collector as the rest of the aggregator sees it. */
-export interface Collector {
-  /** Every known instance (live, suspect, gone not yet evicted, left). A fresh array each call. */
-  snapshot(): readonly InstanceRecord[];
-  health(): CollectorHealth;
-  start(): Promise<void>;
-  /** Idempotent. */
-  close(): Promise<void>;
 }

@@ -1,0 +1,272 @@
+/**
+ * The report routes' fast lane (aggregator/http/fast-lane.ts) in front of the express app: it
+ * answers the ordinary report requests itself (its observer hears each one), its answers are
+ * byte for byte express's own (status, every header in order and spelling, body), it leaves
+ * everything else to express, and the server does not start when helmet's headers cannot be
+ * computed once.
+ */
+import { request, type OutgoingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+import type { HttpDeps } from '../../aggregator/http/app';
+import { createHttpApp, createHttpListener } from '../../aggregator/http/app';
+import { captureHeaders } from '../../aggregator/http/fast-lane';
+import { closeServer, listen } from '../../aggregator/http/listen';
+import { reconcile } from '../../aggregator/reconcile';
+import { ReportStore } from '../../aggregator/report-store';
+import { httpDeps } from '../support/http-deps';
+import { fixed, input, instances, view } from '../support/records';
+
+const TOKEN = 'lane-token-0123456789abcdef';
+const REPLICAS = '/api/v1/monitoring/replicas';
+const INSTANCES = '/api/v1/health/instances';
+
+/** The API locked with TOKEN. */
+function deps(store: ReportStore, overrides: Partial<HttpDeps> = {}): HttpDeps {
+  return httpDeps(store, {
+    security: { apiToken: TOKEN, metricsToken: null, signedIngest: false, ingestRateLimitPerS: 0 },
+    ...overrides,
+  });
+}
+
+function publishFleet(store: ReportStore, count = 12): void {
+  store.publish(
+    reconcile(
+      input({ instances: instances('backend', count), platform: view({ defaultDesired: fixed(10) }) }),
+    ),
+  );
+}
+
+interface Answer {
+  readonly status: number;
+  /** The raw header lines as sent, in order; Date's value masked. */
+  readonly headers: readonly string[];
+  readonly body: string;
+}
+
+interface Ask {
+  readonly method?: string;
+  readonly headers?: OutgoingHttpHeaders;
+  readonly body?: string;
+}
+
+/** One request on its own connection (no agent: nothing stays open), answered in full. */
+function ask(port: number, path: string, init: Ask = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const headers: string[] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            const name = res.rawHeaders[i] as string;
+            headers.push(`${name}: ${name.toLowerCase() === 'date' ? '<date>' : res.rawHeaders[i + 1]}`);
+          }
+          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** The same deps served twice: through the lane (createHttpListener) and by express alone. */
+class Pair {
+  /** The paths the lane answered, as its observer heard them. */
+  readonly laneAnswered: string[] = [];
+  private servers: Server[] = [];
+  lanePort = 0;
+  expressPort = 0;
+
+  constructor(private readonly store: ReportStore) {}
+
+  async start(): Promise<this> {
+    const bind = async (listener: RequestListener) => {
+      const bound = await listen(listener, '127.0.0.1', 0);
+      this.servers.push(bound.server);
+      return bound.port;
+    };
+    this.lanePort = await bind(
+      createHttpListener(deps(this.store, { onFastLane: (path) => this.laneAnswered.push(path) })),
+    );
+    this.expressPort = await bind(createHttpApp(deps(this.store)));
+    return this;
+  }
+
+  /** Asks both; the answers and whether the lane took the request. */
+  async both(path: string, init: Ask = {}): Promise<{ lane: Answer; express: Answer; byLane: boolean }> {
+    const before = this.laneAnswered.length;
+    const lane = await ask(this.lanePort, path, init);
+    const byLane = this.laneAnswered.length > before;
+    const express = await ask(this.expressPort, path, init);
+    return { lane, express, byLane };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.splice(0).map((server) => closeServer(server)));
+  }
+}
+
+describe('the fast lane in front of express', () => {
+  const store = new ReportStore();
+  const pair = new Pair(store);
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  beforeAll(async () => {
+    publishFleet(store);
+    await pair.start();
+  });
+
+  afterAll(() => pair.stop());
+
+  test.each([
+    REPLICAS,
+    `${REPLICAS}?instances=false`,
+    `${REPLICAS}?limit=5`,
+    INSTANCES,
+    `${INSTANCES}?limit=5`,
+  ])('answers GET %s itself, exactly as express does', async (path) => {
+    const { lane, express, byLane } = await pair.both(path, { headers: auth });
+    expect(byLane).toBe(true);
+    expect(pair.laneAnswered.at(-1)).toBe(path.split('?')[0]);
+    expect(lane.status).toBe(200);
+    expect(lane).toEqual(express);
+    // helmet's headers, spelled as helmet spells them.
+    expect(lane.headers).toContainEqual(
+      expect.stringMatching(/^Content-Security-Policy: default-src 'self';/),
+    );
+  });
+
+  test('answers a page after a cursor and a 304 itself, exactly as express does', async () => {
+    const first = await pair.both(`${INSTANCES}?limit=5`, { headers: auth });
+    const cursor = (JSON.parse(first.lane.body) as { next_cursor: string }).next_cursor;
+    const next = await pair.both(`${INSTANCES}?limit=5&cursor=${cursor}`, { headers: auth });
+    expect(next.byLane).toBe(true);
+    expect(next.lane).toEqual(next.express);
+    expect((JSON.parse(next.lane.body) as { instances: unknown[] }).instances).toHaveLength(5);
+
+    const etag = /^etag: (.*)$/.exec(first.lane.headers.find((h) => h.startsWith('etag: ')) ?? '')?.[1];
+    expect(etag).toMatch(/^"/);
+    const unchanged = await pair.both(`${INSTANCES}?limit=5`, {
+      headers: { ...auth, 'if-none-match': `W/${etag ?? ''}` },
+    });
+    expect(unchanged.byLane).toBe(true);
+    expect(unchanged.lane.status).toBe(304);
+    expect(unchanged.lane).toEqual(unchanged.express);
+  });
+
+  test.each<[string, string, Ask]>([
+    ['HEAD', REPLICAS, { method: 'HEAD', headers: auth }],
+    ['no token', REPLICAS, {}],
+    ['a wrong token', INSTANCES, { headers: { authorization: `Bearer ${TOKEN}x` } }],
+    ['a Basic header', INSTANCES, { headers: { authorization: 'Basic dXNlcjpwYXNz' } }],
+    ['a body', REPLICAS, { headers: { ...auth, 'content-length': '5' }, body: 'hello' }],
+    ['a chunked body', REPLICAS, { headers: { ...auth, 'transfer-encoding': 'chunked' }, body: 'hello' }],
+    ['POST', REPLICAS, { method: 'POST', headers: auth }],
+    ['a bad limit', `${REPLICAS}?limit=0`, { headers: auth }],
+    ['a bad cursor', `${INSTANCES}?cursor=abc`, { headers: auth }],
+    ['a trailing slash', `${INSTANCES}/`, { headers: auth }],
+    ['another case', '/API/v1/health/instances', { headers: auth }],
+    ['a fragment after the query', `${REPLICAS}?instances=false#x`, { headers: auth }],
+    ['an inherited name', '/constructor', { headers: auth }],
+    ['another route', '/livez', {}],
+  ])('leaves %s to express, which answers as it does alone', async (_what, path, init) => {
+    const { lane, express, byLane } = await pair.both(path, init);
+    expect(byLane).toBe(false);
+    expect(lane).toEqual(express);
+  });
+
+  test('a fragment is not read as part of the query (express reads it as a fragment)', async () => {
+    const { lane } = await pair.both(`${REPLICAS}?instances=false#x`, { headers: auth });
+    expect(lane.status).toBe(200);
+    expect(JSON.parse(lane.body)).not.toHaveProperty('instances');
+  });
+});
+
+describe('the fast lane without a report, and without a token', () => {
+  test("before the first report every request is express's (503)", async () => {
+    const pair = await new Pair(new ReportStore()).start();
+    try {
+      const { lane, express, byLane } = await pair.both(REPLICAS, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(byLane).toBe(false);
+      expect(lane.status).toBe(503);
+      expect(lane).toEqual(express);
+    } finally {
+      await pair.stop();
+    }
+  });
+
+  test('with the API open it answers without a token', async () => {
+    const store = new ReportStore();
+    publishFleet(store, 3);
+    const answered: string[] = [];
+    const { server, port } = await listen(
+      createHttpListener(deps(store, { security: undefined, onFastLane: (path) => answered.push(path) })),
+      '127.0.0.1',
+      0,
+    );
+    try {
+      const res = await ask(port, INSTANCES);
+      expect(res.status).toBe(200);
+      expect(answered).toEqual([INSTANCES]);
+    } finally {
+      await closeServer(server);
+    }
+  });
+});
+
+describe("helmet's headers, captured once", () => {
+  test('are what helmet sets, spelled as helmet spells them, and frozen', () => {
+    const headers = captureHeaders(helmet(), 'helmet');
+    expect(headers).toHaveProperty('X-Content-Type-Options', 'nosniff');
+    expect(headers).toHaveProperty('Strict-Transport-Security');
+    expect(headers).not.toHaveProperty('X-Powered-By');
+    expect(Object.isFrozen(headers)).toBe(true);
+  });
+
+  test.each<[string, RequestHandler, RegExp]>([
+    [
+      'it throws',
+      () => {
+        throw new Error('boom');
+      },
+      /cannot compute helmet's headers: it threw \(boom\)/,
+    ],
+    [
+      'it calls next() later',
+      (_req, _res, later) => void setImmediate(later),
+      /did not call next\(\) at once/,
+    ],
+    ['it passes an error', (_req, _res, fail) => fail(new Error('no')), /passed an error to next\(\)/],
+    [
+      'it sets a header node refuses',
+      (_req: Request, res: Response, go: NextFunction) => {
+        res.setHeader('X-Bad', 'line\nbreak');
+        go();
+      },
+      /sets? a header node refuses \(X-Bad\)/,
+    ],
+  ])('cannot be computed when %s: an error naming what failed', (_what, middleware, message) => {
+    expect(() => captureHeaders(middleware, 'helmet')).toThrow(message);
+  });
+
+  test('the server does not start without them', async () => {
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('helmet', () => ({
+        __esModule: true,
+        default: (): RequestHandler => (_req, _res, later) => void setImmediate(later),
+      }));
+      const isolated = await import('../../aggregator/http/app');
+      expect(() => isolated.createHttpListener(deps(new ReportStore()))).toThrow(
+        "the fast lane cannot compute helmet's headers: it did not call next() at once",
+      );
+    });
+    jest.dontMock('helmet');
+  });
+});
