@@ -1,10 +1,13 @@
 /**
- * System stats for the heartbeat, from Node's own `os`, `process` and `fs.statfs`: no native
- * module and no shelling out, so the agent stays small.
+ * System stats for the heartbeat, from Node's own `os`, `process` and `fs.statfs`, and the
+ * container's own limits and use from its cgroup (cgroup.ts): no native module and no shelling
+ * out, so the agent stays small. The host figures and the container's are apart and named so.
  */
 import { statfs as statfsAsync } from 'node:fs/promises';
 import os from 'node:os';
 import type { SystemStats } from '../shared/heartbeat';
+import type { CgroupPaths } from './cgroup';
+import { createCgroupSampler } from './cgroup';
 
 /** The part of `fs.statfs` the sampler reads; injectable so tests can make it fail. */
 export type StatfsFn = (path: string) => Promise<{ blocks: number; bavail: number; bsize: number }>;
@@ -14,6 +17,8 @@ export interface StatsSamplerOptions {
   /** The filesystem whose usage is reported; default `/`. */
   readonly diskPath?: string;
   readonly statfs?: StatfsFn;
+  /** Where the cgroup files are; default the process's own (/sys/fs/cgroup, /proc/self/cgroup). */
+  readonly cgroup?: CgroupPaths;
 }
 
 /** Takes a SystemStats sample (the heartbeat's `stats`). */
@@ -46,6 +51,7 @@ export function createStatsSampler(options: StatsSamplerOptions = {}): StatsSamp
   const diskPath = options.diskPath ?? '/';
   const statfs: StatfsFn = options.statfs ?? ((path) => statfsAsync(path));
   let previous = cpuTimes();
+  const cgroup = createCgroupSampler(options.cgroup);
 
   const disk = async (): Promise<{ total: number | null; free: number | null }> => {
     try {
@@ -64,7 +70,11 @@ export function createStatsSampler(options: StatsSamplerOptions = {}): StatsSamp
       const total = current.total - previous.total;
       previous = current;
       const cpuUsage = total > 0 ? Math.min(1, Math.max(0, busy / total)) : 0;
-      const { total: diskTotal, free: diskFree } = await disk();
+      const [{ total: diskTotal, free: diskFree }, container] = await Promise.all([
+        disk(),
+        // A monotonic clock: the CPU use is a rate between two samples.
+        cgroup.sample(performance.now()),
+      ]);
       const memory = process.memoryUsage();
       const loadAvg = os.loadavg();
       return {
@@ -81,6 +91,7 @@ export function createStatsSampler(options: StatsSamplerOptions = {}): StatsSamp
         process_uptime_s: process.uptime(),
         platform: `${process.platform}-${process.arch}`,
         node_version: process.version,
+        container,
       };
     },
   };

@@ -28,6 +28,26 @@ const servingSchema = z.object({
   checked_at: epochMs,
 });
 
+/**
+ * What the container may use and uses, from its cgroup (v2, or v1 as a fallback): apart from the
+ * host figures above it, which on a shared machine say nothing about one instance.
+ */
+export const containerSchema = z.object({
+  cgroup_version: z.literal([1, 2]),
+  memory_limit_bytes: nonNegative
+    .nullable()
+    .describe("The container's memory limit (memory.max); null: none."),
+  memory_used_bytes: nonNegative.nullable().describe("The container's memory use (memory.current)."),
+  cpu_quota_cores: nonNegative
+    .nullable()
+    .describe("The container's CPU quota in cores (cpu.max quota / period); null: none."),
+  cpu_usage_cores: nonNegative
+    .nullable()
+    .describe(
+      'Cores the container used since the previous heartbeat (cpu.stat usage_usec); null on the first.',
+    ),
+});
+
 const statsSchema = z.object({
   cpu_count: z.number().int().min(0),
   cpu_usage: z
@@ -47,6 +67,12 @@ const statsSchema = z.object({
   process_uptime_s: nonNegative,
   platform: label,
   node_version: label,
+  container: containerSchema
+    .nullable()
+    .optional()
+    .describe(
+      "The container's own limits and use from its cgroup; null: no cgroup to read; absent: an older agent.",
+    ),
 });
 
 /**
@@ -100,6 +126,8 @@ export const STATS_FIELDS: readonly string[] = Object.keys(statsSchema.shape);
 export type HeartbeatType = Heartbeat['type'];
 export type ServingStatus = z.infer<typeof servingSchema>;
 export type SystemStats = z.infer<typeof statsSchema>;
+export type ContainerStats = z.infer<typeof containerSchema>;
+export const CONTAINER_FIELDS: readonly string[] = Object.keys(containerSchema.shape);
 
 /**
  * Why a heartbeat was refused. A closed set: it is a metric label

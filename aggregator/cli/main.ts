@@ -54,7 +54,9 @@ const TOKEN_HINT =
 const URL_HINT = 'Is --url (or REPLICA_WATCH_URL) the replica-watch aggregator?';
 
 async function fetchReport(baseUrl: string, token: string | undefined): Promise<Report> {
-  const url = new URL('/api/v1/monitoring/replicas', baseUrl);
+  // Relative to the base's path, so an aggregator served under a prefix (https://app/replica-watch)
+  // is reached there, not at the host's root.
+  const url = new URL('api/v1/monitoring/replicas', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   let res: Response;
   try {
     res = await fetch(url, {

@@ -14,12 +14,14 @@ import type {
   HeartbeatParseResult,
   HeartbeatRejection,
   HeartbeatType,
+  ContainerStats,
   ServingStatus,
   SystemStats,
 } from '../../shared/heartbeat';
 import {
   decodeHeartbeat,
   HEARTBEAT_FIELDS,
+  CONTAINER_FIELDS,
   SERVING_FIELDS,
   STATS_FIELDS,
   validateHeartbeat,
@@ -90,6 +92,31 @@ function serving(value: unknown): ServingStatus | null | undefined {
   return { ok, status, latency_ms, error, checked_at };
 }
 
+// `container` came later: an older agent's stats have every other field and not it.
+const STATS_CORE_FIELDS = STATS_FIELDS.filter((field) => field !== 'container');
+
+function isNonNegativeOrNull(value: unknown): value is number | null {
+  return value === null || isNonNegative(value);
+}
+
+function container(value: unknown): ContainerStats | null | undefined {
+  if (value === null) return null;
+  if (!isObject(value)) return undefined;
+  const v = value;
+  if (v.cgroup_version !== 1 && v.cgroup_version !== 2) return undefined;
+  const { memory_limit_bytes, memory_used_bytes, cpu_quota_cores, cpu_usage_cores } = v;
+  if (![memory_limit_bytes, memory_used_bytes, cpu_quota_cores, cpu_usage_cores].every(isNonNegativeOrNull))
+    return undefined;
+  if (hasExactly(v, CONTAINER_FIELDS, null)) return v as unknown as ContainerStats;
+  return {
+    cgroup_version: v.cgroup_version,
+    memory_limit_bytes: memory_limit_bytes as number | null,
+    memory_used_bytes: memory_used_bytes as number | null,
+    cpu_quota_cores: cpu_quota_cores as number | null,
+    cpu_usage_cores: cpu_usage_cores as number | null,
+  };
+}
+
 function stats(value: unknown): SystemStats | null | undefined {
   if (value === null) return null;
   if (!isObject(value)) return undefined;
@@ -112,7 +139,11 @@ function stats(value: unknown): SystemStats | null | undefined {
   if (v.disk_free_bytes !== null && !isNonNegative(v.disk_free_bytes)) return undefined;
   if (!isText(v.platform, limits.LABEL_MAX_LENGTH) || !isText(v.node_version, limits.LABEL_MAX_LENGTH))
     return undefined;
-  if (hasExactly(v, STATS_FIELDS, null)) return v as unknown as SystemStats;
+  const hasContainer = 'container' in v;
+  const containerStats = hasContainer ? container(v.container) : undefined;
+  if (hasContainer && containerStats === undefined) return undefined;
+  if (hasExactly(v, STATS_CORE_FIELDS, 'container') && containerStats === v.container)
+    return v as unknown as SystemStats;
   return {
     cpu_count: v.cpu_count,
     cpu_usage: v.cpu_usage,
@@ -127,6 +158,7 @@ function stats(value: unknown): SystemStats | null | undefined {
     process_uptime_s: v.process_uptime_s as number,
     platform: v.platform,
     node_version: v.node_version,
+    ...(hasContainer ? { container: containerStats } : {}),
   };
 }
 

@@ -14,7 +14,12 @@ import { AUDIT_DEFAULTS } from '../remediate/audit-trail';
 import type { DecisionKind } from '../remediate/types';
 import { REMEDIATION_MODES, SKIP_REASONS } from '../remediate/types';
 import { z } from 'zod';
-import { heartbeatSchema, MAX_HEARTBEAT_BYTES, REJECT_REASONS } from '../../shared/heartbeat';
+import {
+  containerSchema,
+  heartbeatSchema,
+  MAX_HEARTBEAT_BYTES,
+  REJECT_REASONS,
+} from '../../shared/heartbeat';
 
 type Schema = Record<string, unknown>;
 
@@ -92,6 +97,8 @@ function object(properties: Record<string, Schema>, optional: readonly string[] 
  * close them with `additionalProperties: false`).
  */
 const HEARTBEAT_OPENAPI: Schema = z.toJSONSchema(heartbeatSchema, { target: 'openapi-3.0', io: 'input' });
+/** The container part of a heartbeat's stats, as the instance list repeats it. */
+const CONTAINER_OPENAPI: Schema = z.toJSONSchema(containerSchema, { target: 'openapi-3.0', io: 'output' });
 
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
@@ -197,6 +204,11 @@ const schemas: Record<string, Schema> = {
         'A `left` instance (it said goodbye) that the platform still lists, within DRAIN_GRACE_MS of its ' +
         'goodbye: shutting down, counted neither as live nor as an orphan.',
     },
+    container: nullableRef(
+      'ContainerStats',
+      "The container's own memory limit and use and CPU quota and use, from its cgroup (the fields " +
+        "above are the host's); null when the agent read no cgroup or is older.",
+    ),
   }),
   PlatformErrorReport: object({
     kind: {
@@ -292,6 +304,7 @@ const schemas: Record<string, Schema> = {
     instances: { type: 'array', items: ref('InstanceReport') },
   }),
   Heartbeat: HEARTBEAT_OPENAPI,
+  ContainerStats: CONTAINER_OPENAPI,
   HeartbeatAccepted: object({ status: enumOf(['accepted']), outcome: enumOf(APPLY_OUTCOMES) }),
   HeartbeatRejected: object({ error: string, reason: enumOf(REJECT_REASONS), detail: string }),
   Livez: object({ status: enumOf(['ok']) }),

@@ -34,5 +34,6 @@ export function instanceReport(
     mem_total_bytes: stats?.mem_total_bytes ?? null,
     clock_offset_ms: record.clockOffsetMs,
     draining,
+    container: stats?.container ?? null,
   };
 }

@@ -120,6 +120,21 @@ export interface InstanceReport {
   readonly clock_offset_ms: number;
   /** A `left` instance the platform still lists, within DRAIN_GRACE_MS of its goodbye. */
   readonly draining: boolean;
+  /** The container's own limits and use from its cgroup (the fields above are the host's); null when unknown. */
+  readonly container: ContainerReport | null;
+}
+
+/**
+ * The container part of an instance's latest heartbeat (its `stats.container`), as the report
+ * repeats it. Written out here, not imported, so the dashboard's browser build takes the report
+ * types alone; instance-report.ts assigns the heartbeat's value to it, so the two cannot drift.
+ */
+export interface ContainerReport {
+  readonly cgroup_version: 1 | 2;
+  readonly memory_limit_bytes: number | null;
+  readonly memory_used_bytes: number | null;
+  readonly cpu_quota_cores: number | null;
+  readonly cpu_usage_cores: number | null;
 }
 
 export interface ReportSummary {

@@ -14,18 +14,12 @@ import { instanceName, templateHash } from '../../aggregator/platform/simulated/
 import type { Scenario, SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { SCENARIOS, startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import { appKeys } from '../../shared/redis-keys';
-import { connectTestClient, freePort, startRedis, type TestRedis } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
-import type { AggregatorProcess, WebhookReceiver } from './harness';
-import {
-  AgentFleet,
-  alive,
-  findingCodes,
-  reportOf,
-  startAggregatorProcess,
-  startSampler,
-  startWebhookReceiver,
-} from './harness';
+import { freePort } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
+import { sampleFor, waitFor } from '../support/wait';
+import type { AggregatorProcess } from './harness';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { AgentFleet, alive, findingCodes, reportOf, startAggregatorProcess, startSampler } from './harness';
 
 const REPLICAS = 6;
 const INTERVAL_MS = 500;
@@ -38,7 +32,7 @@ const SCENARIO: Scenario = {
   instances: [{ component: 'backend', deployment: 'D2', count: REPLICAS, ready: true, serving: true }],
 };
 
-let redis: TestRedis;
+const redis = useTestRedis();
 let platform: SimulatedPlatform;
 let webhook: WebhookReceiver;
 let aggregator: AggregatorProcess;
@@ -51,7 +45,6 @@ function backend(report: Awaited<ReturnType<typeof reportOf>>) {
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
   webhook = await startWebhookReceiver();
   platform = await startSimulatedPlatform({ scenario: SCENARIO, transitionDelayMs: 14_000, fault: null });
   fleet = new AgentFleet({
@@ -65,13 +58,10 @@ beforeAll(async () => {
   await Promise.all(
     platform.state.agents().map((a) => fleet.start(a.instanceId, { DEPLOYMENT_ID: a.deploymentId })),
   );
-  const checker = await connectTestClient(redis.url);
-  await pollUntil(
-    () => checker.zCard(appKeys(platform.appId).seen),
-    (n) => n === REPLICAS,
-    30_000,
-  );
-  await checker.close();
+  await waitFor(() => redis.client.zCard(appKeys(platform.appId).seen), {
+    until: (n) => n === REPLICAS,
+    timeoutMs: 30_000,
+  });
   aggregator = await startAggregatorProcess({
     PORT: String(await freePort()),
     REDIS_URL: redis.url,
@@ -85,11 +75,10 @@ beforeAll(async () => {
     ALERT_FOR_MS: '0',
     ALERT_WEBHOOK_URL: webhook.url,
   });
-  await pollUntil(
-    () => reportOf(aggregator.url),
-    (r) => !r.degraded && backend(r).verdict === 'ok' && backend(r).live === REPLICAS,
-    30_000,
-  );
+  await waitFor(() => reportOf(aggregator.url), {
+    until: (r) => !r.degraded && backend(r).verdict === 'ok' && backend(r).live === REPLICAS,
+    timeoutMs: 30_000,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -97,7 +86,6 @@ afterAll(async () => {
   await aggregator?.process.signal('SIGKILL');
   await platform?.close();
   await webhook?.close();
-  await redis?.stop();
 });
 
 test('a rolling deploy with SIGTERMed old agents: counts follow, no alert fires', async () => {
@@ -112,11 +100,10 @@ test('a rolling deploy with SIGTERMed old agents: counts follow, no alert fires'
     instanceName('backend', hash, `${platform.appId}/${deployment.id}/${k}`),
   );
   const old = fleet.ids();
-  await pollUntil(
-    () => reportOf(aggregator.url),
-    (r) => backend(r).verdict === 'rolling',
-    10_000,
-  );
+  await waitFor(() => reportOf(aggregator.url), {
+    until: (r) => backend(r).verdict === 'rolling',
+    timeoutMs: 10_000,
+  });
 
   for (let pair = 0; pair < REPLICAS; pair += 2) {
     await Promise.all(
@@ -124,36 +111,37 @@ test('a rolling deploy with SIGTERMed old agents: counts follow, no alert fires'
     );
     // As the platform does, the old instances go only once the new ones are ready: here, once
     // their first heartbeats are in (a loaded machine may take a moment to start them).
-    await pollUntil(
-      () => reportOf(aggregator.url),
-      (r) => backend(r).live >= REPLICAS + 2,
-      10_000,
-    );
+    await waitFor(() => reportOf(aggregator.url), {
+      until: (r) => backend(r).live >= REPLICAS + 2,
+      timeoutMs: 10_000,
+    });
     const exits = await Promise.all(old.slice(pair, pair + 2).map((id) => fleet.signal(id, 'SIGTERM')));
     expect(exits).toEqual([0, 0]);
   }
   expect(platform.state.snapshot().inProgressId).toBe(deployment.id);
 
   // The platform completes the deployment; its instances are exactly the new agents.
-  await pollUntil(
-    async () => platform.state.snapshot().inProgressId,
-    (id) => id === null,
-    20_000,
-  );
+  await waitFor(async () => platform.state.snapshot().inProgressId, {
+    until: (id) => id === null,
+    timeoutMs: 20_000,
+  });
   expect(
     platform.state
       .agents()
       .map((a) => a.instanceId)
       .sort(),
   ).toEqual([...fresh].sort());
-  const settled = await pollUntil(
-    () => reportOf(aggregator.url),
-    (r) => backend(r).verdict === 'ok' && backend(r).live === REPLICAS,
-    10_000,
-  );
+  const settled = await waitFor(() => reportOf(aggregator.url), {
+    until: (r) => backend(r).verdict === 'ok' && backend(r).live === REPLICAS,
+    timeoutMs: 10_000,
+  });
   expect(backend(settled)).toMatchObject({ desired: REPLICAS, live: REPLICAS, platform_instances: REPLICAS });
-  // Two more intervals after it settled: an alert would have fired by now.
-  await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
+  // Three more intervals after it settled, watched: an alert would have fired by now.
+  const firing = await sampleFor(
+    3 * INTERVAL_MS,
+    () => webhook.received({ sinceMs, status: 'firing' }).length,
+  );
+  expect(new Set(firing)).toEqual(new Set([0]));
   await sampler.stop();
 
   expect(webhook.received({ sinceMs, status: 'firing' })).toEqual([]);
@@ -171,11 +159,10 @@ test('kill -9 in bursts: the count follows each burst and comes back with the re
     const deploymentId = platform.state.agents()[0]?.deploymentId ?? '';
     const killedAtMs = Date.now();
     await Promise.all(victims.map((id) => fleet.signal(id, 'SIGKILL')));
-    const dropped = await pollUntil(
-      () => reportOf(aggregator.url, true),
-      (r) => backend(r).live === REPLICAS - burst,
-      TTL_MS + 8_000,
-    );
+    const dropped = await waitFor(() => reportOf(aggregator.url, true), {
+      until: (r) => backend(r).live === REPLICAS - burst,
+      timeoutMs: TTL_MS + 8_000,
+    });
     // Not before the TTL ran out: a heartbeat or two missed is not yet an instance gone.
     expect(Date.now() - killedAtMs).toBeGreaterThanOrEqual(TTL_MS - INTERVAL_MS);
     const gone = (dropped.instances ?? []).filter((i) => i.state === 'gone').map((i) => i.instance_id);
@@ -184,22 +171,20 @@ test('kill -9 in bursts: the count follows each burst and comes back with the re
 
     // The platform restarts them under the same names: new boots of the same instances.
     await Promise.all(victims.map((id) => fleet.start(id, { DEPLOYMENT_ID: deploymentId })));
-    await pollUntil(
-      () => reportOf(aggregator.url),
-      (r) => backend(r).live === REPLICAS && !findingCodes(r).some((c) => /MISSING|STALE/.test(c)),
-      15_000,
-    );
+    await waitFor(() => reportOf(aggregator.url), {
+      until: (r) => backend(r).live === REPLICAS && !findingCodes(r).some((c) => /MISSING|STALE/.test(c)),
+      timeoutMs: 15_000,
+    });
   }
   // Whatever the losses raised is resolved once the replacements run: no resolve is lost.
   const fired = webhook.received({ sinceMs, status: 'firing' });
-  await pollUntil(
-    async () => webhook.received({ sinceMs, status: 'resolved' }),
-    (resolved) =>
+  await waitFor(async () => webhook.received({ sinceMs, status: 'resolved' }), {
+    until: (resolved) =>
       fired.every((f) =>
         resolved.some((r) => r.code === f.code && r.component === f.component && r.atMs >= f.atMs),
       ),
-    10_000,
-  );
+    timeoutMs: 10_000,
+  });
   expect(alive(aggregator.process)).toBe(true);
   expect(fleet.allAlive()).toBe(true);
 }, 60_000);
@@ -210,24 +195,26 @@ test('kill -9 of most of the fleet at once: self-preservation freezes the counts
   const deploymentId = platform.state.agents()[0]?.deploymentId ?? '';
   const sampler = startSampler(aggregator.url, 200);
   await Promise.all(victims.map((id) => fleet.signal(id, 'SIGKILL')));
-  const frozen = await pollUntil(
-    () => reportOf(aggregator.url),
-    (r) => r.degraded,
-    TTL_MS + 8_000,
-  );
+  const frozen = await waitFor(() => reportOf(aggregator.url), {
+    until: (r) => r.degraded,
+    timeoutMs: TTL_MS + 8_000,
+  });
   expect(findingCodes(frozen)).toEqual(['backend:DATA_DEGRADED']);
   expect(backend(frozen).findings[0]?.message).toMatch(/self-preservation/);
-  // Held a few intervals: the count stays frozen at its last trusted value.
-  await new Promise((r) => setTimeout(r, 4 * INTERVAL_MS));
-  expect(backend(await reportOf(aggregator.url)).live).toBe(REPLICAS);
+  // Held a few intervals: the count stays frozen at its last trusted value throughout.
+  const held = await sampleFor(
+    4 * INTERVAL_MS,
+    async () => backend(await reportOf(aggregator.url)).live,
+    100,
+  );
+  expect(new Set(held)).toEqual(new Set([REPLICAS]));
 
   const restartAtMs = Date.now();
   await Promise.all(victims.map((id) => fleet.start(id, { DEPLOYMENT_ID: deploymentId })));
-  await pollUntil(
-    () => reportOf(aggregator.url),
-    (r) => !r.degraded && backend(r).verdict === 'ok' && backend(r).live === REPLICAS,
-    15_000,
-  );
+  await waitFor(() => reportOf(aggregator.url), {
+    until: (r) => !r.degraded && backend(r).verdict === 'ok' && backend(r).live === REPLICAS,
+    timeoutMs: 15_000,
+  });
   await sampler.stop();
   // Frozen until the replacements start. (Once enough of them renew, the episode ends; one
   // that is still starting then counts as gone for a moment, as it should.)

@@ -7,16 +7,17 @@
  * - The cause goes away while no aggregator runs: the next one sends the resolve, once.
  */
 import { appKeys } from '../../shared/redis-keys';
-import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
-import type { AggregatorProcess, ReportView, WebhookReceiver } from './harness';
-import { AgentFleet, findingCodes, reportOf, startAggregatorProcess, startWebhookReceiver } from './harness';
+import { useTestRedis } from '../support/redis-rig';
+import { sampleFor, waitFor } from '../support/wait';
+import type { AggregatorProcess, ReportView } from './harness';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { AgentFleet, findingCodes, reportOf, startAggregatorProcess } from './harness';
 
 const APP = 'chaos-restart';
 const INTERVAL_MS = 500;
 const LEASE_MS = 2_000;
 
-let redis: TestRedis;
+const redis = useTestRedis();
 let webhook: WebhookReceiver;
 const fleet = new AgentFleet({});
 const aggregators: AggregatorProcess[] = [];
@@ -67,7 +68,6 @@ async function json<T>(url: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
   webhook = await startWebhookReceiver();
   await fleet.startMany(['backend-r-1', 'backend-r-2', 'backend-r-3', 'backend-r-4'], {
     REDIS_URL: redis.url,
@@ -75,38 +75,28 @@ beforeAll(async () => {
     AGENT_INTERVAL_MS: String(INTERVAL_MS),
     AGENT_TTL_MS: '3000',
   });
-  const checker = await connectTestClient(redis.url);
-  await pollUntil(
-    () => checker.zCard(appKeys(APP).seen),
-    (n) => n === 4,
-    30_000,
-  );
-  await checker.close();
+  await waitFor(() => redis.client.zCard(appKeys(APP).seen), { until: (n) => n === 4, timeoutMs: 30_000 });
 }, 120_000);
 
 afterAll(async () => {
   await fleet.killAll();
   await Promise.all(aggregators.map((a) => a.process.signal('SIGKILL')));
   await webhook?.close();
-  await redis?.stop();
 });
 
 test('killed and restarted: the same report, history and audit trail, and no second firing', async () => {
   const first = await start();
-  await pollUntil(
-    async () => webhook.received({ codes: ['SURPLUS_INSTANCES'], status: 'firing' }),
-    (a) => a.length === 1,
-    20_000,
-  );
-  const audit = await pollUntil(
-    () => json<{ entries: unknown[] }>(`${first.url}/api/v1/audit`),
-    (a) => a.entries.length > 0,
-    10_000,
-  );
-  const history = await pollUntil(
+  await waitFor(async () => webhook.received({ codes: ['SURPLUS_INSTANCES'], status: 'firing' }), {
+    until: (a) => a.length === 1,
+    timeoutMs: 20_000,
+  });
+  const audit = await waitFor(() => json<{ entries: unknown[] }>(`${first.url}/api/v1/audit`), {
+    until: (a) => a.entries.length > 0,
+    timeoutMs: 10_000,
+  });
+  const history = await waitFor(
     () => json<{ points: { at?: string; t?: number }[] }>(`${first.url}/api/v1/history`),
-    (h) => h.points.length >= 3,
-    10_000,
+    { until: (h) => h.points.length >= 3, timeoutMs: 10_000 },
   );
   const before = essence(await reportOf(first.url, true));
   expect(before.findings).toContain('backend:SURPLUS_INSTANCES');
@@ -114,9 +104,10 @@ test('killed and restarted: the same report, history and audit trail, and no sec
   await first.process.signal('SIGKILL');
   const second = await start();
   // Its first report comes from the resync at start: the same one at once, and after an interval.
-  expect(essence(await reportOf(second.url, true))).toEqual(before);
-  await new Promise((r) => setTimeout(r, INTERVAL_MS + 100));
-  expect(essence(await reportOf(second.url, true))).toEqual(before);
+  const firstReports = await sampleFor(INTERVAL_MS + 100, async () =>
+    essence(await reportOf(second.url, true)),
+  );
+  expect(firstReports.filter((r) => JSON.stringify(r) !== JSON.stringify(before))).toEqual([]);
 
   // What the first one recorded is still there.
   const auditAfter = await json<{ entries: unknown[] }>(`${second.url}/api/v1/audit`);
@@ -126,12 +117,16 @@ test('killed and restarted: the same report, history and audit trail, and no sec
 
   // It takes the lease over once the dead leader's runs out, carries the firing alert on, and
   // does not fire it again.
-  await pollUntil(
-    () => json<{ leader?: boolean }>(`${second.url}/readyz`),
-    (r) => r.leader === true,
-    LEASE_MS + 5_000,
+  await waitFor(() => json<{ leader?: boolean }>(`${second.url}/readyz`), {
+    until: (r) => r.leader === true,
+    timeoutMs: LEASE_MS + 5_000,
+  });
+  // Watched for four intervals: a second firing would show.
+  const firings = await sampleFor(
+    4 * INTERVAL_MS,
+    () => webhook.received({ codes: ['SURPLUS_INSTANCES'], status: 'firing' }).length,
   );
-  await new Promise((r) => setTimeout(r, 4 * INTERVAL_MS));
+  expect(new Set(firings)).toEqual(new Set([1]));
   expect(webhook.received({ codes: ['SURPLUS_INSTANCES'], status: 'firing' })).toHaveLength(1);
   expect(webhook.received({ codes: ['SURPLUS_INSTANCES'], status: 'resolved' })).toHaveLength(0);
 }, 60_000);
@@ -142,16 +137,19 @@ test('the cause goes away while no aggregator runs: the next one resolves the al
   // One agent stops for good (its goodbye is recorded in Redis): three remain, as wanted.
   expect(await fleet.signal('backend-r-4', 'SIGTERM')).toBe(0);
   const third = await start();
-  const resolved = await pollUntil(
+  const resolved = await waitFor(
     async () => webhook.received({ codes: ['SURPLUS_INSTANCES'], status: 'resolved' }),
-    (a) => a.length === 1,
-    LEASE_MS + 10_000,
+    { until: (a) => a.length === 1, timeoutMs: LEASE_MS + 10_000 },
   );
   expect(resolved).toHaveLength(1);
   const report = await reportOf(third.url);
   expect(report.summary).toMatchObject({ configured_replicas: 3, active_instances: 3, discrepancy: false });
-  // No firing again, no second resolve.
-  await new Promise((r) => setTimeout(r, 4 * INTERVAL_MS));
+  // No firing again, no second resolve, for four intervals.
+  const sent = await sampleFor(
+    4 * INTERVAL_MS,
+    () => webhook.received({ codes: ['SURPLUS_INSTANCES'] }).length,
+  );
+  expect(new Set(sent)).toEqual(new Set([2]));
   expect(webhook.received({ codes: ['SURPLUS_INSTANCES'] }).map((a) => a.status)).toEqual([
     'firing',
     'resolved',

@@ -4,28 +4,23 @@
  * notification in flight is delivered, having released the leader lease (the key is gone, so a
  * successor need not wait out the lease) and closed its Redis connections.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { serializeHeartbeat } from '../../shared/heartbeat';
 import { appKeys } from '../../shared/redis-keys';
-import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
 import { makeHeartbeat } from '../support/heartbeats';
-import { pollUntil } from '../support/spawn';
+import { waitFor } from '../support/wait';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 import { AgentFleet, startAggregatorProcess } from './harness';
 
 const APP = 'chaos-shutdown';
 const DEADLINE_MS = 5_000;
 const WEBHOOK_DELAY_MS = 1_200;
 
-let redis: TestRedis;
-let checker: Awaited<ReturnType<typeof connectTestClient>>;
+const redis = useTestRedis();
 const fleet = new AgentFleet({});
 
 beforeAll(async () => {
-  redis = await startRedis();
-  checker = await connectTestClient(redis.url);
   // Two agents where one is wanted: SURPLUS_INSTANCES fires soon after the aggregator starts.
   await fleet.startMany(['backend-s-1', 'backend-s-2'], {
     REDIS_URL: redis.url,
@@ -33,39 +28,25 @@ beforeAll(async () => {
     AGENT_INTERVAL_MS: '500',
     AGENT_TTL_MS: '3000',
   });
-  await pollUntil(
-    () => checker.zCard(appKeys(APP).seen),
-    (n) => n === 2,
-    30_000,
-  );
+  await waitFor(() => redis.client.zCard(appKeys(APP).seen), { until: (n) => n === 2, timeoutMs: 30_000 });
 }, 60_000);
 
 afterAll(async () => {
   await fleet.killAll();
-  await checker.close();
-  await redis.stop();
 });
 
 test('SIGTERM: the alert in flight is delivered, the lease released, exit 0 within 5 s', async () => {
   // A webhook that takes its time: the firing notification is still in flight at SIGTERM.
-  const deliveries: { receivedAtMs: number; answeredAtMs: number | null; body: string }[] = [];
   let sigterm: (() => void) | null = null;
-  const webhook = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const delivery = { receivedAtMs: Date.now(), answeredAtMs: null as number | null, body };
-      deliveries.push(delivery);
+  const webhook = await startWebhookReceiver({
+    answer: async () => {
       sigterm?.();
       sigterm = null;
-      setTimeout(() => {
-        delivery.answeredAtMs = Date.now();
-        res.end('{}');
-      }, WEBHOOK_DELAY_MS);
-    });
+      await new Promise((resolve) => setTimeout(resolve, WEBHOOK_DELAY_MS));
+    },
   });
-  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-  const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+  const deliveries = webhook.posts;
+  const webhookUrl = webhook.url;
 
   const aggregator = await startAggregatorProcess({
     REDIS_URL: redis.url,
@@ -103,7 +84,8 @@ test('SIGTERM: the alert in flight is delivered, the lease released, exit 0 with
       if (deliveries.length > 0) sigterm();
     });
     const signalledAtMs = await signalledAt;
-    await new Promise((r) => setTimeout(r, 300));
+    // The rest of the request once the shutdown is under way, not after a guessed pause.
+    await aggregator.process.waitForLine((l) => l.message === 'shutting down');
     socket.write(heartbeat.slice(100));
     const code = await aggregator.process.exited();
     const exitedAtMs = Date.now();
@@ -118,13 +100,13 @@ test('SIGTERM: the alert in flight is delivered, the lease released, exit 0 with
     expect(deliveries[0]?.answeredAtMs).not.toBeNull();
     expect(exitedAtMs).toBeGreaterThanOrEqual(deliveries[0]?.answeredAtMs ?? Infinity);
     // The lease was given up, not left to run out.
-    expect(await checker.get(appKeys(APP).leader)).toBeNull();
+    expect(await redis.client.get(appKeys(APP).leader)).toBeNull();
     const lines = aggregator.process.lines;
     expect(lines.some((l) => l.message === 'leadership lost' && l.reason === 'closing')).toBe(true);
     expect(lines.some((l) => l.message === 'stopped')).toBe(true);
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
     // Its Redis connections are closed: only the agents' and this test's remain.
-    const clients = await checker.clientList();
+    const clients = await redis.client.clientList();
     expect(
       clients.filter(
         (c) =>
@@ -134,7 +116,6 @@ test('SIGTERM: the alert in flight is delivered, the lease released, exit 0 with
     ).toEqual([]);
   } finally {
     await aggregator.process.signal('SIGKILL');
-    webhook.closeAllConnections();
-    await new Promise<void>((resolve) => webhook.close(() => resolve()));
+    await webhook.close();
   }
 }, 60_000);

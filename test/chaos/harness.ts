@@ -1,87 +1,10 @@
 /**
- * What the chaos scenarios share: a webhook receiver that records every alert notification, a
+ * What the chaos scenarios share (the webhook receiver and the Redis are test/support's): a
  * fleet of real agent processes, an aggregator process, and a sampler that reads the report in
  * the background so that a scenario can check every report served during a fault, not only the
  * last one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { freePort } from '../support/redis-server';
 import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
-
-/** One alert notification as the webhook received it. */
-export interface ReceivedAlert {
-  readonly atMs: number;
-  readonly status: 'firing' | 'resolved';
-  readonly kind: string;
-  readonly code: string;
-  readonly component: string;
-}
-
-export interface WebhookReceiver {
-  readonly url: string;
-  readonly alerts: ReceivedAlert[];
-  /** Alerts received since `sinceMs` (default: all), optionally of these codes only. */
-  received(filter?: {
-    sinceMs?: number;
-    codes?: readonly string[];
-    status?: 'firing' | 'resolved';
-  }): ReceivedAlert[];
-  close(): Promise<void>;
-}
-
-/** A node:http server taking ALERT_WEBHOOK_URL posts (the generic webhook sink's body). */
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const alerts: ReceivedAlert[] = [];
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      try {
-        const parsed = JSON.parse(body) as {
-          notifications?: {
-            kind: string;
-            status: 'firing' | 'resolved';
-            labels: { code: string; component: string };
-          }[];
-        };
-        for (const n of parsed.notifications ?? []) {
-          alerts.push({
-            atMs: Date.now(),
-            status: n.status,
-            kind: n.kind,
-            code: n.labels.code,
-            component: n.labels.component,
-          });
-        }
-      } catch {
-        // Not a webhook body: nothing to record.
-      }
-      res.statusCode = 200;
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  let closing: Promise<void> | null = null;
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
-    alerts,
-    received: (filter = {}) =>
-      alerts.filter(
-        (a) =>
-          a.atMs >= (filter.sinceMs ?? 0) &&
-          (filter.codes === undefined || filter.codes.includes(a.code)) &&
-          (filter.status === undefined || a.status === filter.status),
-      ),
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      })),
-  };
-}
 
 /** The parts of the report the scenarios read. */
 export interface ReportView {
@@ -110,7 +33,7 @@ export interface ReportView {
   readonly instances?: readonly { readonly instance_id: string; readonly state: string }[];
 }
 
-/** GET /api/v1/monitoring/replicas; throws on anything but 200 (pollUntil retries). */
+/** GET /api/v1/monitoring/replicas; throws on anything but 200 (waitFor retries). */
 export async function reportOf(baseUrl: string, withInstances = false): Promise<ReportView> {
   const res = await fetch(`${baseUrl}/api/v1/monitoring/replicas${withInstances ? '' : '?instances=false'}`);
   if (res.status !== 200) throw new Error(`report: HTTP ${res.status}`);
@@ -222,56 +145,4 @@ export class AgentFleet {
 /** Whether a spawned process is still running. */
 export function alive(process: SpawnedProcess): boolean {
   return process.child.exitCode === null && process.child.signalCode === null;
-}
-
-/** A private redis-server that wants a password (AUTH), on plain TCP or on TLS only. */
-export interface PasswordRedis {
-  readonly port: number;
-  /** Idempotent: SIGTERM, resolves once it has exited. */
-  stop(): Promise<void>;
-}
-
-/** Starts redis-server with --requirepass; with `tls`, it listens on TLS only (no plain port). */
-export async function startRedisWithPassword(
-  password: string,
-  tls: { cert: string; key: string; ca: string } | null,
-): Promise<PasswordRedis> {
-  const port = await freePort();
-  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password];
-  if (tls) {
-    args.push(
-      '--port',
-      '0',
-      '--tls-port',
-      String(port),
-      '--tls-cert-file',
-      tls.cert,
-      '--tls-key-file',
-      tls.key,
-    );
-    args.push('--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no');
-  } else {
-    args.push('--port', String(port));
-  }
-  const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const until = Date.now() + 10_000;
-  while (!/Ready to accept connections/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server not ready: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    port,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }

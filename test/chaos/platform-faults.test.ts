@@ -17,16 +17,10 @@ import type { FaultSpec, SimulatedPlatform } from '../../aggregator/platform/sim
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import type { PlatformFailureKind } from '../../aggregator/model';
 import { freePort } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
-import type { AggregatorProcess, WebhookReceiver } from './harness';
-import {
-  AgentFleet,
-  alive,
-  reportOf,
-  startAggregatorProcess,
-  startSampler,
-  startWebhookReceiver,
-} from './harness';
+import { waitFor } from '../support/wait';
+import type { AggregatorProcess } from './harness';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { AgentFleet, alive, reportOf, startAggregatorProcess, startSampler } from './harness';
 
 /** What the proxy does to answers: pass them, or replace a 200's body. */
 type BodyFault = 'none' | 'not_json' | 'truncated' | 'wrong_shape';
@@ -223,11 +217,11 @@ describe('a real aggregator through a run of platform faults', () => {
       ALERT_FOR_MS: '0',
       ALERT_WEBHOOK_URL: webhook.url,
     });
-    await pollUntil(
-      () => reportOf(aggregator.url),
-      (r) => r.summary.do_api_status === 'ok' && r.summary.active_instances === 2 && !r.summary.discrepancy,
-      30_000,
-    );
+    await waitFor(() => reportOf(aggregator.url), {
+      until: (r) =>
+        r.summary.do_api_status === 'ok' && r.summary.active_instances === 2 && !r.summary.discrepancy,
+      timeoutMs: 30_000,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -252,14 +246,15 @@ describe('a real aggregator through a run of platform faults', () => {
       inject();
       const before = proxy.requests();
       const startedMs = Date.now();
-      const stale = await pollUntil(
-        () => reportOf(aggregator.url),
-        (r) => r.summary.do_api_status === 'stale',
-        15_000,
-      );
+      const stale = await waitFor(() => reportOf(aggregator.url), {
+        until: (r) => r.summary.do_api_status === 'stale',
+        timeoutMs: 15_000,
+      });
       const firstAge = stale.summary.platform_data_age_ms ?? 0;
-      await new Promise((r) => setTimeout(r, 3_000));
-      const later = await reportOf(aggregator.url);
+      // The fault goes on: the data grows older by seconds, and is still served as stale.
+      const later = await waitFor(() => reportOf(aggregator.url), {
+        until: (r) => (r.summary.platform_data_age_ms ?? 0) > firstAge + 2_000,
+      });
       const windowMs = Date.now() - startedMs;
       platform.state.setFault(null);
       proxy.setFault('none');
@@ -278,11 +273,10 @@ describe('a real aggregator through a run of platform faults', () => {
       const tries = delta(before, proxy.requests(), paths);
       expect({ name, over: tries.filter((n) => n > 3 * refreshes) }).toEqual({ name, over: [] });
 
-      await pollUntil(
-        () => reportOf(aggregator.url),
-        (r) => r.summary.do_api_status === 'ok',
-        15_000,
-      );
+      await waitFor(() => reportOf(aggregator.url), {
+        until: (r) => r.summary.do_api_status === 'ok',
+        timeoutMs: 15_000,
+      });
     }
     await sampler.stop();
     // Every report through all of it: the platform's counts never read as zero, the fleet never

@@ -10,7 +10,7 @@ import type { Report } from '../../aggregator/reconcile/report';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import { loadAppsOpenApi, responseExamples } from '../support/openapi';
 import { publishedReport } from '../support/records';
-import { pollUntil } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 const api = loadAppsOpenApi();
 const example = (path: string) => {
@@ -63,10 +63,9 @@ describe('the aggregator against the official examples', () => {
   });
 
   test('reports every service and worker of the example spec with its desired count, and no error', async () => {
-    const report = await pollUntil(
-      async () => publishedReport(aggregator.reconcileNow()),
-      (r: Report) => r.summary.do_api_status !== 'unavailable',
-    );
+    const report = await waitFor(async () => publishedReport(aggregator.reconcileNow()), {
+      until: (r: Report) => r.summary.do_api_status !== 'unavailable',
+    });
     expect(report.summary.do_api_status).toBe('ok');
     expect(report.platform).toBe('digitalocean');
     expect(report.app_id).toBe(appExample.app.id);

@@ -14,8 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { RedisTransport } from '../../agent/transport/redis';
 import { silentLogger } from '../../shared/logger';
-import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
-import { killAll, pollUntil, spawnBuilt, type LogLine, type SpawnedProcess } from '../support/spawn';
+import { useTestRedis } from '../support/redis-rig';
+import { killAll, spawnBuilt, type LogLine, type SpawnedProcess } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 /** The issue's bound: a supervisor must see a failed start as an exit within 5 s. */
 const START_EXIT_MS = 5_000;
@@ -29,17 +30,15 @@ const START_EXIT_MS = 5_000;
 const SIGTERM_EXIT_MS = 2_000 + 500;
 
 const processes: SpawnedProcess[] = [];
-let redis: TestRedis;
+const redis = useTestRedis();
 let tmp: string;
 
 beforeAll(async () => {
-  redis = await startRedis();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'rw-agent-exit-'));
 });
 
 afterAll(async () => {
   await killAll(processes);
-  await redis.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -133,28 +132,23 @@ describe('an agent that cannot start exits 1 within 5 s, naming what failed', ()
 });
 
 test('a Redis transport closed while it connects leaves no connection behind (it held the agent up)', async () => {
-  const checker = await connectTestClient(redis.url);
-  try {
-    const stat = async (field: string) =>
-      Number(new RegExp(`${field}:(\\d+)`).exec(await checker.info('all'))?.[1] ?? NaN);
-    const acceptedBefore = await stat('total_connections_received');
-    const connectedBefore = await stat('connected_clients');
-    const transport = new RedisTransport({ url: redis.url, log: silentLogger(), timeoutMs: 1_000 });
-    // At once, while the TCP connection is still being opened: node-redis 6 alone keeps that one.
-    await transport.close();
-    // The connection attempt reached Redis, and then it is gone again.
-    const after = await pollUntil(
-      async () => ({
-        accepted: await stat('total_connections_received'),
-        connected: await stat('connected_clients'),
-      }),
-      (s) => s.accepted > acceptedBefore && s.connected === connectedBefore,
-      10_000,
-    );
-    expect(after.connected).toBe(connectedBefore);
-  } finally {
-    await checker.close();
-  }
+  const checker = redis.client;
+  const stat = async (field: string) =>
+    Number(new RegExp(`${field}:(\\d+)`).exec(await checker.info('all'))?.[1] ?? NaN);
+  const acceptedBefore = await stat('total_connections_received');
+  const connectedBefore = await stat('connected_clients');
+  const transport = new RedisTransport({ url: redis.url, log: silentLogger(), timeoutMs: 1_000 });
+  // At once, while the TCP connection is still being opened: node-redis 6 alone keeps that one.
+  await transport.close();
+  // The connection attempt reached Redis, and then it is gone again.
+  const after = await waitFor(
+    async () => ({
+      accepted: await stat('total_connections_received'),
+      connected: await stat('connected_clients'),
+    }),
+    { until: (s) => s.accepted > acceptedBefore && s.connected === connectedBefore, timeoutMs: 10_000 },
+  );
+  expect(after.connected).toBe(connectedBefore);
 });
 
 test('a bad environment: exit 2, one message on stderr naming every bad variable and its value', async () => {
@@ -227,11 +221,7 @@ describe('SIGTERM while the aggregator never answers: gone within 2 s, exit 0', 
         await spawned.waitForLine((l) => l.message === 'first heartbeat sent');
       } else {
         // The first heartbeat is in flight and hangs: the goodbye queues behind it.
-        await pollUntil(
-          async () => aggregator.bodies.length,
-          (n) => n >= 1,
-          20_000,
-        );
+        await waitFor(async () => aggregator.bodies.length, { until: (n) => n >= 1, timeoutMs: 20_000 });
       }
 
       const signalledAt = Date.now();

@@ -5,8 +5,10 @@
  * resolved notification and the alert leaves Alertmanager's active list.
  */
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager';
-import { connectTestClient, freePort, startRedis, type TestRedis } from '../support/redis-server';
-import { killAll, pollUntil, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { freePort } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
+import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { waitFor } from '../support/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { appKeys } from '../../shared/redis-keys';
 
@@ -15,20 +17,20 @@ const RECONCILE_MS = 200;
 const SURPLUS = 'ReplicaWatchSurplusInstances';
 
 describe('alerting', () => {
-  let redis: TestRedis | undefined;
+  const redis = useTestRedis();
   let alertmanager: TestAlertmanager | undefined;
   let webhook: WebhookReceiver | undefined;
   const processes: SpawnedProcess[] = [];
 
   afterAll(async () => {
     await killAll(processes);
-    await Promise.all([redis?.stop(), alertmanager?.stop(), webhook?.close()]);
+    await Promise.all([alertmanager?.stop(), webhook?.close()]);
   });
 
   test('a lasting surplus fires once (webhook + Alertmanager) and resolves once when it ends', async () => {
     // Alertmanager first: when it is missing the test fails with the install hint, nothing left running.
     alertmanager = await startAlertmanager();
-    [redis, webhook] = await Promise.all([startRedis(), startWebhookReceiver()]);
+    webhook = await startWebhookReceiver();
     const am = alertmanager;
     const hook = webhook;
 
@@ -36,7 +38,7 @@ describe('alerting', () => {
     // passing "missing" while they start.
     const agents = [1, 2, 3].map((n) =>
       spawnBuilt('agent/main.js', {
-        REDIS_URL: redis?.url ?? '',
+        REDIS_URL: redis.url,
         AGENT_ENABLED: 'true',
         AGENT_APP: APP,
         AGENT_INSTANCE_ID: `backend-${n}`,
@@ -47,13 +49,7 @@ describe('alerting', () => {
       }),
     );
     processes.push(...agents);
-    const client = await connectTestClient(redis.url);
-    await pollUntil(
-      () => client.zCard(appKeys(APP).seen),
-      (n) => n === 3,
-      20_000,
-    );
-    await client.close();
+    await waitFor(() => redis.client.zCard(appKeys(APP).seen), { until: (n) => n === 3 });
 
     const aggregator = spawnBuilt('aggregator/main.js', {
       REDIS_URL: redis.url,
@@ -75,11 +71,10 @@ describe('alerting', () => {
     processes.push(aggregator);
     const { port } = await aggregator.waitForLine((l) => l.message === 'aggregator listening');
 
-    const firing = await pollUntil(
-      async () => hook.notifications(),
-      (ns) => ns.some((n) => n.kind === 'firing'),
-      20_000,
-    );
+    const firing = await waitFor(async () => hook.notifications(), {
+      until: (ns) => ns.some((n) => n.kind === 'firing'),
+      timeoutMs: 20_000,
+    });
     expect(firing.map((n) => `${n.kind} ${n.labels.code}`)).toEqual(['firing SURPLUS_INSTANCES']);
     expect(firing[0]?.labels).toEqual({
       alertname: SURPLUS,
@@ -92,11 +87,10 @@ describe('alerting', () => {
     expect(firing[0]?.annotations.report_url).toBe('http://replica-watch.test/api/v1/monitoring/replicas');
     expect(hook.posts[0]?.headers['x-replica-watch-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
 
-    const active = await pollUntil(
-      () => am.alerts(),
-      (alerts) => alerts.some((a) => a.labels.alertname === SURPLUS),
-      20_000,
-    );
+    const active = await waitFor(() => am.alerts(), {
+      until: (alerts) => alerts.some((a) => a.labels.alertname === SURPLUS),
+      timeoutMs: 20_000,
+    });
     const inAm = active.find((a) => a.labels.alertname === SURPLUS);
     expect(inAm?.labels).toMatchObject({ app: APP, component: 'backend', code: 'SURPLUS_INSTANCES' });
     expect(inAm?.status.state).toBe('active');
@@ -105,20 +99,18 @@ describe('alerting', () => {
     // End the surplus: one agent leaves with a goodbye.
     const [first] = agents as [SpawnedProcess, ...SpawnedProcess[]];
     expect(await first.signal('SIGTERM')).toBe(0);
-    const resolved = await pollUntil(
-      async () => hook.notifications(),
-      (ns) => ns.some((n) => n.kind === 'resolved'),
-      20_000,
-    );
+    const resolved = await waitFor(async () => hook.notifications(), {
+      until: (ns) => ns.some((n) => n.kind === 'resolved'),
+      timeoutMs: 20_000,
+    });
     expect(resolved.map((n) => `${n.kind} ${n.labels.code}`)).toEqual([
       'firing SURPLUS_INSTANCES',
       'resolved SURPLUS_INSTANCES',
     ]);
-    await pollUntil(
-      () => am.alerts(),
-      (alerts) => !alerts.some((a) => a.labels.alertname === SURPLUS),
-      20_000,
-    );
+    await waitFor(() => am.alerts(), {
+      until: (alerts) => !alerts.some((a) => a.labels.alertname === SURPLUS),
+      timeoutMs: 20_000,
+    });
 
     // Let ten more reconciles pass: nothing else arrives (no repeat, no second firing).
     const report = async () => {
@@ -126,7 +118,10 @@ describe('alerting', () => {
       return (await res.json()) as { generated_at: string };
     };
     const from = Date.parse((await report()).generated_at);
-    await pollUntil(report, (r) => Date.parse(r.generated_at) >= from + 10 * RECONCILE_MS, 20_000);
+    await waitFor(report, {
+      until: (r) => Date.parse(r.generated_at) >= from + 10 * RECONCILE_MS,
+      timeoutMs: 20_000,
+    });
     expect(hook.notifications().map((n) => n.kind)).toEqual(['firing', 'resolved']);
     expect(await aggregator.signal('SIGTERM')).toBe(0);
     expect(aggregator.lines.some((l) => l.sink === 'slack' && typeof l.err === 'string')).toBe(true);

@@ -6,8 +6,9 @@
  * refused as "replayed" on every heartbeat and the report blamed the platform.
  */
 import { existsSync } from 'node:fs';
-import { startRedis, type TestRedis } from '../support/redis-server';
-import { killAll, pollUntil, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { useTestRedis } from '../support/redis-rig';
+import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 // Debian's faketime package (multi-arch path first, then the older one).
 const LIBFAKETIME = [
@@ -38,20 +39,18 @@ test('libfaketime is installed (Debian/Ubuntu: apt-get install -y faketime)', ()
   expect(LIBFAKETIME).toBeDefined();
 });
 
+/** The redis transport's server (the http one starts one too and leaves it alone). */
+const redis = useTestRedis();
+
 describe.each(['redis', 'http'] as const)('an agent 60 s behind, signed heartbeats, %s', (transport) => {
-  let redis: TestRedis | undefined;
   const processes: SpawnedProcess[] = [];
 
-  afterAll(async () => {
-    await killAll(processes);
-    await redis?.stop();
-  });
+  afterAll(() => killAll(processes));
 
   test('is counted live, and CLOCK_SKEW names it with its offset; nothing blames the platform', async () => {
     if (LIBFAKETIME === undefined) throw new Error('libfaketime missing: apt-get install -y faketime');
     const app = `skew-${transport}`;
-    if (transport === 'redis') redis = await startRedis();
-    const viaRedis: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
+    const viaRedis: Record<string, string> = transport === 'redis' ? { REDIS_URL: redis.url } : {};
     const aggregator = spawnBuilt('aggregator/main.js', {
       ...viaRedis,
       PORT: '0',
@@ -67,7 +66,7 @@ describe.each(['redis', 'http'] as const)('an agent 60 s behind, signed heartbea
 
     const agent = (id: string, extra: Record<string, string> = {}) =>
       spawnBuilt('agent/main.js', {
-        ...(redis ? viaRedis : { AGGREGATOR_URL: url }),
+        ...(transport === 'redis' ? viaRedis : { AGGREGATOR_URL: url }),
         AGENT_ENABLED: 'true',
         AGENT_APP: app,
         AGENT_INSTANCE_ID: id,
@@ -88,13 +87,12 @@ describe.each(['redis', 'http'] as const)('an agent 60 s behind, signed heartbea
       }),
     );
 
-    const report = await pollUntil(
-      () => reportOf(url),
-      (r) =>
+    const report = await waitFor(() => reportOf(url), {
+      until: (r) =>
         r.summary.active_instances === 2 &&
         r.components[0]?.findings.some((f) => f.code === 'CLOCK_SKEW') === true,
-      20_000,
-    );
+      timeoutMs: 20_000,
+    });
     const [backend] = report.components;
     expect(backend?.live).toBe(2);
     expect(backend?.findings.map((f) => [f.code, f.severity])).toEqual([['CLOCK_SKEW', 'warning']]);

@@ -17,7 +17,8 @@ import { loadAggregatorConfig } from '../../aggregator/config';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import type { ComponentReport, Finding, InstanceReport, Report } from '../../aggregator/reconcile/report';
 import { asReconciled } from '../support/records';
-import { killAll, pollUntil, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { killAll, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 /** The little of the browser's DOM that the callbacks run in the page use (the project has no DOM lib). */
 interface PageElement {
@@ -103,14 +104,16 @@ function tilesOf(
   expected: Record<string, string>,
 ): Promise<Record<string, string | null>> {
   const labels = Object.keys(expected);
-  return pollUntil(
+  return waitFor(
     async () => {
       const values = await Promise.all(labels.map((label) => countTile(page, component, label)));
       return Object.fromEntries(labels.map((label, i) => [label, values[i] ?? null]));
     },
-    (seen) => labels.every((label) => seen[label] === expected[label]),
-    PAGE_TIMEOUT_MS,
-    100,
+    {
+      until: (seen) => labels.every((label) => seen[label] === expected[label]),
+      timeoutMs: PAGE_TIMEOUT_MS,
+      everyMs: 100,
+    },
   );
 }
 
@@ -206,14 +209,13 @@ describe('a live fleet', () => {
     const orphan = agents[2] as SpawnedProcess;
 
     // Every agent reporting with its probe settled, so the first screenshot shows the whole story.
-    await pollUntil(
-      async () => aggregator?.reconcileNow().instanceList() ?? [],
-      (instances) =>
+    await waitFor(async () => aggregator?.reconcileNow().instanceList() ?? [], {
+      until: (instances) =>
         instances.filter((i) => i.state === 'live' && i.serving === (i.deployment_id === 'dep-2')).length ===
         4,
-      20_000,
-      100,
-    );
+      timeoutMs: 20_000,
+      everyMs: 100,
+    });
 
     const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(desktop);
@@ -336,6 +338,7 @@ function instance(id: string, overrides: Partial<InstanceReport> = {}): Instance
     mem_total_bytes: 4_000_000_000,
     clock_offset_ms: 0,
     draining: false,
+    container: null,
     ...overrides,
   };
 }

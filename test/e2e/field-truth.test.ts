@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { scenarioAgents } from '../../aggregator/platform/simulated';
-import { killAll, pollUntil, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { killAll, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 interface Finding {
   code: string;
@@ -111,11 +112,10 @@ test.each([
   '$scenario: blind, never green: degraded, DATA_DEGRADED names $variable, the CLI exits non-zero',
   async ({ scenario, kind, httpStatus, variable, text }) => {
     const { url } = await start(scenario);
-    const report = await pollUntil(
-      () => reportOf(url),
-      (r) => r.summary.do_api_error !== null && r.summary.active_instances === 2,
-      20_000,
-    );
+    const report = await waitFor(() => reportOf(url), {
+      until: (r) => r.summary.do_api_error !== null && r.summary.active_instances === 2,
+      timeoutMs: 20_000,
+    });
     expect(report.summary.verdict).toBe('degraded');
     expect(report.degraded).toBe(true);
     expect(report.summary.do_api_error).toMatchObject({
@@ -139,11 +139,11 @@ test.each([
 
 test('deployment-failed: DEPLOYMENT_FAILED names the deployment, its failed step and what still runs', async () => {
   const { url } = await start('deployment-failed');
-  const report = await pollUntil(
-    () => reportOf(url),
-    (r) => r.summary.do_api_status === 'ok' && findingsOf(r).some((f) => f.code === 'DEPLOYMENT_FAILED'),
-    20_000,
-  );
+  const report = await waitFor(() => reportOf(url), {
+    until: (r) =>
+      r.summary.do_api_status === 'ok' && findingsOf(r).some((f) => f.code === 'DEPLOYMENT_FAILED'),
+    timeoutMs: 20_000,
+  });
   const failed = findingsOf(report).find((f) => f.code === 'DEPLOYMENT_FAILED');
   expect(failed?.severity).toBe('warning');
   expect(failed?.message).toMatch(/ended ERROR at deploy › components › backend › wait/);
@@ -154,11 +154,10 @@ test('deployment-failed: DEPLOYMENT_FAILED names the deployment, its failed step
 
 test('deployment-pending: the queued deployment is in the report and in `replica-watch status`', async () => {
   const { url } = await start('deployment-pending');
-  const report = await pollUntil(
-    () => reportOf(url),
-    (r) => r.summary.do_api_status === 'ok' && r.pending_deployment !== null,
-    20_000,
-  );
+  const report = await waitFor(() => reportOf(url), {
+    until: (r) => r.summary.do_api_status === 'ok' && r.pending_deployment !== null,
+    timeoutMs: 20_000,
+  });
   expect(report.pending_deployment?.phase).toBe('PENDING_BUILD');
   expect(report.in_progress_deployment).not.toBeNull();
   const cli = await status(url);
@@ -167,21 +166,19 @@ test('deployment-pending: the queued deployment is in the report and in `replica
 
 test('none-ready: a replicas_ready the API omits is 0, not unknown', async () => {
   const { url } = await start('none-ready');
-  const report = await pollUntil(
-    () => reportOf(url),
-    (r) => r.summary.do_api_status === 'ok',
-    20_000,
-  );
+  const report = await waitFor(() => reportOf(url), {
+    until: (r) => r.summary.do_api_status === 'ok',
+    timeoutMs: 20_000,
+  });
   expect(report.components.find((c) => c.name === 'backend')?.platform_ready).toBe(0);
 });
 
 test('rollout-failing: a rollout with a failed step is DEPLOYMENT_FAILED, not a routine rollout', async () => {
   const { url } = await start('rollout-failing');
-  const report = await pollUntil(
-    () => reportOf(url),
-    (r) => r.summary.do_api_status === 'ok' && r.in_progress_deployment !== null,
-    20_000,
-  );
+  const report = await waitFor(() => reportOf(url), {
+    until: (r) => r.summary.do_api_status === 'ok' && r.in_progress_deployment !== null,
+    timeoutMs: 20_000,
+  });
   const codes = findingsOf(report).map((f) => f.code);
   expect(codes).toContain('DEPLOYMENT_FAILED');
   expect(codes).not.toContain('ROLLOUT_IN_PROGRESS');
@@ -192,11 +189,10 @@ test('rollout-failing: a rollout with a failed step is DEPLOYMENT_FAILED, not a 
 
 test('static without DESIRED_REPLICAS: the desired count is unknown, never ok, and no command names the app as an id', async () => {
   const { url } = await start(null);
-  const report = await pollUntil(
-    () => reportOf(url),
-    (r) => r.summary.active_instances === 2,
-    20_000,
-  );
+  const report = await waitFor(() => reportOf(url), {
+    until: (r) => r.summary.active_instances === 2,
+    timeoutMs: 20_000,
+  });
   expect(report.summary.verdict).toBe('degraded');
   const degraded = findingsOf(report).find((f) => f.code === 'DATA_DEGRADED');
   expect(degraded?.message).toContain('DESIRED_REPLICAS is not set');
@@ -207,17 +203,16 @@ test('static without DESIRED_REPLICAS: the desired count is unknown, never ok, a
 test('steady: an agent that says goodbye while the platform still lists it is draining, not a zombie', async () => {
   const ids = scenarioAgents('steady').map((agent) => agent.instanceId);
   const { url, agents } = await start('steady', ids);
-  await pollUntil(
-    () => reportOf(url),
-    (r) => r.summary.do_api_status === 'ok' && r.summary.active_instances === 2 && r.summary.verdict === 'ok',
-    20_000,
-  );
+  await waitFor(() => reportOf(url), {
+    until: (r) =>
+      r.summary.do_api_status === 'ok' && r.summary.active_instances === 2 && r.summary.verdict === 'ok',
+    timeoutMs: 20_000,
+  });
   await agents[1]?.signal('SIGTERM');
-  const report = await pollUntil(
-    () => reportOf(url),
-    (r) => r.summary.active_instances === 1,
-    20_000,
-  );
+  const report = await waitFor(() => reportOf(url), {
+    until: (r) => r.summary.active_instances === 1,
+    timeoutMs: 20_000,
+  });
   const res = await fetch(`${url}/api/v1/monitoring/replicas`);
   const full = (await res.json()) as {
     instances: { instance_id: string; state: string; draining: boolean }[];

@@ -7,8 +7,9 @@
  * grabbed the lease between two renewals, would show as a flip, a second term or two leaders.
  */
 import { appKeys } from '../../shared/redis-keys';
-import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
-import { killAll, pollUntil, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { useTestRedis } from '../support/redis-rig';
+import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { sampleFor, waitFor } from '../support/wait';
 
 const APP = 'e2e-ha-stable';
 const LEASE_MS = 1_500;
@@ -25,74 +26,64 @@ async function leaderFlag(url: string): Promise<boolean> {
   return body.leader;
 }
 
-let redis: TestRedis | undefined;
+const redis = useTestRedis();
 const processes: SpawnedProcess[] = [];
 
-afterAll(async () => {
-  await killAll(processes);
-  await redis?.stop();
-});
+afterAll(() => killAll(processes));
 
 test('one leader, the same one at every poll over several lease renewals', async () => {
-  redis = await startRedis();
-  const client = await connectTestClient(redis.url);
-  try {
-    const keys = appKeys(APP);
-    const aggregators = [1, 2].map(() =>
-      spawnBuilt('aggregator/main.js', {
-        REDIS_URL: (redis as TestRedis).url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        AGGREGATOR_APP: APP,
-        DESIRED_REPLICAS: '1',
-        RECONCILE_INTERVAL_MS: '200',
-        LEADER_LEASE_MS: String(LEASE_MS),
-      }),
-    );
-    processes.push(...aggregators);
-    const urls = await Promise.all(
-      aggregators.map(async (a) => {
-        const { port } = await a.waitForLine((l) => l.message === 'aggregator listening');
-        return `http://127.0.0.1:${String(port)}`;
-      }),
-    );
-    const flags = () => Promise.all(urls.map(leaderFlag));
-    const first = await pollUntil(flags, (f) => f.filter(Boolean).length === 1, 20_000);
-    const leaderIndex = first.indexOf(true);
-    const leaderPid = (aggregators[leaderIndex] as SpawnedProcess).child.pid;
-    const term = await client.get(keys.fencing);
-    expect(term).not.toBeNull();
+  const client = redis.client;
+  const keys = appKeys(APP);
+  const aggregators = [1, 2].map(() =>
+    spawnBuilt('aggregator/main.js', {
+      REDIS_URL: redis.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AGGREGATOR_APP: APP,
+      DESIRED_REPLICAS: '1',
+      RECONCILE_INTERVAL_MS: '200',
+      LEADER_LEASE_MS: String(LEASE_MS),
+    }),
+  );
+  processes.push(...aggregators);
+  const urls = await Promise.all(
+    aggregators.map(async (a) => {
+      const { port } = await a.waitForLine((l) => l.message === 'aggregator listening');
+      return `http://127.0.0.1:${String(port)}`;
+    }),
+  );
+  const flags = () => Promise.all(urls.map(leaderFlag));
+  const first = await waitFor(flags, { until: (f) => f.filter(Boolean).length === 1, timeoutMs: 20_000 });
+  const leaderIndex = first.indexOf(true);
+  const leaderPid = (aggregators[leaderIndex] as SpawnedProcess).child.pid;
+  const term = await client.get(keys.fencing);
+  expect(term).not.toBeNull();
 
-    const seen: string[] = [];
-    const holders = new Set<string | null>();
-    let renewals = 0;
-    let lastPttl = await client.pTTL(keys.leader);
-    const until = Date.now() + OBSERVE_MS;
-    while (Date.now() < until) {
+  const samples = await sampleFor(
+    OBSERVE_MS,
+    async () => {
       const [now, holder, pttl] = await Promise.all([
         flags(),
         client.get(keys.leader),
         client.pTTL(keys.leader),
       ]);
-      seen.push(now.map((f) => (f ? 'L' : '-')).join(''));
-      holders.add(holder);
-      // PTTL only falls between renewals; a jump back up is one (the poll is shorter than lease/3).
-      if (pttl > lastPttl + 50) renewals++;
-      lastPttl = pttl;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+      return { roles: now.map((f) => (f ? 'L' : '-')).join(''), holder, pttl };
+    },
+    POLL_MS,
+  );
+  const seen = samples.map((s) => s.roles);
+  const holders = new Set(samples.map((s) => s.holder));
+  // PTTL only falls between renewals; a jump back up is one (the poll is shorter than lease/3).
+  const renewals = samples.filter((s, i) => i > 0 && s.pttl > (samples[i - 1]?.pttl ?? Infinity) + 50).length;
 
-    const expected = leaderIndex === 0 ? 'L-' : '-L';
-    expect(seen.filter((s) => s !== expected)).toEqual([]);
-    expect(seen.length).toBeGreaterThanOrEqual(OBSERVE_MS / (4 * POLL_MS));
-    expect(renewals).toBeGreaterThanOrEqual(MIN_RENEWALS);
-    // One holder throughout, and it is the process that says it leads (holder = host:pid:random).
-    expect(holders.size).toBe(1);
-    expect([...holders][0]?.split(':')[1]).toBe(String(leaderPid));
-    // Renewals extend the term; they never start a new one.
-    expect(await client.get(keys.fencing)).toBe(term);
-    expect(aggregators.flatMap((a) => a.lines.filter((l) => l.message === 'leadership lost'))).toEqual([]);
-  } finally {
-    await client.close();
-  }
+  const expected = leaderIndex === 0 ? 'L-' : '-L';
+  expect(seen.filter((s) => s !== expected)).toEqual([]);
+  expect(seen.length).toBeGreaterThanOrEqual(OBSERVE_MS / (4 * POLL_MS));
+  expect(renewals).toBeGreaterThanOrEqual(MIN_RENEWALS);
+  // One holder throughout, and it is the process that says it leads (holder = host:pid:random).
+  expect(holders.size).toBe(1);
+  expect([...holders][0]?.split(':')[1]).toBe(String(leaderPid));
+  // Renewals extend the term; they never start a new one.
+  expect(await client.get(keys.fencing)).toBe(term);
+  expect(aggregators.flatMap((a) => a.lines.filter((l) => l.message === 'leadership lost'))).toEqual([]);
 });

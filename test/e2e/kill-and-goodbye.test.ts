@@ -3,8 +3,9 @@
  * 2. kill -9 one agent: it is dropped once its TTL passes; SIGTERM another: its goodbye drops it
  * at once. Both through Redis and in the embedded mode (agents POST to the aggregator).
  */
-import { startRedis, type TestRedis } from '../support/redis-server';
-import { killAll, pollUntil, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { useTestRedis } from '../support/redis-rig';
+import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 interface Summary {
   active_instances: number;
@@ -18,19 +19,17 @@ async function summaryOf(aggregatorUrl: string): Promise<Summary> {
   return ((await res.json()) as { summary: Summary }).summary;
 }
 
+/** The redis mode's server (the embedded mode starts one too and leaves it alone). */
+const redis = useTestRedis();
+
 describe.each(['redis', 'embedded'] as const)('%s mode', (mode) => {
-  let redis: TestRedis | undefined;
   const processes: SpawnedProcess[] = [];
 
-  afterAll(async () => {
-    await killAll(processes);
-    await redis?.stop();
-  });
+  afterAll(() => killAll(processes));
 
   test('3 agents → 3 active; kill -9 → 2 within 3 s; SIGTERM → 1 within 1 s', async () => {
     const app = `e2e-${mode}`;
-    if (mode === 'redis') redis = await startRedis();
-    const transport: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
+    const transport: Record<string, string> = mode === 'redis' ? { REDIS_URL: redis.url } : {};
     const aggregator = spawnBuilt('aggregator/main.js', {
       ...transport,
       PORT: '0',
@@ -45,7 +44,7 @@ describe.each(['redis', 'embedded'] as const)('%s mode', (mode) => {
 
     const agents = [1, 2, 3].map((n) =>
       spawnBuilt('agent/main.js', {
-        ...(redis ? transport : { AGGREGATOR_URL: url }),
+        ...(mode === 'redis' ? transport : { AGGREGATOR_URL: url }),
         AGENT_ENABLED: 'true',
         AGENT_APP: app,
         AGENT_INSTANCE_ID: `agent-${n}`,
@@ -58,30 +57,25 @@ describe.each(['redis', 'embedded'] as const)('%s mode', (mode) => {
     processes.push(...agents);
     const [first, second] = agents as [SpawnedProcess, SpawnedProcess, SpawnedProcess];
 
-    const three = await pollUntil(
-      () => summaryOf(url),
-      (s) => s.active_instances === 3,
-    );
+    const three = await waitFor(() => summaryOf(url), { until: (s) => s.active_instances === 3 });
     expect(three).toMatchObject({ configured_replicas: 2, active_instances: 3, discrepancy: true });
 
     const killedAt = Date.now();
     await first.signal('SIGKILL');
-    const two = await pollUntil(
-      () => summaryOf(url),
-      (s) => s.active_instances === 2,
-      3_000,
-    );
+    const two = await waitFor(() => summaryOf(url), {
+      until: (s) => s.active_instances === 2,
+      timeoutMs: 3_000,
+    });
     expect(Date.now() - killedAt).toBeLessThanOrEqual(3_000);
     expect(two.discrepancy).toBe(false);
 
     const terminatedAt = Date.now();
     const exit = second.signal('SIGTERM');
-    const one = await pollUntil(
-      () => summaryOf(url),
-      (s) => s.active_instances === 1,
-      1_000,
-      20,
-    );
+    const one = await waitFor(() => summaryOf(url), {
+      until: (s) => s.active_instances === 1,
+      timeoutMs: 1_000,
+      everyMs: 20,
+    });
     expect(Date.now() - terminatedAt).toBeLessThanOrEqual(1_000);
     expect(one.discrepancy).toBe(true);
     expect(await exit).toBe(0);

@@ -15,38 +15,14 @@ import { serializeHeartbeat } from '../../shared/heartbeat';
 import { silentLogger } from '../../shared/logger';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { makeHeartbeat } from '../support/heartbeats';
-import type { TestRedis } from '../support/redis-server';
-import { connectTestClient, startRedis } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
 import { heartbeatBodies, recordProblems } from './arbitraries';
+import { waitFor } from '../support/wait';
 
 const APP = 'fuzz-app';
 const keys = appKeys(APP);
 
-let redis: TestRedis;
-let writer: Awaited<ReturnType<typeof connectTestClient>>;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  writer = await connectTestClient(redis.url);
-});
-
-afterAll(async () => {
-  await writer.close();
-  await redis.stop();
-});
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const redis = useTestRedis();
 
 async function total(metrics: Registry, name: string): Promise<number> {
   const metric = await metrics.getSingleMetric(name)?.get();
@@ -92,7 +68,7 @@ const feedEntries = fc.oneof(
 
 describe('fuzzing the Redis feed and heartbeat keys', () => {
   beforeEach(async () => {
-    await writer.flushAll();
+    await redis.client.flushAll();
   });
 
   it('feed: every entry is applied and valid, or refused and counted; the registry stays sound', async () => {
@@ -104,9 +80,9 @@ describe('fuzzing the Redis feed and heartbeat keys', () => {
     try {
       await fc.assert(
         fc.asyncProperty(fc.array(feedEntries, { minLength: 1, maxLength: 8 }), async (batch) => {
-          for (const entry of batch) await writer.xAdd(keys.feed, '*', entry);
+          for (const entry of batch) await redis.client.xAdd(keys.feed, '*', entry);
           written += batch.length;
-          await waitFor(`${written} entries read`, () => collector.stats().feedEntries >= written);
+          await waitFor(() => collector.stats().feedEntries >= written, { what: `${written} entries read` });
           expect(collector.stats().feedEntries).toBe(written);
           const counted =
             (await total(metrics, 'replica_watch_heartbeats_applied_total')) +
@@ -136,19 +112,19 @@ describe('fuzzing the Redis feed and heartbeat keys', () => {
           { minLength: 1, maxLength: 10 },
         ),
         async (entries) => {
-          await writer.flushAll();
+          await redis.client.flushAll();
           const present = new Map<string, { value: Buffer; score: number }>();
           for (const e of entries) present.set(e.member, { value: e.value.body, score: e.score });
           for (const [member, { value, score }] of present) {
-            await writer.set(keys.heartbeat(member), value, { PX: 60_000 });
-            await writer.zAdd(keys.seen, { score, value: member });
+            await redis.client.set(keys.heartbeat(member), value, { PX: 60_000 });
+            await redis.client.zAdd(keys.seen, { score, value: member });
           }
           const registry = new InstanceRegistry();
           const metrics = new Registry();
           const collector = start(registry, metrics);
           try {
             await collector.start();
-            await waitFor('the first resync', () => collector.stats().resyncs >= 1);
+            await waitFor(() => collector.stats().resyncs >= 1, { what: 'the first resync' });
             // Index entries past retention (old scores) are skipped unread; the rest is judged.
             const read = collector.stats().lastResyncHeartbeats;
             expect(read).toBeLessThanOrEqual(present.size);
@@ -162,8 +138,8 @@ describe('fuzzing the Redis feed and heartbeat keys', () => {
             expect(collector.health().healthy).toBe(true);
             // And it keeps reading: a valid heartbeat written now arrives.
             const marker = makeHeartbeat({ app: APP, instance_id: 'marker-after-junk', seq: 1 });
-            await writer.xAdd(keys.feed, '*', { [FEED_FIELD]: serializeHeartbeat(marker) });
-            await waitFor('the marker', () => registry.get('marker-after-junk') !== undefined);
+            await redis.client.xAdd(keys.feed, '*', { [FEED_FIELD]: serializeHeartbeat(marker) });
+            await waitFor(() => registry.get('marker-after-junk') !== undefined, { what: 'the marker' });
           } finally {
             await collector.close();
           }

@@ -1,7 +1,3 @@
-import type { IncomingHttpHeaders, Server } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import type { RunningAgent } from '../../agent/app';
 import { startAgent } from '../../agent/app';
 import type { AgentConfig } from '../../agent/config';
@@ -9,44 +5,33 @@ import { agentSecrets, loadAgentConfig } from '../../agent/config';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { parseHeartbeat } from '../../shared/heartbeat';
 import type { Logger } from '../../shared/logger';
-import { createLogger } from '../../shared/logger';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
-import type { TestRedis } from '../support/redis-server';
-import { connectTestClient, freePort, startRedis } from '../support/redis-server';
+import { captureLogs } from '../support/logs';
+import { useTestRedis } from '../support/redis-rig';
+import { freePort } from '../support/redis-server';
+import { sampleFor, waitFor } from '../support/wait';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
-type TestClient = Awaited<ReturnType<typeof connectTestClient>>;
-
-let redis: TestRedis;
-let client: TestClient;
-let receiver: Server;
-let receiverUrl: string;
-/** Every POST the fake aggregator received. */
-const posts: { url: string | undefined; headers: IncomingHttpHeaders; body: string }[] = [];
+const redis = useTestRedis();
+/** A fake aggregator: records every heartbeat POSTed to it and accepts it. */
+let receiver: WebhookReceiver;
 const running: RunningAgent[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  client = await connectTestClient(redis.url);
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      posts.push({ url: req.url, headers: req.headers, body });
-      res.writeHead(202, { 'content-type': 'application/json' });
-      res.end('{"accepted":true}');
-    });
+  receiver = await startWebhookReceiver({
+    answer: () => ({
+      status: 202,
+      headers: { 'content-type': 'application/json' },
+      body: '{"accepted":true}',
+    }),
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 });
 
-afterAll(async () => {
-  await Promise.all(running.map((agent) => agent.stop()));
-  if (client.isOpen) await client.close();
-  receiver.closeAllConnections();
-  await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  await redis.stop();
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((agent) => agent.stop()));
 });
+
+afterAll(() => receiver.close());
 
 function config(env: Record<string, string>): AgentConfig {
   return loadAgentConfig(
@@ -69,27 +54,8 @@ async function start(cfg: AgentConfig, log?: Logger): Promise<RunningAgent> {
   return agent;
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false | null>,
-  deadlineMs = 10_000,
-): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false && value !== null) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-}
-
 async function feed(app: string): Promise<Heartbeat[]> {
-  const entries = await client.xRange(appKeys(app).feed, '-', '+');
+  const entries = await redis.client.xRange(appKeys(app).feed, '-', '+');
   return (entries ?? []).map((entry) => {
     const parsed = parseHeartbeat(String(entry.message[FEED_FIELD]));
     if (!parsed.ok) throw new Error(`feed entry does not parse: ${parsed.reason} ${parsed.detail}`);
@@ -98,29 +64,10 @@ async function feed(app: string): Promise<Heartbeat[]> {
 }
 
 function postedBy(instanceId: string): Heartbeat[] {
-  return posts.flatMap((post) => {
+  return receiver.posts.flatMap((post) => {
     const parsed = parseHeartbeat(post.body);
     return parsed.ok && parsed.heartbeat.instance_id === instanceId ? [parsed.heartbeat] : [];
   });
-}
-
-function capturingLogger(cfg: AgentConfig): { log: Logger; text: () => string; messages: () => string[] } {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const log = createLogger({
-    service: 'agent',
-    level: 'debug',
-    pretty: false,
-    stream,
-    secrets: agentSecrets(cfg),
-  });
-  const messages = () =>
-    text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => String((JSON.parse(line) as { message: unknown }).message));
-  return { log, text: () => text, messages };
 }
 
 async function getJson(port: number, path: string): Promise<{ status: number; body: unknown; text: string }> {
@@ -135,22 +82,25 @@ describe('agent with Redis', () => {
       config({ AGENT_APP: 'write-app', AGENT_INSTANCE_ID: 'i-write', DEPLOYMENT_ID: 'dep-1' }),
     );
     const keys = appKeys('write-app');
-    const entries = await waitFor('three heartbeats in the feed', async () => {
-      const all = await feed('write-app');
-      return all.length >= 3 ? all : undefined;
-    });
+    const entries = await waitFor(
+      async () => {
+        const all = await feed('write-app');
+        return all.length >= 3 ? all : undefined;
+      },
+      { what: 'three heartbeats in the feed' },
+    );
 
-    const pttl = await client.pTTL(keys.heartbeat('i-write'));
+    const pttl = await redis.client.pTTL(keys.heartbeat('i-write'));
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(1000);
-    const stored = parseHeartbeat((await client.get(keys.heartbeat('i-write'))) ?? '');
+    const stored = parseHeartbeat((await redis.client.get(keys.heartbeat('i-write'))) ?? '');
     expect(stored.ok && stored.heartbeat).toMatchObject({
       type: 'heartbeat',
       instance_id: 'i-write',
       deployment_id: 'dep-1',
       ttl_ms: 1000,
     });
-    const seen = await client.zScore(keys.seen, 'i-write');
+    const seen = await redis.client.zScore(keys.seen, 'i-write');
     expect(seen).toBeGreaterThan(Date.now() - 60_000);
 
     expect(entries.every((hb) => hb.type === 'heartbeat' && hb.instance_id === 'i-write')).toBe(true);
@@ -171,43 +121,46 @@ describe('agent with Redis', () => {
   it('says goodbye on stop: key and index entry removed, goodbye in the feed, within 2 s', async () => {
     const agent = await start(config({ AGENT_APP: 'bye-app', AGENT_INSTANCE_ID: 'i-bye' }));
     const keys = appKeys('bye-app');
-    await waitFor('the first heartbeat', async () => (await client.exists(keys.heartbeat('i-bye'))) === 1);
+    await waitFor(async () => (await redis.client.exists(keys.heartbeat('i-bye'))) === 1, {
+      what: 'the first heartbeat',
+    });
 
     const started = Date.now();
     await Promise.all([agent.stop(), agent.stop()]);
     expect(Date.now() - started).toBeLessThan(2000);
 
-    expect(await client.exists(keys.heartbeat('i-bye'))).toBe(0);
-    expect(await client.zScore(keys.seen, 'i-bye')).toBeNull();
+    expect(await redis.client.exists(keys.heartbeat('i-bye'))).toBe(0);
+    expect(await redis.client.zScore(keys.seen, 'i-bye')).toBeNull();
     const entries = await feed('bye-app');
     const last = entries[entries.length - 1];
     expect(last).toMatchObject({ type: 'goodbye', instance_id: 'i-bye', stats: null });
     expect(last?.seq).toBe(Math.max(...entries.map((hb) => hb.seq)));
 
-    // Nothing arrives after the goodbye: the loop is really stopped.
-    const length = await client.xLen(keys.feed);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await client.xLen(keys.feed)).toBe(length);
+    // Nothing arrives after the goodbye, for three intervals: the loop is really stopped.
+    const length = await redis.client.xLen(keys.feed);
+    const lengths = await sampleFor(600, () => redis.client.xLen(keys.feed));
+    expect(new Set(lengths)).toEqual(new Set([length]));
     await expect(fetch(`http://127.0.0.1:${agent.port}/livez`)).rejects.toThrow();
   });
 
   it('carries the serving probe result in each heartbeat and in its metrics', async () => {
     let status = 200;
-    const backend = createServer((_req, res) => {
-      res.statusCode = status;
-      res.end();
-    });
-    await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
-    const probeUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/health`;
+    const backend = await startWebhookReceiver({ answer: () => ({ status }) });
+    const probeUrl = `${backend.baseUrl}/health`;
     try {
       const agent = await start(
         config({ AGENT_APP: 'probe-app', AGENT_INSTANCE_ID: 'i-probe', AGENT_PROBE_URL: probeUrl }),
       );
       const stored = (ok: boolean) =>
-        waitFor(`a heartbeat with serving.ok=${ok}`, async () => {
-          const parsed = parseHeartbeat((await client.get(appKeys('probe-app').heartbeat('i-probe'))) ?? '');
-          return parsed.ok && parsed.heartbeat.serving?.ok === ok ? parsed.heartbeat.serving : undefined;
-        });
+        waitFor(
+          async () => {
+            const parsed = parseHeartbeat(
+              (await redis.client.get(appKeys('probe-app').heartbeat('i-probe'))) ?? '',
+            );
+            return parsed.ok && parsed.heartbeat.serving?.ok === ok ? parsed.heartbeat.serving : undefined;
+          },
+          { what: `a heartbeat with serving.ok=${ok}` },
+        );
       expect(await stored(true)).toMatchObject({ ok: true, status: 200, error: null });
       status = 503;
       expect(await stored(false)).toMatchObject({ ok: false, status: 503 });
@@ -216,8 +169,7 @@ describe('agent with Redis', () => {
       expect(metrics).toMatch(/^replica_watch_agent_probe_latency_seconds_count [1-9]/m);
       await agent.stop();
     } finally {
-      backend.closeAllConnections();
-      await new Promise<void>((resolve) => backend.close(() => resolve()));
+      await backend.close();
     }
   });
 
@@ -227,7 +179,7 @@ describe('agent with Redis', () => {
         AGENT_ENABLED: 'false',
         AGENT_APP: 'idle-app',
         AGENT_INSTANCE_ID: 'i-idle',
-        AGGREGATOR_URL: receiverUrl,
+        AGGREGATOR_URL: receiver.baseUrl,
       }),
     );
     const live = await getJson(agent.port, '/livez');
@@ -235,18 +187,20 @@ describe('agent with Redis', () => {
     const health = await getJson(agent.port, '/health/detailed');
     expect(health.body).toMatchObject({ enabled: false, heartbeats_sent: 0, transport: { active: null } });
 
-    // Absence cannot be polled for: give it several intervals to misbehave.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Absence cannot be waited for: watch it for five intervals.
     const keys = appKeys('idle-app');
-    expect(await client.exists([keys.heartbeat('i-idle'), keys.seen, keys.feed])).toBe(0);
-    expect(postedBy('i-idle')).toEqual([]);
+    const sent = await sampleFor(1000, async () => ({
+      inRedis: await redis.client.exists([keys.heartbeat('i-idle'), keys.seen, keys.feed]),
+      overHttp: postedBy('i-idle').length,
+    }));
+    expect(sent.filter((s) => s.inRedis !== 0 || s.overHttp !== 0)).toEqual([]);
     await agent.stop();
   });
 
   it('never shows a secret in /health/detailed or in its logs', async () => {
     const secrets = ['s3cretpassw0rd', 'httpPassw0rd1', 'tok3n-s3cret-value'];
     const env = {
-      AGGREGATOR_URL: `http://agent:httpPassw0rd1@${receiverUrl.slice('http://'.length)}`,
+      AGGREGATOR_URL: `http://agent:httpPassw0rd1@${receiver.baseUrl.slice('http://'.length)}`,
       AGGREGATOR_API_TOKEN: 'tok3n-s3cret-value',
     };
     // One agent whose Redis works (this server has no password, so any is accepted), one whose
@@ -258,19 +212,22 @@ describe('agent with Redis', () => {
     ];
     for (const { id, redisUrl, active } of cases) {
       const cfg = config({ ...env, AGENT_APP: 'secret-app', AGENT_INSTANCE_ID: id, REDIS_URL: redisUrl });
-      const { log, text } = capturingLogger(cfg);
+      const { log, text } = captureLogs({ service: 'agent', secrets: agentSecrets(cfg) });
       const agent = await start(cfg, log);
-      const health = await waitFor('two heartbeats sent', async () => {
-        const answer = await getJson(agent.port, '/health/detailed');
-        return (answer.body as { heartbeats_sent: number }).heartbeats_sent >= 2 ? answer : undefined;
-      });
+      const health = await waitFor(
+        async () => {
+          const answer = await getJson(agent.port, '/health/detailed');
+          return (answer.body as { heartbeats_sent: number }).heartbeats_sent >= 2 ? answer : undefined;
+        },
+        { what: 'two heartbeats sent' },
+      );
       expect(health.body).toMatchObject({
         enabled: true,
         identity: { app: 'secret-app', instance_id: id },
         transport: {
           active,
           redis: { configured: true, host: new URL(redisUrl).host },
-          http: { configured: true, host: receiverUrl.slice('http://'.length) },
+          http: { configured: true, host: receiver.baseUrl.slice('http://'.length) },
         },
         last_stats: { node_version: process.version },
       });
@@ -282,54 +239,53 @@ describe('agent with Redis', () => {
       if (active === 'http') {
         // The failure was logged, without the password; the token went where it belongs.
         expect(text()).toContain('heartbeat transport failing over');
-        const post = posts.find((p) => p.body.includes(`"${id}"`));
+        const post = receiver.posts.find((p) => p.body.includes(`"${id}"`));
         expect(post?.headers.authorization).toBe('Bearer tok3n-s3cret-value');
       }
     }
   });
 
   it('fails over to HTTP while Redis is down and comes back to Redis after it restarts', async () => {
-    const cfg = config({ AGENT_APP: 'fo-app', AGENT_INSTANCE_ID: 'i-fo', AGGREGATOR_URL: receiverUrl });
-    const { log, messages } = capturingLogger(cfg);
+    const cfg = config({ AGENT_APP: 'fo-app', AGENT_INSTANCE_ID: 'i-fo', AGGREGATOR_URL: receiver.baseUrl });
+    const { log, messages } = captureLogs({ service: 'agent', secrets: agentSecrets(cfg) });
     const agent = await start(cfg, log);
     const keys = appKeys('fo-app');
-    await waitFor('heartbeats in Redis', async () => (await feed('fo-app')).length >= 2);
+    await waitFor(async () => (await feed('fo-app')).length >= 2, { what: 'heartbeats in Redis' });
     expect(postedBy('i-fo')).toEqual([]);
 
-    await client.close();
     await redis.kill();
-    const overHttp = await waitFor('heartbeats over HTTP', async () => {
-      const received = postedBy('i-fo');
-      return received.length >= 3 ? received : undefined;
-    });
+    const overHttp = await waitFor(
+      async () => {
+        const received = postedBy('i-fo');
+        return received.length >= 3 ? received : undefined;
+      },
+      { what: 'heartbeats over HTTP' },
+    );
     expect(overHttp.every((hb) => hb.type === 'heartbeat')).toBe(true);
     const health = await getJson(agent.port, '/health/detailed');
     expect(health.body).toMatchObject({ transport: { active: 'http' }, consecutive_failures: 0 });
 
     await redis.restart();
-    client = await connectTestClient(redis.url);
     // The restarted server is empty (no persistence): anything in it now was written after the outage.
     const lastHttpSeq = Math.max(...postedBy('i-fo').map((hb) => hb.seq));
     const back = await waitFor(
-      'heartbeats in Redis again',
       async () => {
         const entries = await feed('fo-app');
         return entries.length >= 2 ? entries : undefined;
       },
-      20_000,
+      { what: 'heartbeats in Redis again', timeoutMs: 20_000 },
     );
     expect(back.every((hb) => hb.seq > lastHttpSeq)).toBe(true);
-    expect(await client.exists(keys.heartbeat('i-fo'))).toBe(1);
+    expect(await redis.client.exists(keys.heartbeat('i-fo'))).toBe(1);
     // No HTTP heartbeat after Redis took over again.
     const posted = postedBy('i-fo').length;
-    await waitFor(
-      'two more heartbeats in Redis',
-      async () => (await feed('fo-app')).length >= back.length + 2,
-    );
+    await waitFor(async () => (await feed('fo-app')).length >= back.length + 2, {
+      what: 'two more heartbeats in Redis',
+    });
     expect(postedBy('i-fo')).toHaveLength(posted);
 
     await agent.stop();
-    expect(await client.exists(keys.heartbeat('i-fo'))).toBe(0);
+    expect(await redis.client.exists(keys.heartbeat('i-fo'))).toBe(0);
     const switches = messages().filter((m) => m.startsWith('heartbeat transport'));
     // Once when the outage starts, once when it ends — not on every heartbeat. (On a loaded
     // machine a slow Redis reply may start a further, genuine failover afterwards.)

@@ -1,44 +1,10 @@
 /** The sinks against a real local HTTP server: bodies, signature, and how failures are classified. */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Notification } from '../../aggregator/notify';
 import { AlertmanagerSink, SinkRejectedError, SlackSink, WebhookSink } from '../../aggregator/notify';
 import { freePort } from '../support/redis-server';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { RetryableError } from '../../shared/retry';
-
-interface Received {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** Answers each request with the next planned [status, headers], 200 when none is left. */
-class Receiver {
-  readonly received: Received[] = [];
-  readonly plan: [number, Record<string, string>?][] = [];
-  private server: Server | undefined;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        this.received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        const [status, headers] = this.plan.shift() ?? [200];
-        res.writeHead(status, headers).end(status >= 400 ? '{"message":"nope"}' : 'ok');
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 function notification(kind: Notification['kind'] = 'firing'): Notification {
   return {
@@ -68,24 +34,33 @@ function notification(kind: Notification['kind'] = 'firing'): Notification {
 }
 
 describe('alert sinks', () => {
-  const receiver = new Receiver();
-  beforeAll(() => receiver.start());
-  afterAll(() => receiver.stop());
+  /** The answers to give, in order, as [status, headers]; 200 when none is left. */
+  const plan: [number, Record<string, string>?][] = [];
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver({
+      answer: () => {
+        const [status, headers] = plan.shift() ?? [200];
+        return { status, headers, body: status >= 400 ? '{"message":"nope"}' : 'ok' };
+      },
+    });
+  });
+  afterAll(() => receiver.close());
   beforeEach(() => {
-    receiver.received.length = 0;
-    receiver.plan.length = 0;
+    receiver.posts.length = 0;
+    plan.length = 0;
   });
 
   test('webhook: JSON body with the notifications, signed with HMAC-SHA256 when a secret is set', async () => {
     const secret = 'webhook-secret-123';
-    await new WebhookSink({ url: `${receiver.url}/hook`, secret }).send([
+    await new WebhookSink({ url: `${receiver.baseUrl}/hook`, secret }).send([
       notification(),
       notification('resolved'),
     ]);
-    await new WebhookSink({ url: `${receiver.url}/hook`, secret: null }).send([notification()]);
-    const [signed, unsigned] = receiver.received;
+    await new WebhookSink({ url: `${receiver.baseUrl}/hook`, secret: null }).send([notification()]);
+    const [signed, unsigned] = receiver.posts;
     expect(signed?.method).toBe('POST');
-    expect(signed?.url).toBe('/hook');
+    expect(signed?.path).toBe('/hook');
     expect(signed?.headers['content-type']).toBe('application/json');
     const expected = `sha256=${createHmac('sha256', secret)
       .update(signed?.body ?? '')
@@ -105,9 +80,9 @@ describe('alert sinks', () => {
   });
 
   test('alertmanager: the v2 API body at {url}/api/v2/alerts, a path prefix kept', async () => {
-    await new AlertmanagerSink(`${receiver.url}/am/`).send([notification(), notification('refresh')]);
-    const [request] = receiver.received;
-    expect(request?.url).toBe('/am/api/v2/alerts');
+    await new AlertmanagerSink(`${receiver.baseUrl}/am/`).send([notification(), notification('refresh')]);
+    const [request] = receiver.posts;
+    expect(request?.path).toBe('/am/api/v2/alerts');
     const alerts = JSON.parse(request?.body ?? '[]') as Record<string, unknown>[];
     expect(alerts).toHaveLength(2);
     expect(Object.keys(alerts[0] ?? {}).sort()).toEqual([
@@ -121,11 +96,11 @@ describe('alert sinks', () => {
   });
 
   test('slack: a text fallback and blocks with the finding, counts, instances, what to do and the link', async () => {
-    await new SlackSink(`${receiver.url}/services/T000/B000/XXXX`).send([
+    await new SlackSink(`${receiver.baseUrl}/services/T000/B000/XXXX`).send([
       notification(),
       notification('resolved'),
     ]);
-    const message = JSON.parse(receiver.received[0]?.body ?? '{}') as { text: string; blocks: unknown[] };
+    const message = JSON.parse(receiver.posts[0]?.body ?? '{}') as { text: string; blocks: unknown[] };
     expect(message.text).toContain('FIRING Surplus instances: backend of app shop');
     expect(message.text).toContain('RESOLVED Surplus instances');
     const blocks = JSON.stringify(message.blocks);
@@ -138,8 +113,8 @@ describe('alert sinks', () => {
 
   test('5xx and 429 are retryable (429 with its Retry-After), other 4xx permanent; no URL in errors', async () => {
     const secretPath = '/services/T000/B000/SECRETTOKEN';
-    const sink = new SlackSink(`${receiver.url}${secretPath}`);
-    receiver.plan.push([503], [429, { 'retry-after': '2' }], [404]);
+    const sink = new SlackSink(`${receiver.baseUrl}${secretPath}`);
+    plan.push([503], [429, { 'retry-after': '2' }], [404]);
     const errors: unknown[] = [];
     for (let i = 0; i < 3; i++) errors.push(await sink.send([notification()]).catch((err: unknown) => err));
     expect(errors[0]).toBeInstanceOf(RetryableError);
@@ -156,7 +131,7 @@ describe('alert sinks', () => {
       .send([notification()])
       .catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(RetryableError);
-    const aborted = await new WebhookSink({ url: `${receiver.url}/x`, secret: null })
+    const aborted = await new WebhookSink({ url: `${receiver.baseUrl}/x`, secret: null })
       .send([notification()], AbortSignal.abort())
       .catch((err: unknown) => err);
     expect(aborted).toBeInstanceOf(RetryableError);

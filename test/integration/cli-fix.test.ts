@@ -14,7 +14,7 @@ import { FIX_EXIT } from '../../aggregator/cli/fix';
 import type { SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import { freePort } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 const TOKEN = 'dop_v1_cli_fix_test_token';
 
@@ -141,10 +141,9 @@ describe('replica-watch fix scale', () => {
     expect(cli.out()).toContain('services[0].instance_count (backend): 2 → 3');
     expect(cli.out()).toMatch(/deployment [0-9a-f-]+ rolls it out/);
     // The fake really rolls it out: 3 backend instances once the deployment completes.
-    await pollUntil(
+    await waitFor(
       async () => fake.state.snapshot().instances.filter((i) => i.component === 'backend').length,
-      (n) => n === 3,
-      10_000,
+      { until: (n) => n === 3, timeoutMs: 10_000 },
     );
   });
 

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startAggregator, type RunningAggregator } from '../../aggregator/app';
@@ -7,7 +6,8 @@ import { loadAggregatorConfig } from '../../aggregator/config';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import type { Report } from '../../aggregator/reconcile/report';
 import { freePort } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
+import { waitFor } from '../support/wait';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 async function run(argv: string[], env: Record<string, string> = {}) {
   let out = '';
@@ -55,6 +55,23 @@ describe('replica-watch status | diagnose', () => {
     expect(JSON.parse(out).instances).toBeUndefined();
   });
 
+  test('an aggregator served under a path prefix (--url https://app/replica-watch) is reached there', async () => {
+    const report = await (await fetch(`${aggregator.url}/api/v1/monitoring/replicas`)).text();
+    const proxy = await startWebhookReceiver({
+      answer: (post) =>
+        post.path.startsWith('/replica-watch/api/v1/monitoring/replicas')
+          ? { status: 200, headers: { 'content-type': 'application/json' }, body: report }
+          : { status: 404, body: '{}' },
+    });
+    try {
+      const { code, out } = await run(['status', '--json', '--url', `${proxy.baseUrl}/replica-watch`]);
+      expect(JSON.parse(out)).toMatchObject({ app: 'cli-test' });
+      expect(code).toBe(EXIT.discrepancy);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('an unreachable aggregator gets a clear error and exit code 3', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const { code, err } = await run(['status', '--url', url]);
@@ -84,21 +101,14 @@ async function fakeAggregator(
   status: number,
   body: unknown,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((_req, res) => {
-    res.statusCode = status;
-    res.setHeader('content-type', 'application/json');
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  const fake = await startWebhookReceiver({
+    answer: () => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: fake.baseUrl, close: () => fake.close() };
 }
 
 describe('a token the aggregator refuses', () => {
@@ -300,11 +310,10 @@ describe('through the real aggregator', () => {
       }),
     );
     try {
-      const result = await pollUntil(
-        () => run(['status', '--url', aggregator.url]),
-        (r) => r.code !== EXIT.ok && r.out.includes('DO_APP_ID'),
-        10_000,
-      ).catch(() => run(['status', '--url', aggregator.url]));
+      const result = await waitFor(() => run(['status', '--url', aggregator.url]), {
+        until: (r) => r.code !== EXIT.ok && r.out.includes('DO_APP_ID'),
+        timeoutMs: 10_000,
+      }).catch(() => run(['status', '--url', aggregator.url]));
       expect(result.code).toBe(EXIT.degraded);
       expect(result.out).toContain('verdict degraded');
       expect(result.out).toContain('check DO_APP_ID');
@@ -328,11 +337,10 @@ describe('through the real aggregator', () => {
       }),
     );
     try {
-      const result = await pollUntil(
-        () => run(['status', '--url', aggregator.url]),
-        (r) => r.out.includes('deployment in progress:'),
-        10_000,
-      );
+      const result = await waitFor(() => run(['status', '--url', aggregator.url]), {
+        until: (r) => r.out.includes('deployment in progress:'),
+        timeoutMs: 10_000,
+      });
       expect(result.out).toMatch(/deployment in progress: \S+ \([A-Z_]+, created \S+Z\)/);
     } finally {
       await aggregator.stop();

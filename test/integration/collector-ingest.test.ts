@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { EmbeddedCollector } from '../../aggregator/collector/embedded-collector';
 import type { HeartbeatIngestOptions } from '../../aggregator/collector/ingest';
 import { HeartbeatIngest } from '../../aggregator/collector/ingest';
@@ -9,63 +8,27 @@ import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import { MAX_HEARTBEAT_BYTES, serializeHeartbeat } from '../../shared/heartbeat';
-import type { Logger } from '../../shared/logger';
-import { createLogger, silentLogger } from '../../shared/logger';
+import { silentLogger } from '../../shared/logger';
 import { appKeys } from '../../shared/redis-keys';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
-import type { TestRedis } from '../support/redis-server';
-import { connectTestClient, freePort, startRedis } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
+import { freePort } from '../support/redis-server';
+import { waitFor } from '../support/wait';
+import { captureLogs } from '../support/logs';
 
 const APP = 'test-app';
 const keys = appKeys(APP);
 const T0 = 1_700_000_000_000;
 
-let redis: TestRedis;
-let checker: Awaited<ReturnType<typeof connectTestClient>>;
+const redis = useTestRedis({ flush: true });
 const toClose: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  checker = await connectTestClient(redis.url);
-});
-
-afterAll(async () => {
-  await checker.close();
-  await redis.stop();
-});
-
-beforeEach(async () => {
-  await checker.flushAll();
-});
 
 afterEach(async () => {
   await Promise.all(toClose.splice(0).map((c) => c.close()));
 });
 
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 function hb(instance: string, seq: number, overrides: Partial<Heartbeat> = {}): Heartbeat {
   return makeHeartbeat({ app: APP, instance_id: instance, seq, ...overrides });
-}
-
-function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-  });
-  return { log: createLogger({ level: 'debug', service: 'test', pretty: false, stream }), lines };
 }
 
 function makeIngest(overrides: Partial<HeartbeatIngestOptions> = {}) {
@@ -133,7 +96,7 @@ describe('HeartbeatIngest: admission', () => {
   });
 
   it('logs rejections at most once a minute, and says how many it kept quiet about', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLogs();
     const { ingest, rejected } = makeIngest({ log });
     for (let i = 0; i < 5; i++) await ingest.ingest('junk', T0 + i * 1_000);
     await ingest.ingest('junk', T0 + 61_000);
@@ -151,12 +114,12 @@ describe('HeartbeatIngest: relay into Redis', () => {
     const { ingest } = makeIngest({ redisUrl: redis.url });
     const text = serializeHeartbeat(hb('a', 1));
     expect(await ingest.ingest(text, Date.now())).toEqual({ ok: true, outcome: 'new' });
-    expect(await checker.get(keys.heartbeat('a'))).toBe(text);
-    expect(await checker.zScore(keys.seen, 'a')).toEqual(expect.any(Number));
-    expect(await checker.xLen(keys.feed)).toBe(1);
+    expect(await redis.client.get(keys.heartbeat('a'))).toBe(text);
+    expect(await redis.client.zScore(keys.seen, 'a')).toEqual(expect.any(Number));
+    expect(await redis.client.xLen(keys.feed)).toBe(1);
     // A duplicate is already known: not relayed again.
     await ingest.ingest(text, Date.now());
-    expect(await checker.xLen(keys.feed)).toBe(1);
+    expect(await redis.client.xLen(keys.feed)).toBe(1);
     expect(ingest.stats()).toEqual({ relayed: 1, relayFailures: 0 });
   });
 
@@ -164,9 +127,9 @@ describe('HeartbeatIngest: relay into Redis', () => {
     const { ingest } = makeIngest({ redisUrl: redis.url });
     await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now());
     await ingest.ingest(serializeHeartbeat(goodbyeOf(hb('a', 1))), Date.now());
-    expect(await checker.exists(keys.heartbeat('a'))).toBe(0);
-    expect(await checker.zScore(keys.seen, 'a')).toBeNull();
-    expect(await checker.xLen(keys.feed)).toBe(2);
+    expect(await redis.client.exists(keys.heartbeat('a'))).toBe(0);
+    expect(await redis.client.zScore(keys.seen, 'a')).toBeNull();
+    expect(await redis.client.xLen(keys.feed)).toBe(2);
   });
 
   it('lets other aggregators see HTTP heartbeats; its own return trip is a duplicate', async () => {
@@ -200,15 +163,15 @@ describe('HeartbeatIngest: relay into Redis', () => {
       ok: true,
       outcome: 'new',
     });
-    await waitFor('the other aggregator sees a', () => otherRegistry.get('a')?.heartbeat.seq === 1);
-    await waitFor('the return trip', () => own.length === 1);
+    await waitFor(() => otherRegistry.get('a')?.heartbeat.seq === 1, { what: 'the other aggregator sees a' });
+    await waitFor(() => own.length === 1, { what: 'the return trip' });
     expect(own).toEqual(['duplicate']);
     expect(registry.size).toBe(1);
   });
 
   it('succeeds when the relay Redis is unreachable', async () => {
     const port = await freePort();
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLogs();
     const { ingest, registry } = makeIngest({ redisUrl: `redis://127.0.0.1:${port}`, log });
     const t0 = Date.now();
     expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), t0)).toEqual({ ok: true, outcome: 'new' });
@@ -238,10 +201,13 @@ describe('HeartbeatIngest: relay into Redis', () => {
     await redis.restart();
 
     let seq = 3;
-    await waitFor('a relayed heartbeat in the restarted Redis', async () => {
-      await ingest.ingest(serializeHeartbeat(hb('a', seq++)), Date.now());
-      return (await checker.exists(keys.heartbeat('a'))) === 1;
-    });
+    await waitFor(
+      async () => {
+        await ingest.ingest(serializeHeartbeat(hb('a', seq++)), Date.now());
+        return (await redis.client.exists(keys.heartbeat('a'))) === 1;
+      },
+      { what: 'a relayed heartbeat in the restarted Redis' },
+    );
     expect(ingest.stats().relayed).toBeGreaterThanOrEqual(2);
   });
 

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import type { ApplyOutcome } from '../../aggregator/collector/registry';
 import { InstanceRegistry } from '../../aggregator/collector/registry';
 import type { RedisCollectorOptions } from '../../aggregator/collector/redis-collector';
@@ -7,74 +6,37 @@ import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import { serializeHeartbeat } from '../../shared/heartbeat';
-import type { Logger } from '../../shared/logger';
-import { createLogger, silentLogger } from '../../shared/logger';
+import { silentLogger } from '../../shared/logger';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
-import type { TestRedis } from '../support/redis-server';
-import { connectTestClient, freePort, startRedis } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
+import { freePort } from '../support/redis-server';
+import { sampleFor, waitFor } from '../support/wait';
+import { captureLogs } from '../support/logs';
 
 const APP = 'test-app';
 const keys = appKeys(APP);
 
-let redis: TestRedis;
-let writer: Awaited<ReturnType<typeof connectTestClient>>;
+const redis = useTestRedis({ flush: true });
 const opened: RedisCollector[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  writer = await connectTestClient(redis.url);
-});
-
-afterAll(async () => {
-  await writer.close();
-  await redis.stop();
-});
-
-beforeEach(async () => {
-  await writer.flushAll();
-});
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((c) => c.close()));
 });
 
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 function record(hb: Heartbeat): Promise<number> {
-  return recordHeartbeat(writer, hb);
+  return recordHeartbeat(redis.client, hb);
 }
 
 /** The Redis time of the newest feed entry: what the collector takes as last-seen from the feed. */
 async function newestFeedEntryMs(): Promise<number> {
-  const newest = await writer.xRevRange(keys.feed, '+', '-', { COUNT: 1 });
+  const newest = await redis.client.xRevRange(keys.feed, '+', '-', { COUNT: 1 });
   return Number(newest?.[0]?.id.split('-')[0]);
 }
 
 function hb(instance: string, seq: number, overrides: Partial<Heartbeat> = {}): Heartbeat {
   return makeHeartbeat({ app: APP, instance_id: instance, seq, ...overrides });
-}
-
-/** Logs as JSON objects, to count how often something was said. */
-function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-  });
-  return { log: createLogger({ level: 'debug', service: 'test', pretty: false, stream }), lines };
 }
 
 /**
@@ -182,11 +144,11 @@ describe('RedisCollector: resync and feed', () => {
     expect(h.collector.feedLagMs()).toBeNull();
 
     await record(hb('a', 1));
-    await waitFor('instance a', () => seqOf(h, 'a') === 1);
+    await waitFor(() => seqOf(h, 'a') === 1, { what: 'instance a' });
     expect(h.registry.get('a')?.lastSeenMs).toBe(await newestFeedEntryMs());
     await record(hb('a', 2));
     await record(hb('b', 1));
-    await waitFor('a seq 2 and b', () => seqOf(h, 'a') === 2 && seqOf(h, 'b') === 1);
+    await waitFor(() => seqOf(h, 'a') === 2 && seqOf(h, 'b') === 1, { what: 'a seq 2 and b' });
     expect(h.collector.stats().feedEntries).toBe(3);
     expect(h.outcomes.map((o) => o.outcome)).toEqual(['new', 'updated', 'new']);
     expect(h.collector.feedLagMs()).toEqual(expect.any(Number));
@@ -199,14 +161,14 @@ describe('RedisCollector: resync and feed', () => {
     const h = makeCollector();
     await h.collector.start();
     await record(goodbyeOf(first));
-    await waitFor('a left', () => h.registry.get('a')?.leftAtMs !== null);
+    await waitFor(() => h.registry.get('a')?.leftAtMs !== null, { what: 'a left' });
     // From the index, last-seen is the ZSET score; from the feed, the entry id's time. Redis's
     // clock may step back a millisecond between the two writes; last-seen never does.
     expect(h.registry.get('a')?.leftAtMs).toBe(Math.max(firstAt, await newestFeedEntryMs()));
-    expect(await writer.exists(keys.heartbeat('a'))).toBe(0);
+    expect(await redis.client.exists(keys.heartbeat('a'))).toBe(0);
 
     await record(hb('a', 0, { boot_id: 'boot-2', started_at: 2_000 }));
-    await waitFor('a live again', () => h.registry.get('a')?.heartbeat.boot_id === 'boot-2');
+    await waitFor(() => h.registry.get('a')?.heartbeat.boot_id === 'boot-2', { what: 'a live again' });
     expect(h.registry.get('a')?.leftAtMs).toBeNull();
     expect(h.outcomes.map((o) => o.outcome)).toEqual(['new', 'left', 'updated']);
   });
@@ -223,17 +185,17 @@ describe('RedisCollector: resync and feed', () => {
   it('skips index entries whose key expired and prunes those older than retention', async () => {
     await record(hb('live', 1));
     // Crashed without goodbye: the key expired, the index entry stayed.
-    await writer.zAdd(keys.seen, { score: Date.now() - 5_000, value: 'expired' });
+    await redis.client.zAdd(keys.seen, { score: Date.now() - 5_000, value: 'expired' });
     // Long gone: older than retention, even with a key left (a TTL far longer than usual).
     const ancient = hb('ancient', 1);
-    await writer.set(keys.heartbeat('ancient'), serializeHeartbeat(ancient));
-    await writer.zAdd(keys.seen, { score: Date.now() - 3_600_000, value: 'ancient' });
+    await redis.client.set(keys.heartbeat('ancient'), serializeHeartbeat(ancient));
+    await redis.client.zAdd(keys.seen, { score: Date.now() - 3_600_000, value: 'ancient' });
 
     const h = makeCollector({ registry: new InstanceRegistry({ retentionMs: 600_000 }) });
     await h.collector.start();
     expect(h.registry.snapshot().map((r) => r.instanceId)).toEqual(['live']);
     expect(h.collector.stats().lastResyncHeartbeats).toBe(1);
-    expect(await writer.zRange(keys.seen, 0, -1)).toEqual(['expired', 'live']);
+    expect(await redis.client.zRange(keys.seen, 0, -1)).toEqual(['expired', 'live']);
   });
 
   it('evicts registry records past retention at a resync', async () => {
@@ -247,11 +209,11 @@ describe('RedisCollector: resync and feed', () => {
   it('repairs what the feed missed with the periodic anti-entropy resync', async () => {
     const h = makeCollector({ resyncIntervalMs: 150 });
     await h.collector.start();
-    // Written around the feed (by hand, or by a writer whose XADD was lost).
+    // Written around the feed (by hand, or by a redis.client whose XADD was lost).
     const sneaky = hb('sneaky', 9);
-    await writer.set(keys.heartbeat('sneaky'), serializeHeartbeat(sneaky), { PX: 30_000 });
-    await writer.zAdd(keys.seen, { score: Date.now(), value: 'sneaky' });
-    await waitFor('sneaky via resync', () => seqOf(h, 'sneaky') === 9);
+    await redis.client.set(keys.heartbeat('sneaky'), serializeHeartbeat(sneaky), { PX: 30_000 });
+    await redis.client.zAdd(keys.seen, { score: Date.now(), value: 'sneaky' });
+    await waitFor(() => seqOf(h, 'sneaky') === 9, { what: 'sneaky via resync' });
     expect(h.collector.stats().resyncs).toBeGreaterThanOrEqual(2);
     expect(h.collector.stats().feedEntries).toBe(0);
   });
@@ -264,19 +226,21 @@ describe('RedisCollector: bad input', () => {
     await h.collector.start();
     const before = h.registry.get('good');
 
-    await writer.xAdd(keys.feed, '*', { [FEED_FIELD]: 'not json' });
-    await writer.xAdd(keys.feed, '*', {
+    await redis.client.xAdd(keys.feed, '*', { [FEED_FIELD]: 'not json' });
+    await redis.client.xAdd(keys.feed, '*', {
       [FEED_FIELD]: JSON.stringify({ v: 1, type: 'heartbeat', instance_id: 'good' }),
     });
-    await writer.xAdd(keys.feed, '*', { [FEED_FIELD]: JSON.stringify({ ...hb('good', 50), seq: 'fifty' }) });
-    await writer.xAdd(keys.feed, '*', {
+    await redis.client.xAdd(keys.feed, '*', {
+      [FEED_FIELD]: JSON.stringify({ ...hb('good', 50), seq: 'fifty' }),
+    });
+    await redis.client.xAdd(keys.feed, '*', {
       [FEED_FIELD]: serializeHeartbeat(hb('good', 60, { app: 'someone-else' })),
     });
-    await writer.xAdd(keys.feed, '*', { unrelated: 'x' });
-    await writer.xAdd(keys.feed, '*', { [FEED_FIELD]: '[1,2,3]' });
+    await redis.client.xAdd(keys.feed, '*', { unrelated: 'x' });
+    await redis.client.xAdd(keys.feed, '*', { [FEED_FIELD]: '[1,2,3]' });
     await record(hb('after-junk', 1));
 
-    await waitFor('the heartbeat after the junk', () => seqOf(h, 'after-junk') === 1);
+    await waitFor(() => seqOf(h, 'after-junk') === 1, { what: 'the heartbeat after the junk' });
     expect(h.rejected.map((r) => r.reason)).toEqual([
       'malformed_json',
       'missing_field',
@@ -293,11 +257,11 @@ describe('RedisCollector: bad input', () => {
 
   it('rejects junk found in the index during a resync', async () => {
     await record(hb('good', 1));
-    await writer.set(keys.heartbeat('garbage'), '{"v":1,');
-    await writer.zAdd(keys.seen, { score: Date.now(), value: 'garbage' });
+    await redis.client.set(keys.heartbeat('garbage'), '{"v":1,');
+    await redis.client.zAdd(keys.seen, { score: Date.now(), value: 'garbage' });
     // A valid heartbeat stored under another instance's key.
-    await writer.set(keys.heartbeat('impostor'), serializeHeartbeat(hb('good', 99)));
-    await writer.zAdd(keys.seen, { score: Date.now(), value: 'impostor' });
+    await redis.client.set(keys.heartbeat('impostor'), serializeHeartbeat(hb('good', 99)));
+    await redis.client.zAdd(keys.seen, { score: Date.now(), value: 'impostor' });
 
     const h = makeCollector();
     await h.collector.start();
@@ -307,11 +271,11 @@ describe('RedisCollector: bad input', () => {
   });
 
   it('logs rejected heartbeats at most once a minute', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLogs();
     const h = makeCollector({ log });
     await h.collector.start();
-    for (let i = 0; i < 5; i++) await writer.xAdd(keys.feed, '*', { [FEED_FIELD]: `junk ${i}` });
-    await waitFor('five rejections', () => h.rejected.length === 5);
+    for (let i = 0; i < 5; i++) await redis.client.xAdd(keys.feed, '*', { [FEED_FIELD]: `junk ${i}` });
+    await waitFor(() => h.rejected.length === 5, { what: 'five rejections' });
     expect(lines.filter((l) => l.message === 'heartbeat rejected')).toHaveLength(1);
   });
 });
@@ -327,8 +291,8 @@ describe('RedisCollector: exactly once', () => {
     // The relay's return trip and an agent's retry write the same heartbeat again.
     await record(hb('a', 10));
     await record(hb('b', 10));
-    await waitFor('all at seq 10', () => instances.every((id) => seqOf(h, id) === 10));
-    await waitFor('every feed entry read', () => h.collector.stats().feedEntries === 42);
+    await waitFor(() => instances.every((id) => seqOf(h, id) === 10), { what: 'all at seq 10' });
+    await waitFor(() => h.collector.stats().feedEntries === 42, { what: 'every feed entry read' });
     for (const id of instances) {
       for (let seq = 1; seq <= 10; seq++) expect(h.appliedCount(id, seq)).toBe(1);
     }
@@ -342,8 +306,8 @@ describe('RedisCollector: exactly once', () => {
     for (let seq = 1; seq <= 30; seq++) {
       await Promise.all(['a', 'b', 'c'].map((id) => record(hb(id, seq))));
     }
-    await waitFor('all at seq 30', () => ['a', 'b', 'c'].every((id) => seqOf(h, id) === 30));
-    await waitFor('every feed entry read', () => h.collector.stats().feedEntries === 90);
+    await waitFor(() => ['a', 'b', 'c'].every((id) => seqOf(h, id) === 30), { what: 'all at seq 30' });
+    await waitFor(() => h.collector.stats().feedEntries === 90, { what: 'every feed entry read' });
     expect(h.collector.stats().resyncs).toBeGreaterThan(1);
     for (const o of h.outcomes) expect(h.appliedCount(o.instance, o.seq)).toBeLessThanOrEqual(1);
   });
@@ -354,9 +318,9 @@ describe('RedisCollector: exactly once', () => {
     for (let seq = 1; seq <= 3; seq++) {
       for (const id of ['i0', 'i1', 'i2', 'i3', 'i4']) await record(hb(id, seq));
     }
-    await waitFor('first sees seq 3', () =>
-      ['i0', 'i1', 'i2', 'i3', 'i4'].every((id) => seqOf(first, id) === 3),
-    );
+    await waitFor(() => ['i0', 'i1', 'i2', 'i3', 'i4'].every((id) => seqOf(first, id) === 3), {
+      what: 'first sees seq 3',
+    });
     await first.collector.close();
 
     // While no aggregator runs: new seqs, new instances, a goodbye.
@@ -380,7 +344,9 @@ describe('RedisCollector: exactly once', () => {
 
     // And from here on the feed, each new heartbeat once.
     for (const id of Object.keys(expected)) await record(hb(id, 10));
-    await waitFor('second sees seq 10', () => Object.keys(expected).every((id) => seqOf(second, id) === 10));
+    await waitFor(() => Object.keys(expected).every((id) => seqOf(second, id) === 10), {
+      what: 'second sees seq 10',
+    });
     for (const id of Object.keys(expected)) expect(second.appliedCount(id, 10)).toBe(1);
     expect(second.outcomes.filter((o) => o.outcome === 'duplicate')).toHaveLength(0);
   });
@@ -388,7 +354,7 @@ describe('RedisCollector: exactly once', () => {
 
 describe('RedisCollector: outages', () => {
   it('goes blind when Redis dies, without crashing or forgetting, and recovers when it returns', async () => {
-    const { log, lines } = capturingLogger();
+    const { log, lines } = captureLogs();
     const h = makeCollector({ log });
     await record(hb('a', 1));
     await h.collector.start();
@@ -396,22 +362,24 @@ describe('RedisCollector: outages', () => {
 
     const killedAt = Date.now();
     await redis.kill();
-    await waitFor('unhealthy', () => !h.collector.health().healthy);
+    await waitFor(() => !h.collector.health().healthy, { what: 'unhealthy' });
     const blind = h.collector.health();
     expect(blind.blindSinceMs).toBeGreaterThanOrEqual(killedAt);
     expect(blind.blindSinceMs).toBeLessThanOrEqual(Date.now());
     expect(blind.detail).toMatch(/^redis: /);
-    // Several retries while it is down…
-    await new Promise((r) => setTimeout(r, 600));
-    expect(h.collector.health().blindSinceMs).toBe(blind.blindSinceMs);
+    // Several retries while it is down, and blind since the same moment throughout…
+    const since = await sampleFor(600, () => h.collector.health().blindSinceMs);
+    expect(new Set(since)).toEqual(new Set([blind.blindSinceMs]));
     // …and the registry keeps what it knew: no mass "gone".
     expect(seqOf(h, 'a')).toBe(1);
 
     await redis.restart();
-    await waitFor('healthy again', () => h.collector.health().healthy);
+    await waitFor(() => h.collector.health().healthy, { what: 'healthy again' });
     await record(hb('b', 1));
     await record(hb('a', 2));
-    await waitFor('new heartbeats after the outage', () => seqOf(h, 'b') === 1 && seqOf(h, 'a') === 2);
+    await waitFor(() => seqOf(h, 'b') === 1 && seqOf(h, 'a') === 2, {
+      what: 'new heartbeats after the outage',
+    });
     expect(h.collector.stats().outages).toBe(1);
     expect(
       lines.filter((l) => l.message === 'collector cannot read heartbeats from redis; data is degraded'),
@@ -428,7 +396,7 @@ describe('RedisCollector: outages', () => {
     expect(health.blindSinceMs).toEqual(expect.any(Number));
     expect(health.detail).toMatch(/ECONNREFUSED/);
     expect(health.detail).not.toContain('pa55word-secret');
-    await waitFor('a few retries', () => h.collector.stats().outages === 1);
+    await waitFor(() => h.collector.stats().outages === 1, { what: 'a few retries' });
     expect(h.registry.size).toBe(0);
   });
 
@@ -441,7 +409,7 @@ describe('RedisCollector: outages', () => {
 
     clock.hold();
     await killCollectorConnections();
-    await waitFor('the collector waiting in backoff', () => clock.held() === 1);
+    await waitFor(() => clock.held() === 1, { what: 'the collector waiting in backoff' });
     expect(h.collector.health().healthy).toBe(false);
     await record(hb('a', 2));
     await record(goodbyeOf(hb('b', 1)));
@@ -449,8 +417,8 @@ describe('RedisCollector: outages', () => {
     clock.release();
 
     await waitFor(
-      'a, b and c',
       () => seqOf(h, 'a') === 2 && h.registry.get('b')?.leftAtMs !== null && seqOf(h, 'c') === 1,
+      { what: 'a, b and c' },
     );
     expect(h.collector.health().healthy).toBe(true);
     expect(h.collector.stats().feedGaps).toBe(0);
@@ -463,23 +431,25 @@ describe('RedisCollector: outages', () => {
     await record(hb('a', 1));
     await h.collector.start();
     await record(hb('a', 2));
-    await waitFor('a seq 2', () => seqOf(h, 'a') === 2);
+    await waitFor(() => seqOf(h, 'a') === 2, { what: 'a seq 2' });
     const lastId = h.collector.stats().lastId;
 
     clock.hold();
     await killCollectorConnections();
-    await waitFor('the collector waiting in backoff', () => clock.held() === 1);
+    await waitFor(() => clock.held() === 1, { what: 'the collector waiting in backoff' });
     for (const id of ['a', 'b', 'c', 'd']) await record(hb(id, 5));
-    await writer.xTrim(keys.feed, 'MAXLEN', 1);
-    const oldest = await writer.xRange(keys.feed, '-', '+', { COUNT: 1 });
+    await redis.client.xTrim(keys.feed, 'MAXLEN', 1);
+    const oldest = await redis.client.xRange(keys.feed, '-', '+', { COUNT: 1 });
     expect(compareStreamIds(oldest?.[0]?.id ?? '0-0', lastId ?? '0-0')).toBeGreaterThan(0);
     clock.release();
 
-    await waitFor('every instance at seq 5', () => ['a', 'b', 'c', 'd'].every((id) => seqOf(h, id) === 5));
+    await waitFor(() => ['a', 'b', 'c', 'd'].every((id) => seqOf(h, id) === 5), {
+      what: 'every instance at seq 5',
+    });
     expect(h.collector.stats().feedGaps).toBe(1);
     for (const id of ['a', 'b', 'c', 'd']) expect(h.appliedCount(id, 5)).toBe(1);
     await record(hb('e', 1));
-    await waitFor('e via the feed', () => seqOf(h, 'e') === 1);
+    await waitFor(() => seqOf(h, 'e') === 1, { what: 'e via the feed' });
   });
 });
 
@@ -492,8 +462,10 @@ describe('RedisCollector: close', () => {
     const starting = h.collector.start();
     expect(h.collector.start()).toBe(starting);
     await starting;
-    // Let the loop enter its 10 s XREAD.
-    await new Promise((r) => setTimeout(r, 100));
+    // Once the loop is in its 10 s XREAD (Redis counts it as a blocked client).
+    await waitFor(async () => /^blocked_clients:[1-9]/m.test(await redis.client.info('clients')), {
+      what: 'the collector blocked in XREAD',
+    });
     const t0 = Date.now();
     const a = h.collector.close();
     const b = h.collector.close();
@@ -502,17 +474,17 @@ describe('RedisCollector: close', () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
     // Closed means closed: nothing it reads any more.
     await record(hb('late', 1));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(h.registry.get('late')).toBeUndefined();
+    const late = await sampleFor(300, () => h.registry.get('late'));
+    expect(late.filter((record) => record !== undefined)).toEqual([]);
   });
 });
 
 /** Cuts the collector's connections from the server side, as a network blip would. */
 async function killCollectorConnections(): Promise<void> {
-  const list = await writer.clientList();
+  const list = await redis.client.clientList();
   const ours = list.filter((c) => c.name.startsWith('replica-watch-aggregator'));
   expect(ours.length).toBeGreaterThanOrEqual(2);
-  for (const c of ours) await writer.clientKill({ filter: 'ID', id: Number(c.id) });
+  for (const c of ours) await redis.client.clientKill({ filter: 'ID', id: Number(c.id) });
 }
 
 it('orders stream ids numerically', () => {

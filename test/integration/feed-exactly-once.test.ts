@@ -15,27 +15,10 @@ import type { HeartbeatWriter } from '../../bench/loadgen/writers';
 import { createRedisWriter } from '../../bench/loadgen/writers';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
-import type { TestRedis } from '../support/redis-server';
-import { startRedis } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
+import { waitFor } from '../support/wait';
 
-let redis: TestRedis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-afterAll(async () => {
-  await redis.stop();
-});
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+const redis = useTestRedis();
 
 /** Per instance id, the seqs of one collector's applies, in the order they came, with outcomes. */
 type Seen = Map<string, { seq: number; outcome: ApplyOutcome }[]>;
@@ -111,7 +94,7 @@ describe('the heartbeat feed', () => {
       );
       // A restart mid-stream: the first collector goes away, writes go on, a fresh one (with an
       // empty registry, as a restarted aggregator has) starts after a gap.
-      await waitFor('the first collector to see heartbeats', () => seenA.size === fleet.size);
+      await waitFor(() => seenA.size === fleet.size, { what: 'the first collector to see heartbeats' });
       await new Promise((resolve) => setTimeout(resolve, 800));
       await a.close();
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -121,10 +104,12 @@ describe('the heartbeat feed', () => {
       expect(totals.written).toBeGreaterThan(2_000);
 
       const lastWritten = (id: string) => Math.max(...(written.get(id) ?? [-1]));
-      await waitFor('the restarted collector to catch up with every instance', () =>
-        fleet.instances.every(
-          (i) => registryB.get(i.instanceId)?.heartbeat.seq === lastWritten(i.instanceId),
-        ),
+      await waitFor(
+        () =>
+          fleet.instances.every(
+            (i) => registryB.get(i.instanceId)?.heartbeat.seq === lastWritten(i.instanceId),
+          ),
+        { what: 'the restarted collector to catch up with every instance' },
       );
       expect(a.stats().resyncs).toBeGreaterThanOrEqual(2);
       expect(b.stats().resyncs).toBeGreaterThanOrEqual(2);
@@ -185,14 +170,16 @@ describe('the heartbeat feed', () => {
       await aggregator.stop();
     });
 
-    /** Ms from now until the published report's instance `id` is in `state` (polled every 10 ms). */
+    /** Ms from now until the published report's instance `id` is in `state` (polled every 25 ms). */
     async function msUntilState(id: string, state: string, write: () => Promise<void>): Promise<number> {
       const startedMs = Date.now();
       await write();
-      await waitFor(`${id} to be ${state}`, () =>
-        (aggregator.store.current()?.instanceList() ?? []).some(
-          (i) => i.instance_id === id && i.state === state,
-        ),
+      await waitFor(
+        () =>
+          (aggregator.store.current()?.instanceList() ?? []).some(
+            (i) => i.instance_id === id && i.state === state,
+          ),
+        { what: `${id} to be ${state}` },
       );
       return Date.now() - startedMs;
     }
@@ -213,8 +200,12 @@ describe('the heartbeat feed', () => {
         await redisWriter.write(heartbeat, json);
       }
       const newcomer = fleet.instances[20]?.instanceId as string;
-      // Let the first reconciles after the fleet's arrival pass: the next change is then alone.
-      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS / 2));
+      // Once the fleet's arrival is reconciled (all 20 live in the report), the next change is alone.
+      await waitFor(
+        () =>
+          (aggregator.store.current()?.instanceList() ?? []).filter((i) => i.state === 'live').length === 20,
+        { what: 'the 20 instances live in the report' },
+      );
       // A new or departed instance nudges the loop: it is reconciled a quarter interval after
       // the previous reconcile at the latest, not up to a whole interval later. The bound adds
       // the feed's batching (100 ms) and scheduling slack on a busy machine.

@@ -4,10 +4,14 @@ import type { AlertState } from '../../aggregator/notify';
 import { RedisAlertStateStore, alertKey } from '../../aggregator/notify';
 import { appKeys } from '../../shared/redis-keys';
 import { silentLogger } from '../../shared/logger';
-import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
+import { useTestRedis } from '../support/redis-rig';
+import { sampleFor, waitFor } from '../support/wait';
 
-const LEASE_MS = 600;
+/**
+ * Long enough that the windows below (each twice the bound it checks) leave a loaded 2-core
+ * machine a second of slack.
+ */
+const LEASE_MS = 1_000;
 const log = silentLogger();
 
 function state(component: string, overrides: Partial<AlertState> = {}): AlertState {
@@ -37,18 +41,14 @@ function state(component: string, overrides: Partial<AlertState> = {}): AlertSta
 }
 
 describe('leader lease', () => {
-  let redis: TestRedis;
+  const redis = useTestRedis();
   const open: { close(): Promise<void> }[] = [];
   let appCounter = 0;
   const nextApp = () => `lease-${++appCounter}`;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((o) => o.close()));
   });
-  afterAll(() => redis.stop());
 
   function lease(app: string, holderId: string): RedisLeaderLease {
     const l = new RedisLeaderLease({ url: redis.url, app, leaseMs: LEASE_MS, log, holderId });
@@ -69,18 +69,14 @@ describe('leader lease', () => {
     expect(a.fencingToken()).toBe(1);
     expect(b.fencingToken()).toBeNull();
 
-    // Several lease periods: the leader keeps renewing, nobody else gets in.
-    await new Promise((r) => setTimeout(r, 3 * LEASE_MS));
-    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    // Several lease periods: the leader keeps renewing, nobody else gets in, at any moment.
+    const held = await sampleFor(3 * LEASE_MS, () => `${a.isLeader()},${b.isLeader()}`);
+    expect([...new Set(held)]).toEqual(['true,false']);
 
     const released = Date.now();
     await a.close();
-    await pollUntil(
-      async () => b.isLeader(),
-      (leader) => leader,
-      5_000,
-      10,
-    );
+    await waitFor(async () => b.isLeader(), { until: (leader) => leader, everyMs: 10 });
+    // At once: the follower retries every lease/3, well before the released lease would run out.
     expect(Date.now() - released).toBeLessThan(LEASE_MS);
     expect(b.fencingToken()).toBe(2);
     expect(changes).toEqual(['a:true', 'a:false', 'b:true']);
@@ -88,21 +84,15 @@ describe('leader lease', () => {
 
   test('a lease left by a dead holder is taken within one lease period of its last renewal', async () => {
     const app = nextApp();
-    const client = await connectTestClient(redis.url);
-    await client.set(appKeys(app).leader, 'dead-holder', { PX: LEASE_MS });
+    await redis.client.set(appKeys(app).leader, 'dead-holder', { PX: LEASE_MS });
     const renewedAt = Date.now();
     const b = lease(app, 'b');
     await b.start();
     expect(b.isLeader()).toBe(false);
-    await pollUntil(
-      async () => b.isLeader(),
-      (leader) => leader,
-      5_000,
-      10,
-    );
-    expect(Date.now() - renewedAt).toBeLessThan(LEASE_MS + 400);
-    expect(await client.get(appKeys(app).leader)).toBe('b');
-    await client.close();
+    await waitFor(async () => b.isLeader(), { until: (leader) => leader, everyMs: 10 });
+    // One lease, and twice that as the window: a follower that waited a second lease fails it.
+    expect(Date.now() - renewedAt).toBeLessThan(2 * LEASE_MS);
+    expect(await redis.client.get(appKeys(app).leader)).toBe('b');
   });
 
   test('a deposed leader cannot write alert states: the fencing token is checked inside Redis', async () => {
@@ -136,8 +126,7 @@ describe('leader lease', () => {
 
   test('persisted states that do not fit are ignored, not trusted', async () => {
     const app = nextApp();
-    const client = await connectTestClient(redis.url);
-    await client.hSet(appKeys(app).alerts, {
+    await redis.client.hSet(appKeys(app).alerts, {
       'backend|SURPLUS_INSTANCES': JSON.stringify(state('backend')),
       'backend|NOT_SERVING': '{"status":"firing"}',
       junk: 'not json',
@@ -145,7 +134,6 @@ describe('leader lease', () => {
     const store = new RedisAlertStateStore({ url: redis.url, app, log });
     open.push(store);
     expect([...(await store.load()).keys()]).toEqual(['backend|SURPLUS_INSTANCES']);
-    await client.close();
   });
 
   test('a leader that cannot reach Redis stops leading when its lease runs out, and leads again after', async () => {
@@ -157,21 +145,11 @@ describe('leader lease', () => {
     a.onChange((leader) => changes.push(leader));
     const down = Date.now();
     await redis.kill();
-    await pollUntil(
-      async () => a.isLeader(),
-      (leader) => !leader,
-      5_000,
-      10,
-    );
-    // It may have renewed just before the kill: at most one lease, plus a tick of slack.
-    expect(Date.now() - down).toBeLessThan(LEASE_MS + 300);
+    await waitFor(async () => a.isLeader(), { until: (leader) => !leader, everyMs: 10 });
+    // It may have renewed just before the kill: at most one lease; the window is twice that.
+    expect(Date.now() - down).toBeLessThan(2 * LEASE_MS);
     await redis.restart();
-    await pollUntil(
-      async () => a.isLeader(),
-      (leader) => leader,
-      15_000,
-      20,
-    );
+    await waitFor(async () => a.isLeader(), { until: (leader) => leader, everyMs: 20 });
     expect(changes).toEqual([false, true]);
   });
 });

@@ -14,8 +14,8 @@ import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
 import { appKeys } from '../../shared/redis-keys';
 import { NOW, asReconciled, component, fixed, fullReport, input, instances, view } from '../support/records';
-import { connectTestClient, startRedis, type TestRedis } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
+import { useTestRedis } from '../support/redis-rig';
+import { waitFor } from '../support/wait';
 
 const log = silentLogger();
 
@@ -57,18 +57,14 @@ interface Node {
 }
 
 describe('notifier', () => {
-  let redis: TestRedis;
+  const redis = useTestRedis();
   const closers: (() => Promise<void>)[] = [];
   let appCounter = 0;
   const nextApp = () => `notifier-${++appCounter}`;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
-  afterAll(() => redis.stop());
 
   async function node(
     app: string,
@@ -165,12 +161,10 @@ describe('notifier', () => {
     expect(b.notifier.firing()).toEqual(a.notifier.firing());
 
     await leaseA.close();
-    await pollUntil(
-      async () => leaseB.isLeader(),
-      (leader) => leader,
-      5_000,
-      10,
-    );
+    await waitFor(async () => leaseB.isLeader(), {
+      until: (leader) => leader,
+      everyMs: 10,
+    });
     for (let i = 0; i < 3; i++) await publish(clock, 3, a, b);
     await publish(clock, 2, a, b);
     await publish(clock, 2, a, b);
@@ -186,9 +180,7 @@ describe('notifier', () => {
     const n = await node(app, leadership, clock);
     await publish(clock, 3, n);
     // A newer leader's term began (its INCR), unknown to this one yet.
-    const client = await connectTestClient(redis.url);
-    await client.incr(appKeys(app).fencing);
-    await client.close();
+    await redis.client.incr(appKeys(app).fencing);
     await publish(clock, 3, n);
     await publish(clock, 3, n);
     await stopped(n);

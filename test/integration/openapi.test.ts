@@ -17,6 +17,7 @@ import type { Heartbeat } from '../../shared/heartbeat';
 import { MAX_HEARTBEAT_BYTES, serializeHeartbeat } from '../../shared/heartbeat';
 import { AggregatorApiValidator } from '../support/aggregator-openapi';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
+import { waitFor } from '../support/wait';
 
 const APP = 'openapi-app';
 const validator = new AggregatorApiValidator();
@@ -94,7 +95,7 @@ beforeAll(async () => {
             AGENT_INSTANCE_ID: id,
             DEPLOYMENT_ID: 'dep-2',
             APP_VERSION: '2.0.0',
-            AGENT_INTERVAL_MS: '200',
+            AGENT_INTERVAL_MS: '1000', // suspect only after 2 s without one: a loaded machine stalls for less
             AGENT_TTL_MS: '5000',
             AGENT_PORT: '0',
             AGENT_HOST: '127.0.0.1',
@@ -122,26 +123,20 @@ beforeAll(async () => {
     await postHeartbeat(serializeHeartbeat(goodbyeOf(hb('backend-new7f-l1', { deployment_id: 'dep-2' })))),
   ).toMatchObject({ status: 202 });
 
-  await pollUntil('both agents live', async () => {
-    aggregator.reconcileNow();
-    const backend = aggregator.store.current()?.report.components.find((c) => c.name === 'backend');
-    return backend?.live === 3;
-  });
+  await waitFor(
+    async () => {
+      aggregator.reconcileNow();
+      const backend = aggregator.store.current()?.report.components.find((c) => c.name === 'backend');
+      return backend?.live === 3;
+    },
+    { what: 'both agents live' },
+  );
 });
 
 afterAll(async () => {
   await Promise.all(agents.map((agent) => agent.stop()));
   await aggregator?.stop();
 });
-
-async function pollUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 async function postHeartbeat(body: string): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${aggregator.url}/api/v1/heartbeats`, {

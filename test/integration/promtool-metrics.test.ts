@@ -4,9 +4,6 @@
  * through Redis). promtool lints names, units, suffixes and help texts the way Prometheus users
  * expect them; it must find nothing.
  */
-import type { Server } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RunningAgent } from '../../agent/app';
 import { startAgent } from '../../agent/app';
 import { loadAgentConfig } from '../../agent/config';
@@ -16,41 +13,26 @@ import { loadAggregatorConfig } from '../../aggregator/config';
 import { serializeHeartbeat } from '../../shared/heartbeat';
 import { makeHeartbeat } from '../support/heartbeats';
 import { promtool } from '../support/promtool';
-import type { TestRedis } from '../support/redis-server';
-import { startRedis } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
+import { waitFor } from '../support/wait';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 const APP = 'promtool-app';
 
-let redis: TestRedis;
-let backend: Server;
-let backendUrl: string;
+const redis = useTestRedis();
+/** The backend the agent probes: any 200 will do for its health URL. */
+let backend: WebhookReceiver;
 const stops: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  // The backend the agent probes: answers its health URL with 200.
-  backend = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
-  backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/health`;
+  backend = await startWebhookReceiver();
 });
 
-afterAll(async () => {
+afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
-  backend.closeAllConnections();
-  await new Promise<void>((resolve) => backend.close(() => resolve()));
-  await redis.stop();
 });
 
-async function pollUntil<T>(what: string, read: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: T | null = null;
-  while (Date.now() < until) {
-    last = await read();
-    if (last !== null) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+afterAll(() => backend.close());
 
 async function scrape(url: string): Promise<{ contentType: string; text: string }> {
   const res = await fetch(url);
@@ -120,14 +102,17 @@ describe('promtool check metrics', () => {
     ).toBe(202);
     expect(await post(aggregator.url, '{"v":1,"type":"heartbeat"}')).toBe(400);
 
-    const text = await pollUntil('the fleet in /metrics', async () => {
-      aggregator.reconcileNow();
-      const { text: body } = await scrape(`${aggregator.url}/metrics`);
-      return /^replica_watch_live_instances\{[^}]*component="backend"[^}]*\} 3$/m.test(body) &&
-        /^replica_watch_feed_lag_seconds\{app="promtool-app"\} /m.test(body)
-        ? body
-        : null;
-    });
+    const text = await waitFor(
+      async () => {
+        aggregator.reconcileNow();
+        const { text: body } = await scrape(`${aggregator.url}/metrics`);
+        return /^replica_watch_live_instances\{[^}]*component="backend"[^}]*\} 3$/m.test(body) &&
+          /^replica_watch_feed_lag_seconds\{app="promtool-app"\} /m.test(body)
+          ? body
+          : null;
+      },
+      { what: 'the fleet in /metrics' },
+    );
 
     expect(families(text)).toEqual(
       expect.arrayContaining([
@@ -175,15 +160,18 @@ describe('promtool check metrics', () => {
       }),
     );
     stops.push(() => aggregator.stop());
-    const text = await pollUntil('platform calls and the data age in /metrics', async () => {
-      aggregator.reconcileNow();
-      const { text: body } = await scrape(`${aggregator.url}/metrics`);
-      return /^replica_watch_platform_api_requests_total\{endpoint="GET \/v2\/apps\/\{id\}",status="200"\} [1-9]/m.test(
-        body,
-      ) && /^replica_watch_platform_data_age_seconds\{app="[^"]+"\} /m.test(body)
-        ? body
-        : null;
-    });
+    const text = await waitFor(
+      async () => {
+        aggregator.reconcileNow();
+        const { text: body } = await scrape(`${aggregator.url}/metrics`);
+        return /^replica_watch_platform_api_requests_total\{endpoint="GET \/v2\/apps\/\{id\}",status="200"\} [1-9]/m.test(
+          body,
+        ) && /^replica_watch_platform_data_age_seconds\{app="[^"]+"\} /m.test(body)
+          ? body
+          : null;
+      },
+      { what: 'platform calls and the data age in /metrics' },
+    );
     expect(text).toMatch(
       /^replica_watch_platform_api_requests_total\{endpoint="GET \/v2\/apps\/\{app_id\}\/health",status="200"\} [1-9]/m,
     );
@@ -202,7 +190,7 @@ describe('promtool check metrics', () => {
           AGENT_TTL_MS: '1000',
           AGENT_PORT: '0',
           AGENT_HOST: '127.0.0.1',
-          AGENT_PROBE_URL: backendUrl,
+          AGENT_PROBE_URL: `${backend.baseUrl}/health`,
         },
         { hostname: 'test-host' },
       ),
@@ -210,13 +198,16 @@ describe('promtool check metrics', () => {
     stops.push(() => agent.stop());
     const url = `http://127.0.0.1:${agent.port}/metrics`;
 
-    const { contentType, text } = await pollUntil('heartbeats sent and a probe observed', async () => {
-      const scraped = await scrape(url);
-      return /^replica_watch_agent_heartbeats_sent_total\{transport="redis"\} [1-9]/m.test(scraped.text) &&
-        /^replica_watch_agent_probe_latency_seconds_count [1-9]/m.test(scraped.text)
-        ? scraped
-        : null;
-    });
+    const { contentType, text } = await waitFor(
+      async () => {
+        const scraped = await scrape(url);
+        return /^replica_watch_agent_heartbeats_sent_total\{transport="redis"\} [1-9]/m.test(scraped.text) &&
+          /^replica_watch_agent_probe_latency_seconds_count [1-9]/m.test(scraped.text)
+          ? scraped
+          : null;
+      },
+      { what: 'heartbeats sent and a probe observed' },
+    );
 
     expect(contentType).toMatch(/^text\/plain/);
     expect(families(text)).toEqual(

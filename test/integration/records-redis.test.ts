@@ -6,19 +6,18 @@
 import type { HistoryPoint } from '../../aggregator/history';
 import type { LeaderLease } from '../../aggregator/remediate';
 import { appKeys } from '../../shared/redis-keys';
-import { auditOf, getJson, reconciles, RemediationRig, RESTARTS, RIG_APP } from '../support/remediation-rig';
-import { pollUntil } from '../support/spawn';
+import {
+  auditOf,
+  getJson,
+  reconciles,
+  useRemediationRig,
+  RESTARTS,
+  RIG_APP,
+} from '../support/remediation-rig';
+import { waitFor } from '../support/wait';
 import { request } from 'undici';
 
-let rig: RemediationRig;
-
-beforeAll(async () => {
-  rig = await RemediationRig.start();
-});
-
-afterEach(() => rig.reset());
-
-afterAll(() => rig.stop());
+const rig = useRemediationRig();
 
 describe('history and audit in Redis', () => {
   test('a follower writes neither history nor audit; once it leads, it does', async () => {
@@ -35,11 +34,7 @@ describe('history and audit in Redis', () => {
     expect(await rig.client.xLen(keys.audit)).toBe(0);
 
     leader = true;
-    await pollUntil(
-      async () => rig.client.xLen(keys.audit),
-      (n) => n > 0,
-      20_000,
-    );
+    await waitFor(async () => rig.client.xLen(keys.audit), { until: (n) => n > 0, timeoutMs: 20_000 });
     expect(await rig.client.xLen(keys.history)).toBeGreaterThan(0);
     const entries = await auditOf(aggregator);
     expect(entries.every((e) => e.fencing_token === 7)).toBe(true);
@@ -52,16 +47,14 @@ describe('history and audit in Redis', () => {
     await fleet.tick();
     const firstStartMs = Date.now();
     const first = await rig.startSystem(fake, { mode: 'on', cooldownMs: 600_000 });
-    await pollUntil(
-      async () => fake.state.requestCount(RESTARTS),
-      (n) => n === 1,
-      20_000,
-    );
-    await pollUntil(
-      () => auditOf(first),
-      (list) => list.some((e) => e.decision === 'act'),
-      20_000,
-    );
+    await waitFor(async () => fake.state.requestCount(RESTARTS), {
+      until: (n) => n === 1,
+      timeoutMs: 20_000,
+    });
+    await waitFor(() => auditOf(first), {
+      until: (list) => list.some((e) => e.decision === 'act'),
+      timeoutMs: 20_000,
+    });
     const before = await auditOf(first);
     await first.stop();
     const secondStartMs = Date.now();
@@ -79,11 +72,10 @@ describe('history and audit in Redis', () => {
     expect([...ats].sort((a, b) => a - b)).toEqual(ats);
 
     // The new aggregator serves the old entries, reads the last action from them and waits.
-    const after = await pollUntil(
-      () => auditOf(second),
-      (list) => list.some((e) => e.reason === 'cooldown' && Date.parse(e.at) >= secondStartMs),
-      20_000,
-    );
+    const after = await waitFor(() => auditOf(second), {
+      until: (list) => list.some((e) => e.reason === 'cooldown' && Date.parse(e.at) >= secondStartMs),
+      timeoutMs: 20_000,
+    });
     for (const entry of before) expect(after).toContainEqual(entry);
     expect(fake.state.requestCount(RESTARTS)).toBe(1);
   });

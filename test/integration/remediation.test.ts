@@ -8,18 +8,10 @@
  * - on, orphans that survive restarts: one restart per cooldown, never more;
  * - dry-run: no restart, the audit says what it would have done.
  */
-import { auditOf, backendOf, reconciles, RemediationRig, RESTARTS } from '../support/remediation-rig';
-import { pollUntil } from '../support/spawn';
+import { auditOf, backendOf, reconciles, useRemediationRig, RESTARTS } from '../support/remediation-rig';
+import { waitFor } from '../support/wait';
 
-let rig: RemediationRig;
-
-beforeAll(async () => {
-  rig = await RemediationRig.start();
-});
-
-afterEach(() => rig.reset());
-
-afterAll(() => rig.stop());
+const rig = useRemediationRig();
 
 describe('remediation against the simulated platform', () => {
   test('on: exactly one restart, after which the instances converge', async () => {
@@ -28,17 +20,15 @@ describe('remediation against the simulated platform', () => {
     await fleet.tick();
     const aggregator = await rig.startSystem(fake, { mode: 'on' });
 
-    await pollUntil(
-      async () => fake.state.requestCount(RESTARTS),
-      (n) => n === 1,
-      20_000,
-    );
+    await waitFor(async () => fake.state.requestCount(RESTARTS), {
+      until: (n) => n === 1,
+      timeoutMs: 20_000,
+    });
     // The restart replaces every old instance: 2 live, none orphaned, nothing to fix.
-    await pollUntil(
-      async () => backendOf(aggregator),
-      (b) => b !== undefined && b.live === 2 && b.orphaned === 0 && b.verdict === 'ok',
-      20_000,
-    );
+    await waitFor(async () => backendOf(aggregator), {
+      until: (b) => b !== undefined && b.live === 2 && b.orphaned === 0 && b.verdict === 'ok',
+      timeoutMs: 20_000,
+    });
     await reconciles(aggregator, 10);
     expect(fake.state.requestCount(RESTARTS)).toBe(1);
 
@@ -66,11 +56,7 @@ describe('remediation against the simulated platform', () => {
     await fleet.tick();
     const aggregator = await rig.startSystem(fake, { mode: 'on', cooldownMs });
 
-    await pollUntil(
-      async () => fake.state.requestCount(RESTARTS),
-      (n) => n >= 3,
-      25_000,
-    );
+    await waitFor(async () => fake.state.requestCount(RESTARTS), { until: (n) => n >= 3, timeoutMs: 25_000 });
     const acts = (await auditOf(aggregator)).filter((e) => e.decision === 'act').reverse();
     // Every restart at the fake is an audited action, and they are a cooldown apart.
     expect(acts.length).toBeGreaterThanOrEqual(3);
@@ -87,11 +73,10 @@ describe('remediation against the simulated platform', () => {
     await fleet.tick();
     const aggregator = await rig.startSystem(fake, { mode: 'dry-run' });
 
-    const entries = await pollUntil(
-      () => auditOf(aggregator),
-      (list) => list.some((e) => e.decision === 'dry-run'),
-      20_000,
-    );
+    const entries = await waitFor(() => auditOf(aggregator), {
+      until: (list) => list.some((e) => e.decision === 'dry-run'),
+      timeoutMs: 20_000,
+    });
     await reconciles(aggregator, 5);
     expect(fake.state.requestCount(RESTARTS)).toBe(0);
     expect(entries.find((e) => e.decision === 'dry-run')).toMatchObject({

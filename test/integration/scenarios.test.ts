@@ -9,7 +9,7 @@ import { scenarioAgents, type ScenarioName } from '../../aggregator/platform/sim
 import type { ComponentReport, FindingCode, Report } from '../../aggregator/reconcile/report';
 import { makeHeartbeat } from '../support/heartbeats';
 import { publishedReport } from '../support/records';
-import { pollUntil } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 async function start(scenario: ScenarioName): Promise<RunningAggregator> {
   return startAggregator(
@@ -59,10 +59,9 @@ async function heartbeatAll(
 
 /** The report once the platform view has been fetched and every agent has reported. */
 async function settledReport(aggregator: RunningAggregator, scenario: ScenarioName): Promise<Report> {
-  const first = await pollUntil(
-    async () => publishedReport(aggregator.reconcileNow()),
-    (r) => r.summary.do_api_status === 'ok',
-  );
+  const first = await waitFor(async () => publishedReport(aggregator.reconcileNow()), {
+    until: (r) => r.summary.do_api_status === 'ok',
+  });
   await heartbeatAll(aggregator, scenario, first.app);
   return publishedReport(aggregator.reconcileNow());
 }
@@ -151,11 +150,10 @@ describe('the simulated App Platform scenarios', () => {
       const aggregator = await launch(scenario);
       const good = await settledReport(aggregator, scenario);
       expect(backend(good)).toMatchObject({ desired: 2, platform_ready: 2 });
-      const stale = await pollUntil(
-        async () => publishedReport(aggregator.reconcileNow()),
-        (r) => r.summary.do_api_status === 'stale' && (r.summary.platform_data_age_ms ?? 0) > 1_000,
-        30_000,
-      );
+      const stale = await waitFor(async () => publishedReport(aggregator.reconcileNow()), {
+        until: (r) => r.summary.do_api_status === 'stale' && (r.summary.platform_data_age_ms ?? 0) > 1_000,
+        timeoutMs: 30_000,
+      });
       expect(backend(stale)).toMatchObject({ desired: 2, platform_ready: 2, platform_instances: 2 });
       const degraded = backend(stale).findings.find((f) => f.code === 'DATA_DEGRADED');
       expect(degraded?.severity).toBe('info');

@@ -16,7 +16,7 @@ import type { Heartbeat } from '../../shared/heartbeat';
 import { serializeHeartbeat } from '../../shared/heartbeat';
 import { signHeartbeat } from '../../shared/signature';
 import { makeHeartbeat } from '../support/heartbeats';
-import { pollUntil } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 const APP = 'secure-app';
 const API_TOKEN = 'api-token-0123456789abcdef';
@@ -156,10 +156,7 @@ describe('with AGGREGATOR_API_TOKEN, HEARTBEAT_SECRET and METRICS_TOKEN', () => 
 
   test('/livez and /readyz stay open; /metrics wants METRICS_TOKEN (not the API token)', async () => {
     expect((await call(`${agg.url}/livez`)).status).toBe(200);
-    await pollUntil(
-      () => call(`${agg.url}/readyz`),
-      (r) => r.status === 200,
-    );
+    await waitFor(() => call(`${agg.url}/readyz`), { until: (r) => r.status === 200 });
     const open = await call(`${agg.url}/metrics`);
     expect(open.status).toBe(401);
     expect(open.headers.get('www-authenticate')).toContain('Bearer');
@@ -240,16 +237,18 @@ describe('with AGGREGATOR_API_TOKEN, HEARTBEAT_SECRET and METRICS_TOKEN', () => 
       agents.push(await startAgent(config));
     }
     try {
-      await pollUntil(
+      await waitFor(
         async () => {
           agg.reconcileNow();
           const res = await call(`${agg.url}/api/v1/health/instances`, { token: API_TOKEN });
           return (res.json as { instances: { instance_id: string; state: string }[] }).instances;
         },
-        (list) =>
-          ['agent-token', 'agent-secret-only'].every((id) =>
-            list.some((i) => i.instance_id === id && i.state === 'live'),
-          ),
+        {
+          until: (list) =>
+            ['agent-token', 'agent-secret-only'].every((id) =>
+              list.some((i) => i.instance_id === id && i.state === 'live'),
+            ),
+        },
       );
     } finally {
       await Promise.all(agents.map((a) => a.stop()));
@@ -318,12 +317,7 @@ describe('without METRICS_TOKEN; with a rate limit', () => {
     );
     expect(reads.every((r) => r.status === 200)).toBe(true);
     // The window passes: ingest works again.
-    await pollUntil(
-      () => send(100),
-      (r) => r.status === 202,
-      5_000,
-      200,
-    );
+    await waitFor(() => send(100), { until: (r) => r.status === 202, timeoutMs: 5_000, everyMs: 200 });
   });
 });
 

@@ -4,7 +4,6 @@
  * forged, altered and replayed heartbeats, each counted by reason.
  */
 import { createHmac } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
 import { loadAgentConfig } from '../../agent/config';
 import { createHeartbeatBuilder } from '../../agent/heartbeat-builder';
@@ -19,8 +18,7 @@ import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import { serializeHeartbeat, validateHeartbeat } from '../../shared/heartbeat';
-import type { Logger } from '../../shared/logger';
-import { createLogger, silentLogger } from '../../shared/logger';
+import { silentLogger } from '../../shared/logger';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import {
@@ -31,35 +29,14 @@ import {
   verifyHeartbeatSignature,
 } from '../../shared/signature';
 import { makeHeartbeat, SAMPLE_STATS } from '../support/heartbeats';
-import type { TestRedis } from '../support/redis-server';
-import { connectTestClient, startRedis } from '../support/redis-server';
+import { useTestRedis } from '../support/redis-rig';
+import { waitFor } from '../support/wait';
+import { captureLogs } from '../support/logs';
 
 const APP = 'test-app';
 const SECRET = 'heartbeat-secret-0123456789';
 const OTHER_SECRET = 'another-secret-9876543210';
 const keys = appKeys(APP);
-
-function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-  });
-  return { log: createLogger({ level: 'debug', service: 'test', pretty: false, stream }), lines };
-}
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 /** A fresh heartbeat of APP sent now (unless overridden). */
 function hb(instance: string, seq: number, overrides: Partial<Heartbeat> = {}): Heartbeat {
@@ -243,22 +220,7 @@ describe('HTTP ingest with HEARTBEAT_SECRET', () => {
 });
 
 describe('Redis feed and resync with HEARTBEAT_SECRET', () => {
-  let redis: TestRedis;
-  let writer: Awaited<ReturnType<typeof connectTestClient>>;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    writer = await connectTestClient(redis.url);
-  });
-
-  afterAll(async () => {
-    await writer.close();
-    await redis.stop();
-  });
-
-  beforeEach(async () => {
-    await writer.flushAll();
-  });
+  const redis = useTestRedis({ flush: true });
 
   function collector(clock: Clock = systemClock) {
     const registry = new InstanceRegistry();
@@ -280,7 +242,8 @@ describe('Redis feed and resync with HEARTBEAT_SECRET', () => {
   it('applies signed heartbeats from the feed and refuses forged, altered, unsigned and replayed ones', async () => {
     const { collector: c, registry, rejected } = collector();
     await c.start();
-    const write = (heartbeat: Heartbeat) => recordHeartbeat(writer, heartbeat, serializeHeartbeat(heartbeat));
+    const write = (heartbeat: Heartbeat) =>
+      recordHeartbeat(redis.client, heartbeat, serializeHeartbeat(heartbeat));
     await write(signHeartbeat(hb('good', 1), SECRET));
     await write(signHeartbeat(hb('forged', 1), OTHER_SECRET));
     await write({ ...signHeartbeat(hb('altered', 1), SECRET), component: 'worker' });
@@ -289,11 +252,11 @@ describe('Redis feed and resync with HEARTBEAT_SECRET', () => {
     const longAgo = Date.now() - 10 * 30_000;
     await write(signHeartbeat(hb('replayed', 1, { sent_at: longAgo, started_at: longAgo - 1 }), SECRET));
     // Straight into the stream, bypassing the script: a stranger with write access.
-    await writer.xAdd(keys.feed, '*', {
+    await redis.client.xAdd(keys.feed, '*', {
       [FEED_FIELD]: serializeHeartbeat(signHeartbeat(hb('other', 1), OTHER_SECRET)),
     });
 
-    await waitFor('every entry processed', () => c.stats().feedEntries >= 6);
+    await waitFor(() => c.stats().feedEntries >= 6, { what: 'every entry processed' });
     expect(registry.snapshot().map((r) => r.instanceId)).toEqual(['good']);
     expect([...rejected].sort()).toEqual(
       ['bad_signature', 'bad_signature', 'bad_signature', 'bad_signature', 'replayed'].sort(),
@@ -303,19 +266,19 @@ describe('Redis feed and resync with HEARTBEAT_SECRET', () => {
 
   it('a resync judges age by when the index says the heartbeat was recorded, not by now', async () => {
     const signed = signHeartbeat(hb('current', 1), SECRET);
-    await recordHeartbeat(writer, signed, serializeHeartbeat(signed));
+    await recordHeartbeat(redis.client, signed, serializeHeartbeat(signed));
     // A heartbeat key rewritten by hand with an old (genuine) heartbeat and a fresh index score.
     const longAgo = Date.now() - 10 * 30_000;
     const stale = signHeartbeat(hb('resurrected', 1, { sent_at: longAgo, started_at: longAgo - 1 }), SECRET);
-    await writer.set(keys.heartbeat('resurrected'), serializeHeartbeat(stale), { PX: 30_000 });
-    await writer.zAdd(keys.seen, { score: Date.now(), value: 'resurrected' });
+    await redis.client.set(keys.heartbeat('resurrected'), serializeHeartbeat(stale), { PX: 30_000 });
+    await redis.client.zAdd(keys.seen, { score: Date.now(), value: 'resurrected' });
 
     // This aggregator's clock runs two TTLs ahead: judged against now, even the current
     // heartbeat would look replayed; judged against its index score it is in time.
     const ahead: Clock = { now: () => Date.now() + 60_000, sleep: systemClock.sleep };
     const { collector: c, registry, rejected } = collector(ahead);
     await c.start();
-    await waitFor('the first resync', () => c.stats().resyncs >= 1);
+    await waitFor(() => c.stats().resyncs >= 1, { what: 'the first resync' });
     expect(registry.snapshot().map((r) => r.instanceId)).toEqual(['current']);
     expect(rejected).toEqual(['replayed']);
     await c.close();
@@ -327,7 +290,7 @@ describe('the warning without a secret', () => {
 
   it('the aggregator warns at start without HEARTBEAT_SECRET, and not with it', async () => {
     for (const secret of [undefined, SECRET]) {
-      const { log, lines } = capturingLogger();
+      const { log, lines } = captureLogs();
       const config = loadAggregatorConfig({
         PORT: '0',
         HOST: '127.0.0.1',
@@ -344,7 +307,7 @@ describe('the warning without a secret', () => {
 
   it('the agent warns at start without HEARTBEAT_SECRET, and not with it', async () => {
     for (const secret of [undefined, SECRET]) {
-      const { log, lines } = capturingLogger();
+      const { log, lines } = captureLogs();
       const config = loadAgentConfig(
         {
           AGENT_ENABLED: 'true',

@@ -15,9 +15,8 @@ import type { AuditEntry, LeaderLease } from '../../aggregator/remediate';
 import type { RedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import { makeHeartbeat } from './heartbeats';
-import type { TestRedis } from './redis-server';
-import { connectTestClient, startRedis } from './redis-server';
-import { pollUntil } from './spawn';
+import { useTestRedis, type RedisRig } from './redis-rig';
+import { waitFor } from './wait';
 
 /** The app the rig's agents and aggregators use. */
 export const RIG_APP = 'shop';
@@ -31,31 +30,29 @@ export interface SystemOptions {
   readonly leadership?: LeaderLease;
 }
 
+/**
+ * The rig of a test file: its Redis (useTestRedis, emptied before each test), and after each
+ * test what it started is stopped, newest first.
+ */
+export function useRemediationRig(): RemediationRig {
+  const rig = new RemediationRig(useTestRedis({ flush: true }));
+  afterEach(() => rig.cleanUp());
+  return rig;
+}
+
 export class RemediationRig {
   private readonly cleanups: (() => Promise<void>)[] = [];
 
-  private constructor(
-    readonly redis: TestRedis,
-    /** A client for assertions. */
-    readonly client: RedisClient,
-  ) {}
+  constructor(private readonly redis: RedisRig) {}
 
-  static async start(): Promise<RemediationRig> {
-    const redis = await startRedis();
-    const client = (await connectTestClient(redis.url)) as unknown as RedisClient;
-    return new RemediationRig(redis, client);
+  /** A client for assertions. */
+  get client(): RedisClient {
+    return this.redis.client as unknown as RedisClient;
   }
 
-  /** Stops what the last test started (newest first) and empties Redis. */
-  async reset(): Promise<void> {
+  /** Stops what the last test started (newest first). */
+  async cleanUp(): Promise<void> {
     for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup();
-    await this.client.flushAll();
-  }
-
-  async stop(): Promise<void> {
-    await this.reset();
-    await this.client.close();
-    await this.redis.stop();
   }
 
   /** The orphans scenario; restarts and deployments complete after `transitionDelayMs`. */
@@ -194,11 +191,7 @@ export async function reconciles(aggregator: RunningAggregator, n: number): Prom
   let seen = 0;
   const unsubscribe = aggregator.store.subscribe(() => seen++);
   try {
-    await pollUntil(
-      async () => seen,
-      (count) => count >= n,
-      20_000,
-    );
+    await waitFor(async () => seen, { until: (count) => count >= n, timeoutMs: 20_000 });
   } finally {
     unsubscribe();
   }

@@ -124,30 +124,6 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
   };
 }
 
-/** Polls `probe` until it returns a value that `accept` takes, or fails after `timeoutMs`. */
-export async function pollUntil<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-  everyMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (accept(last)) return last;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(
-    `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError ? `; last error: ${String(lastError)}` : ''}`,
-  );
-}
-
 /** Kills every process still running (afterAll/afterEach safety net). */
 export async function killAll(processes: readonly SpawnedProcess[]): Promise<void> {
   await Promise.all(processes.map((p) => p.signal('SIGKILL')));

@@ -151,6 +151,7 @@ describe('stats sampler', () => {
         'process_uptime_s',
         'platform',
         'node_version',
+        'container',
       ].sort(),
     );
     expect(stats.cpu_count).toBeGreaterThanOrEqual(1);

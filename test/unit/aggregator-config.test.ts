@@ -1,29 +1,12 @@
-import { ConfigError } from '../../shared/config';
-import { startAggregator } from '../../aggregator/app';
 import {
   AGGREGATOR_DEFAULTS,
   MAX_DESIRED_COUNT,
   loadAggregatorConfig,
   parseDesiredReplicas,
 } from '../../aggregator/config';
-import type { ReconcileInput } from '../../aggregator/reconcile';
-import { reconcile } from '../../aggregator/reconcile';
+import { problemsOf as problemsOfLoad } from '../support/config-problems';
 
-// The reconciler itself, watched: what policy the aggregator hands it (see "reaches the reconciler").
-jest.mock('../../aggregator/reconcile', () => {
-  const actual = jest.requireActual('../../aggregator/reconcile');
-  return { ...actual, reconcile: jest.fn(actual.reconcile) };
-});
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadAggregatorConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (env: Record<string, string>) => problemsOfLoad(loadAggregatorConfig, env);
 
 describe('aggregator config', () => {
   test('defaults: embedded mode, static platform, app "default"', () => {
@@ -202,31 +185,5 @@ describe('CLOCK_SKEW_MAX_MS and DRAIN_GRACE_MS', () => {
     expect(problemsOf({ CLOCK_SKEW_MAX_MS: '10' })).toEqual([
       `CLOCK_SKEW_MAX_MS="10": must be an integer from 100 to ${Number.MAX_SAFE_INTEGER}`,
     ]);
-  });
-});
-
-describe('the configuration reaches the reconciler', () => {
-  test('CLOCK_SKEW_MAX_MS, DRAIN_GRACE_MS, ALERT_FOR_MS, ROLLOUT_GRACE_MS are in its policy', async () => {
-    const calls = jest.mocked(reconcile).mock.calls;
-    calls.length = 0;
-    const aggregator = await startAggregator(
-      loadAggregatorConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        CLOCK_SKEW_MAX_MS: '7000',
-        DRAIN_GRACE_MS: '45000',
-        ALERT_FOR_MS: '90000',
-        ROLLOUT_GRACE_MS: '600000',
-      }),
-    );
-    await aggregator.stop();
-    expect(calls.length).toBeGreaterThan(0);
-    const input = calls[0]?.[0] as ReconcileInput;
-    expect(input.policy).toMatchObject({
-      clockSkewMaxMs: 7_000,
-      drainGraceMs: 45_000,
-      alertForMs: 90_000,
-      rolloutGraceMs: 600_000,
-    });
   });
 });

@@ -1,17 +1,9 @@
 /** The alerting and HA variables of the aggregator's configuration. */
 import { alertExpiryMs, configuredSinks } from '../../aggregator/alerting';
 import { AGGREGATOR_DEFAULTS, loadAggregatorConfig } from '../../aggregator/config';
-import { ConfigError } from '../../shared/config';
+import { problemsOf as problemsOfLoad } from '../support/config-problems';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadAggregatorConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (env: Record<string, string>) => problemsOfLoad(loadAggregatorConfig, env);
 
 describe('alerting configuration', () => {
   test('defaults', () => {

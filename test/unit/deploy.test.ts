@@ -1,10 +1,9 @@
 /**
  * deploy/: the Kubernetes manifests and the App Platform spec are well-formed, use only the
  * environment variables the config loaders read, and their example values pass those loaders.
- * The app spec is also checked against DigitalOcean's own schema (../shared/do-openapi).
+ * Every app spec's check against DigitalOcean's own schema (../shared/do-openapi) is in
+ * deploy-app-specs.test.ts.
  */
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -14,17 +13,12 @@ import { createAgentMetrics } from '../../agent/metrics';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { createAggregatorMetrics } from '../../aggregator/metrics';
 import type { Env } from '../../shared/config';
-import { loadAppsOpenApi, resolve } from '../support/openapi';
 import { REPO_ROOT } from '../support/spawn';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 const DEPLOY = path.join(REPO_ROOT, 'deploy');
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Every document of a YAML file; a syntax error or warning fails. */
 function yamlDocuments(file: string): JsonObject[] {
@@ -245,47 +239,6 @@ describe('digitalocean app spec', () => {
       }),
     );
   }
-
-  test('validates against the app_spec schema of DigitalOcean’s OpenAPI, with no unknown field', () => {
-    const api = loadAppsOpenApi();
-    const id = 'https://replica-watch.test/do-apps-spec.json';
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    for (const format of ['int32', 'int64', 'uint32', 'uint64', 'float', 'double'])
-      ajv.addFormat(format, true);
-    const anchored = JSON.parse(
-      JSON.stringify({ $id: id, components: api.doc.components }).replace(/"\$ref":"#/g, `"$ref":"${id}#`),
-    ) as object;
-    ajv.addSchema(anchored);
-    const validate = ajv.compile({ $ref: `${id}#/components/schemas/app_spec` });
-    expect(validate(spec) ? [] : validate.errors).toEqual([]);
-
-    /** Keys the schema does not name, anywhere in the spec (a typo would otherwise pass silently). */
-    function unknownKeys(schemaNode: Json | undefined, value: unknown, at: string): string[] {
-      const schema = resolve(api.doc, schemaNode);
-      if (!isObject(schema)) return [];
-      if (Array.isArray(value))
-        return value.flatMap((item, i) => unknownKeys(schema.items, item, `${at}[${i}]`));
-      if (!isObject(value)) return [];
-      const properties = new Map<string, Json>();
-      const collect = (node: Json | undefined): void => {
-        const s = resolve(api.doc, node);
-        if (!isObject(s)) return;
-        if (isObject(s.properties)) for (const [k, v] of Object.entries(s.properties)) properties.set(k, v);
-        for (const part of ['allOf', 'oneOf', 'anyOf'] as const) {
-          const parts = s[part];
-          if (Array.isArray(parts)) parts.forEach(collect);
-        }
-      };
-      collect(schema);
-      if (properties.size === 0) return [];
-      return Object.entries(value).flatMap(([key, child]) =>
-        properties.has(key) ? unknownKeys(properties.get(key), child, `${at}.${key}`) : [`${at}.${key}`],
-      );
-    }
-    const schemas = (api.doc.components as JsonObject).schemas as JsonObject;
-    expect(unknownKeys(schemas.app_spec, spec, 'spec')).toEqual([]);
-  });
 
   test('the backend runs the agent through run-with-agent.sh, switched by AGENT_ENABLED', () => {
     expect(withAgent.length).toBe(1);

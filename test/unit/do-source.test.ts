@@ -7,6 +7,7 @@ import { PlatformSchemaError } from '../../aggregator/platform/digitalocean/erro
 import { DigitalOceanSource } from '../../aggregator/platform/digitalocean/source';
 import type { Clock } from '../../shared/clock';
 import { RetryableError } from '../../shared/retry';
+import { waitFor } from '../support/wait';
 
 const APP = 'app-1';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -48,20 +49,12 @@ function stubApi(failure: Error | null): AppPlatformApi & { calls: string[] } {
   };
 }
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('DigitalOceanSource schedule', () => {
   it('refreshes again one cache TTL after a success', async () => {
     const clock = heldClock();
     const source = new DigitalOceanSource({ client: stubApi(null), appId: APP, cacheTtlMs: 60_000, clock });
     await source.start();
-    await until('the first sleep', () => clock.sleeps.length > 0);
+    await waitFor(() => clock.sleeps.length > 0, { what: 'the first sleep' });
     expect(source.current().status).toBe('ok');
     expect(clock.sleeps).toEqual([60_000]);
     await source.close();
@@ -83,7 +76,7 @@ describe('DigitalOceanSource schedule', () => {
       clock: late,
     });
     await Promise.all([a.start(), b.start()]);
-    await until('both sleeps', () => soon.sleeps.length > 0 && late.sleeps.length > 0);
+    await waitFor(() => soon.sleeps.length > 0 && late.sleeps.length > 0, { what: 'both sleeps' });
     expect([soon.sleeps, late.sleeps]).toEqual([[150_000], [300_000]]);
     expect(a.current()).toMatchObject({
       status: 'unavailable',
@@ -97,10 +90,10 @@ describe('DigitalOceanSource schedule', () => {
     const api = stubApi(null);
     const source = new DigitalOceanSource({ client: api, appId: APP, cacheTtlMs: 60_000, clock });
     await source.start();
-    await until('the first sleep', () => clock.sleeps.length === 1);
+    await waitFor(() => clock.sleeps.length === 1, { what: 'the first sleep' });
     const deployment = await source.actions.restart(['backend']);
     expect(deployment).toMatchObject({ id: 'd9', phase: 'PENDING_DEPLOY' });
-    await until('the second sleep', () => clock.sleeps.length === 2);
+    await waitFor(() => clock.sleeps.length === 2, { what: 'the second sleep' });
     expect(api.calls.filter((c) => c === 'getApp')).toHaveLength(2);
     await source.close();
   });

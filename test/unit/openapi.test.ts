@@ -157,6 +157,7 @@ const FIELDS: Record<string, string[]> = {
     mem_total_bytes: 1,
     clock_offset_ms: 1,
     draining: 1,
+    container: 1,
   } satisfies Record<keyof InstanceReport, 1>),
   HistoryPoint: Object.keys({
     at: 1,

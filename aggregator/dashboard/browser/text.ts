@@ -1,7 +1,7 @@
 /**
  * The dashboard's words: what the banners, the verdict and the deployment notes say about a
  * report. Pure functions of (report, now), no DOM: the page imports them (`dashboard/text.js`)
- * and the unit tests import this source (test/unit/dashboard-page.test.ts).
+ * and the tests import this source (test/integration/dashboard-page.test.ts).
  *
  * The verdict shown is the report's own: the reconciler decides it (a blind report is degraded),
  * the page only words it.

@@ -5,11 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/spawn';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'aggregator', 'cli', 'main.js');
 
@@ -36,20 +34,10 @@ function runBuilt(args: string[], env: Record<string, string> = {}): Promise<Ran
 
 /** Serves one report (or status) for every request. */
 async function serve(status: number, body: unknown): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer((_req, res) => {
-    res.statusCode = status;
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(body));
+  const fake = await startWebhookReceiver({
+    answer: () => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url: fake.baseUrl, close: () => fake.close() };
 }
 
 function report(verdict: 'ok' | 'degraded') {

@@ -9,20 +9,17 @@
  * audit trail, the history, the dashboard, the CLI's output and the alerts sent are searched for
  * every secret value.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { runCli } from '../../aggregator/cli/main';
 import type { SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import { serializeHeartbeat } from '../../shared/heartbeat';
 import { signHeartbeat } from '../../shared/signature';
-import type { PasswordRedis } from '../chaos/harness';
-import { AgentFleet, startAggregatorProcess, startRedisWithPassword } from '../chaos/harness';
+import { AgentFleet, startAggregatorProcess } from '../chaos/harness';
 import type { AggregatorProcess } from '../chaos/harness';
 import { makeHeartbeat } from '../support/heartbeats';
-import { freePort } from '../support/redis-server';
-import { pollUntil } from '../support/spawn';
+import { freePort, launchRedisServer, type TestRedis } from '../support/redis-server';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { waitFor } from '../support/wait';
 
 const SECRETS = {
   DO_API_TOKEN: 'dop_v1_scan0f3e8d9c7b6a5f4e3d2c1b0a9f8e7d6',
@@ -71,32 +68,24 @@ async function fetchText(
   return { status: res.status, text };
 }
 
-let redis: PasswordRedis;
+let redis: TestRedis;
 let platform: SimulatedPlatform;
 let aggregator: AggregatorProcess;
 const fleet = new AgentFleet({});
-const alertBodies: string[] = [];
-let webhookServer: ReturnType<typeof createServer>;
+let webhook: WebhookReceiver;
+/** Each alert as it went over the wire: headers and body. */
+const alertBodies = () => webhook.posts.map((post) => `${JSON.stringify(post.headers)}\n${post.body}`);
 
 beforeAll(async () => {
-  redis = await startRedisWithPassword(SECRETS.REDIS_PASSWORD, null);
+  redis = await launchRedisServer({ password: SECRETS.REDIS_PASSWORD });
   platform = await startSimulatedPlatform({ scenario: 'steady', fault: null });
-  webhookServer = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      alertBodies.push(`${JSON.stringify(req.headers)}\n${body}`);
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => webhookServer.listen(0, '127.0.0.1', resolve));
+  webhook = await startWebhookReceiver();
 }, 60_000);
 
 afterAll(async () => {
   await fleet.killAll();
   await aggregator?.process.signal('SIGKILL');
-  webhookServer?.closeAllConnections();
-  await new Promise<void>((resolve) => (webhookServer ? webhookServer.close(() => resolve()) : resolve()));
+  await webhook?.close();
   await platform?.close();
   await redis?.stop();
 });
@@ -123,7 +112,7 @@ test('no secret in any log line, report, error body, health detail, metric, audi
     AGGREGATOR_API_TOKEN: SECRETS.AGGREGATOR_API_TOKEN,
     HEARTBEAT_SECRET: SECRETS.HEARTBEAT_SECRET,
     METRICS_TOKEN: SECRETS.METRICS_TOKEN,
-    ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhookServer.address() as AddressInfo).port}/alerts`,
+    ALERT_WEBHOOK_URL: webhook.url,
     ALERT_WEBHOOK_SECRET: SECRETS.ALERT_WEBHOOK_SECRET,
     ALERT_CONFIRMATIONS: '2',
     ALERT_FOR_MS: '0',
@@ -150,21 +139,20 @@ test('no secret in any log line, report, error body, health detail, metric, audi
       HEARTBEAT_SECRET: SECRETS.WRONG_HEARTBEAT_SECRET,
     }),
   ]);
-  await pollUntil(
+  await waitFor(
     async () =>
       (
         await fetchText('poll', `${base}/api/v1/monitoring/replicas?instances=false`, {
           token: SECRETS.AGGREGATOR_API_TOKEN,
         })
       ).text,
-    (text) => (JSON.parse(text) as { summary: { active_instances: number } }).summary.active_instances === 3,
-    20_000,
+    {
+      until: (text) =>
+        (JSON.parse(text) as { summary: { active_instances: number } }).summary.active_instances === 3,
+      timeoutMs: 20_000,
+    },
   );
-  await pollUntil(
-    async () => alertBodies.length,
-    (n) => n > 0,
-    15_000,
-  );
+  await waitFor(async () => alertBodies().length, { until: (n) => n > 0, timeoutMs: 15_000 });
 
   // The platform fails for a while: refreshes fail, are retried and logged.
   platform.state.setFault({
@@ -174,15 +162,18 @@ test('no secret in any log line, report, error body, health detail, metric, audi
     retryAfterSeconds: 1,
     delayMs: 0,
   });
-  await pollUntil(
+  await waitFor(
     async () =>
       (
         await fetchText('poll', `${base}/api/v1/monitoring/replicas?instances=false`, {
           token: SECRETS.AGGREGATOR_API_TOKEN,
         })
       ).text,
-    (text) => (JSON.parse(text) as { summary: { do_api_status: string } }).summary.do_api_status === 'stale',
-    15_000,
+    {
+      until: (text) =>
+        (JSON.parse(text) as { summary: { do_api_status: string } }).summary.do_api_status === 'stale',
+      timeoutMs: 15_000,
+    },
   );
   platform.state.setFault(null);
 
@@ -261,7 +252,7 @@ test('no secret in any log line, report, error body, health detail, metric, audi
   for (const process of [aggregator.process, ...started.map((s) => s.process)]) {
     keep(`stdout+stderr of pid ${process.child.pid}`, process.output());
   }
-  alertBodies.forEach((body, i) => keep(`alert ${i}`, body));
+  alertBodies().forEach((body, i) => keep(`alert ${i}`, body));
 
   // The scenario went through what it was meant to: failures were logged, alerts were sent.
   const logs = seen
@@ -277,7 +268,7 @@ test('no secret in any log line, report, error body, health detail, metric, audi
   ]) {
     expect({ expected, found: logs.includes(expected) }).toEqual({ expected, found: true });
   }
-  expect(alertBodies.length).toBeGreaterThan(0);
+  expect(alertBodies().length).toBeGreaterThan(0);
   expect(seen.filter((s) => / \((400|401|404|413|429)\)$/.test(s.source)).length).toBeGreaterThan(20);
 
   const leaks = seen.flatMap(({ source, text }) =>

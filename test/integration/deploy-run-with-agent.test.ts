@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 const SCRIPT = path.join(REPO_ROOT, 'deploy/digitalocean/run-with-agent.sh');
 
@@ -61,18 +62,10 @@ function lines(log: string): string[] {
   return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test('SIGTERM reaches the backend and the agent; the exit status is the backend’s', async () => {
   const log = path.join(dir, 'stop.log');
   const { child, exited } = run(log);
-  await until('both started', () => lines(log).filter((l) => l.endsWith(' start')).length === 2);
+  await waitFor(() => lines(log).filter((l) => l.endsWith(' start')).length === 2, { what: 'both started' });
   child.kill('SIGTERM');
   expect(await exited).toBe(7);
   expect(lines(log).sort()).toEqual(['agent TERM', 'agent start', 'backend TERM', 'backend start']);

@@ -16,7 +16,7 @@ import { closeServer, listen } from '../../aggregator/http/listen';
 import type { ComponentReport, InstanceReport, Report } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
 import { asReconciled } from '../support/records';
-import { pollUntil } from '../support/spawn';
+import { waitFor } from '../support/wait';
 
 /** A store that counts live subscriptions, so a test can see them freed. */
 class CountingStore extends ReportStore {
@@ -54,6 +54,7 @@ function instance(n: number): InstanceReport {
     mem_total_bytes: 2,
     clock_offset_ms: 0,
     draining: false,
+    container: null,
   };
 }
 
@@ -157,12 +158,11 @@ function openStream(url: string): Promise<Stream> {
         frames,
         ended,
         next: (match, from = 0) =>
-          pollUntil(
-            async () => frames.slice(from).find(match),
-            (frame) => frame !== undefined,
-            10_000,
-            10,
-          ) as Promise<Frame>,
+          waitFor(async () => frames.slice(from).find(match), {
+            until: (frame) => frame !== undefined,
+            timeoutMs: 10_000,
+            everyMs: 10,
+          }) as Promise<Frame>,
         close: () => req.destroy(),
       });
     });
@@ -270,12 +270,7 @@ describe('GET /api/v1/events', () => {
     await a.next((f) => f.comment === 'keep-alive');
 
     a.close();
-    await pollUntil(
-      async () => store.active,
-      (n) => n === 1,
-      5_000,
-      10,
-    );
+    await waitFor(async () => store.active, { until: (n) => n === 1, timeoutMs: 5_000, everyMs: 10 });
     expect(events.clientCount).toBe(1);
 
     // The remaining client still gets reports.
@@ -285,12 +280,7 @@ describe('GET /api/v1/events', () => {
     expect(JSON.parse(frame.data ?? '').generated_at).toBe('2024-01-01T00:00:20.000Z');
 
     b.close();
-    await pollUntil(
-      async () => store.active,
-      (n) => n === 0,
-      5_000,
-      10,
-    );
+    await waitFor(async () => store.active, { until: (n) => n === 0, timeoutMs: 5_000, everyMs: 10 });
     expect(events.clientCount).toBe(0);
   });
 
@@ -306,12 +296,7 @@ describe('GET /api/v1/events', () => {
     expect(store.active).toBe(2);
 
     a.close();
-    await pollUntil(
-      async () => events.clientCount,
-      (n) => n === 1,
-      5_000,
-      10,
-    );
+    await waitFor(async () => events.clientCount, { until: (n) => n === 1, timeoutMs: 5_000, everyMs: 10 });
     const again = await open();
     expect(again.res.statusCode).toBe(200);
     await again.next((f) => f.event === 'report');
