@@ -9,7 +9,7 @@ import { loadAggregatorConfig } from '../../aggregator/config';
 import type { Report } from '../../aggregator/reconcile/report';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import { loadAppsOpenApi, responseExamples } from '../support/openapi';
-import { publishedReport } from '../support/records';
+import { publishedReport } from '../support/reconcile-io';
 import { waitFor } from '../support/wait';
 
 const api = loadAppsOpenApi();

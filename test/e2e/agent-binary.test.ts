@@ -23,7 +23,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { startAggregator, type RunningAggregator } from '../../aggregator/app';
 import { loadAggregatorConfig } from '../../aggregator/config';
-import { REPO_ROOT } from '../support/spawn';
+import { collectOutput, REPO_ROOT, type LogLine } from '../support/spawn';
 import { waitFor } from '../support/wait';
 
 const BIN_DIR = path.join(REPO_ROOT, 'dist/agent-bin');
@@ -33,12 +33,6 @@ const SECRET = 'agent-binary-e2e-heartbeat-secret';
 const PACKAGE_TIMEOUT_MS = 240_000;
 /** The agent's promise (DESIGN.md) plus the signal's delivery and the exit's notice on a busy box. */
 const SIGTERM_EXIT_MS = 2_000 + 500;
-
-interface LogLine {
-  readonly message?: string;
-  readonly level?: string;
-  readonly [field: string]: unknown;
-}
 
 /** A child process whose stdout JSON lines are collected, and whose exit can be awaited. */
 interface Started {
@@ -55,32 +49,15 @@ const running: Started[] = [];
 
 function start(command: string, args: readonly string[], cwd: string): Started {
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: LogLine[] = [];
-  let text = '';
-  let pending = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    pending += chunk.toString();
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const raw = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      try {
-        lines.push(JSON.parse(raw) as LogLine);
-      } catch {
-        // not a log line: kept in output() only
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const { lines, output } = collectOutput(child);
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? '?')),
   );
   const started: Started = {
     child,
     lines,
-    output: () => text,
-    line: (match, what) => waitFor(() => lines.find(match), { what: `${what}; output so far:\n${text}` }),
+    output,
+    line: (match, what) => waitFor(() => lines.find(match), { what: `${what}; output so far:\n${output()}` }),
     stop: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -7,7 +7,7 @@
 import { startAlertmanager, type TestAlertmanager } from '../support/alertmanager';
 import { freePort } from '../support/redis-server';
 import { useTestRedis } from '../support/redis-rig';
-import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { killAll, spawnAgents, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 import { waitFor } from '../support/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { appKeys } from '../../shared/redis-keys';
@@ -36,18 +36,7 @@ describe('alerting', () => {
 
     // The agents first, so that the aggregator's first reconcile already sees all three: no
     // passing "missing" while they start.
-    const agents = [1, 2, 3].map((n) =>
-      spawnBuilt('agent/main.js', {
-        REDIS_URL: redis.url,
-        AGENT_ENABLED: 'true',
-        AGENT_APP: APP,
-        AGENT_INSTANCE_ID: `backend-${n}`,
-        AGENT_INTERVAL_MS: '500',
-        AGENT_TTL_MS: '1500',
-        AGENT_PORT: '0',
-        AGENT_HOST: '127.0.0.1',
-      }),
-    );
+    const agents = spawnAgents(APP, ['backend-1', 'backend-2', 'backend-3'], { REDIS_URL: redis.url });
     processes.push(...agents);
     await waitFor(() => redis.client.zCard(appKeys(APP).seen), { until: (n) => n === 3 });
 

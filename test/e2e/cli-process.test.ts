@@ -6,6 +6,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Report } from '../../aggregator/reconcile/report';
+import { componentReport, sampleReport } from '../support/published-reports';
 import { REPO_ROOT } from '../support/spawn';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
@@ -40,21 +42,26 @@ async function serve(status: number, body: unknown): Promise<{ url: string; clos
   return { url: fake.baseUrl, close: () => fake.close() };
 }
 
-function report(verdict: 'ok' | 'degraded') {
+function report(verdict: 'ok' | 'degraded'): Report {
   const blind = verdict === 'degraded';
-  return {
-    generated_at: '2026-01-02T03:04:05.000Z',
-    app: 'wrong-app-id',
-    platform: 'digitalocean',
-    app_id: 'wrong-app-id',
-    active_deployment_id: null,
-    in_progress_deployment: null,
-    pending_deployment: blind ? null : { id: 'dep-queued', phase: 'PENDING_DEPLOY', created_at: null },
-    summary: {
+  return sampleReport(
+    {
+      app: 'wrong-app-id',
+      platform: 'digitalocean',
+      app_id: 'wrong-app-id',
+      pending_deployment: blind ? null : { id: 'dep-queued', phase: 'PENDING_DEPLOY', created_at: null },
+      components: [
+        componentReport({
+          desired: blind ? null : 2,
+          platform_ready: null,
+          platform_instances: null,
+          verdict,
+        }),
+      ],
+      degraded: blind,
+    },
+    {
       configured_replicas: 0,
-      active_instances: 2,
-      serving_instances: 2,
-      discrepancy: false,
       verdict,
       do_api_status: blind ? 'unavailable' : 'ok',
       platform_data_age_ms: blind ? null : 1000,
@@ -69,29 +76,7 @@ function report(verdict: 'ok' | 'degraded') {
           }
         : null,
     },
-    components: [
-      {
-        name: 'backend',
-        kind: 'service',
-        desired: blind ? null : 2,
-        autoscaling: null,
-        platform_ready: null,
-        platform_instances: null,
-        live: 2,
-        serving: 2,
-        suspect: 0,
-        stale: 0,
-        left: 0,
-        orphaned: 0,
-        deployments: [],
-        verdict,
-        findings: [],
-      },
-    ],
-    instances: [],
-    recommendations: [],
-    degraded: blind,
-  };
+  );
 }
 
 describe('replica-watch (the built bin) exit codes', () => {

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { useTestRedis } from '../support/redis-rig';
-import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { fastAgentEnv, killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 import { waitFor } from '../support/wait';
 
 // Debian's faketime package (multi-arch path first, then the older one).
@@ -65,18 +65,14 @@ describe.each(['redis', 'http'] as const)('an agent 60 s behind, signed heartbea
     const url = `http://127.0.0.1:${String(port)}`;
 
     const agent = (id: string, extra: Record<string, string> = {}) =>
-      spawnBuilt('agent/main.js', {
-        ...(transport === 'redis' ? viaRedis : { AGGREGATOR_URL: url }),
-        AGENT_ENABLED: 'true',
-        AGENT_APP: app,
-        AGENT_INSTANCE_ID: id,
-        AGENT_INTERVAL_MS: '500',
-        AGENT_TTL_MS: '1500',
-        AGENT_PORT: '0',
-        AGENT_HOST: '127.0.0.1',
-        HEARTBEAT_SECRET: SECRET,
-        ...extra,
-      });
+      spawnBuilt(
+        'agent/main.js',
+        fastAgentEnv(app, id, {
+          ...(transport === 'redis' ? viaRedis : { AGGREGATOR_URL: url }),
+          HEARTBEAT_SECRET: SECRET,
+          ...extra,
+        }),
+      );
     processes.push(
       agent('backend-on-time'),
       // Only the wall clock: the monotonic clock stays true, so timers keep their pace.

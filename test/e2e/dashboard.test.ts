@@ -15,9 +15,14 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startAggregator, type RunningAggregator } from '../../aggregator/app';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { closeServer, listen } from '../../aggregator/http/listen';
-import type { ComponentReport, Finding, InstanceReport, Report } from '../../aggregator/reconcile/report';
-import { asReconciled } from '../support/records';
-import { killAll, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import type { ComponentReport, InstanceReport, Report } from '../../aggregator/reconcile/report';
+import {
+  findingReport as finding,
+  orphanedComponentReport,
+  sampleReport,
+} from '../support/published-reports';
+import { asReconciled } from '../support/reconcile-io';
+import { fastAgentEnv, killAll, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 import { waitFor } from '../support/wait';
 
 /** The little of the browser's DOM that the callbacks run in the page use (the project has no DOM lib). */
@@ -189,21 +194,17 @@ describe('a live fleet', () => {
       { id: 'worker-6d4c8b7f9-m3x8p', component: 'worker', deployment: 'dep-2', probe: 'health' },
     ];
     const agents = fleet.map((agent) =>
-      spawnBuilt('agent/main.js', {
-        AGENT_ENABLED: 'true',
-        AGENT_APP: app,
-        AGENT_COMPONENT: agent.component,
-        AGENT_INSTANCE_ID: agent.id,
-        DEPLOYMENT_ID: agent.deployment,
-        APP_VERSION: agent.deployment === 'dep-2' ? '1.4.2' : '1.4.1',
-        AGENT_PROBE_URL: `${backend?.url}/${agent.probe}`,
-        AGENT_INTERVAL_MS: '500',
-        AGENT_TTL_MS: '1500',
-        AGENT_PORT: '0',
-        AGENT_HOST: '127.0.0.1',
-        AGGREGATOR_URL: aggregator?.url ?? '',
-        LOG_LEVEL: 'warn',
-      }),
+      spawnBuilt(
+        'agent/main.js',
+        fastAgentEnv(app, agent.id, {
+          AGENT_COMPONENT: agent.component,
+          DEPLOYMENT_ID: agent.deployment,
+          APP_VERSION: agent.deployment === 'dep-2' ? '1.4.2' : '1.4.1',
+          AGENT_PROBE_URL: `${backend?.url}/${agent.probe}`,
+          AGGREGATOR_URL: aggregator?.url ?? '',
+          LOG_LEVEL: 'warn',
+        }),
+      ),
     );
     processes.push(...agents);
     const orphan = agents[2] as SpawnedProcess;
@@ -293,29 +294,15 @@ describe('a live fleet', () => {
 
 // ---- published reports ---------------------------------------------------------------------
 
+/** The #356 backend, its orphans on dep-1. */
 function component(overrides: Partial<ComponentReport> = {}): ComponentReport {
-  return {
-    name: 'backend',
-    kind: 'service',
-    desired: 2,
-    autoscaling: null,
-    platform_ready: 6,
-    platform_instances: 6,
-    live: 6,
-    serving: 5,
-    suspect: 0,
-    stale: 0,
-    left: 0,
-    orphaned: 4,
+  return orphanedComponentReport({
     deployments: [
       { deployment_id: 'dep-2', live: 2, active: true },
       { deployment_id: 'dep-1', live: 4, active: false },
     ],
-    verdict: 'discrepancy',
-    findings: [],
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 function instance(id: string, overrides: Partial<InstanceReport> = {}): InstanceReport {
@@ -347,33 +334,21 @@ function report(overrides: Partial<Report> = {}): Report {
   const components = overrides.components ?? [component()];
   const instances = overrides.instances ?? [instance('backend-7c9d4f6b8-xb2kc')];
   return {
-    generated_at: new Date().toISOString(),
-    app: 'published',
-    platform: 'static',
-    app_id: null,
-    active_deployment_id: 'dep-2',
-    in_progress_deployment: null,
-    pending_deployment: null,
-    summary: {
-      configured_replicas: 2,
-      active_instances: instances.length,
-      serving_instances: instances.length,
-      discrepancy: true,
-      verdict: 'discrepancy',
-      do_api_status: 'ok',
-      platform_data_age_ms: 5_000,
-      do_api_error: null,
-    },
-    recommendations: [],
-    degraded: false,
+    ...sampleReport(
+      { generated_at: new Date().toISOString(), app: 'published', active_deployment_id: 'dep-2' },
+      {
+        active_instances: instances.length,
+        serving_instances: instances.length,
+        discrepancy: true,
+        verdict: 'discrepancy',
+        do_api_status: 'ok',
+        platform_data_age_ms: 5_000,
+      },
+    ),
     ...overrides,
     components,
     instances,
   };
-}
-
-function finding(code: Finding['code'], severity: Finding['severity'], message: string): Finding {
-  return { code, severity, message, instances: [], recommendation: 'Do the thing.', deployment_ids: [] };
 }
 
 /** The text of the page's parts where a verdict or a banner shows (the chart legend aside). */

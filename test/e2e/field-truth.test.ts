@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { scenarioAgents } from '../../aggregator/platform/simulated';
-import { killAll, REPO_ROOT, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { killAll, REPO_ROOT, spawnAgents, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 import { waitFor } from '../support/wait';
 
 interface Finding {
@@ -58,18 +58,7 @@ async function start(
   processes.push(aggregator);
   const { port } = await aggregator.waitForLine((l) => l.message === 'aggregator listening');
   const url = `http://127.0.0.1:${String(port)}`;
-  const agents = agentIds.map((id) =>
-    spawnBuilt('agent/main.js', {
-      AGGREGATOR_URL: url,
-      AGENT_ENABLED: 'true',
-      AGENT_APP: APP,
-      AGENT_INSTANCE_ID: id,
-      AGENT_INTERVAL_MS: '500',
-      AGENT_TTL_MS: '1500',
-      AGENT_PORT: '0',
-      AGENT_HOST: '127.0.0.1',
-    }),
-  );
+  const agents = spawnAgents(APP, agentIds, { AGGREGATOR_URL: url });
   processes.push(...agents);
   return { url, agents };
 }

@@ -4,7 +4,7 @@
  * across the handover is notified exactly once.
  */
 import { useTestRedis } from '../support/redis-rig';
-import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { killAll, spawnAgents, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 import { sampleFor, waitFor } from '../support/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { appKeys } from '../../shared/redis-keys';
@@ -38,18 +38,7 @@ describe('two aggregators on one Redis', () => {
     webhook = await startWebhookReceiver();
     const hook = webhook;
     const redisUrl = redis.url;
-    const agents = [1, 2, 3].map((n) =>
-      spawnBuilt('agent/main.js', {
-        REDIS_URL: redisUrl,
-        AGENT_ENABLED: 'true',
-        AGENT_APP: APP,
-        AGENT_INSTANCE_ID: `backend-${n}`,
-        AGENT_INTERVAL_MS: '500',
-        AGENT_TTL_MS: '1500',
-        AGENT_PORT: '0',
-        AGENT_HOST: '127.0.0.1',
-      }),
-    );
+    const agents = spawnAgents(APP, ['backend-1', 'backend-2', 'backend-3'], { REDIS_URL: redisUrl });
     processes.push(...agents);
     await waitFor(() => redis.client.zCard(appKeys(APP).seen), { until: (n) => n === 3, timeoutMs: 20_000 });
 

@@ -4,7 +4,7 @@
  * at once. Both through Redis and in the embedded mode (agents POST to the aggregator).
  */
 import { useTestRedis } from '../support/redis-rig';
-import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { killAll, spawnAgents, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 import { waitFor } from '../support/wait';
 
 interface Summary {
@@ -42,17 +42,10 @@ describe.each(['redis', 'embedded'] as const)('%s mode', (mode) => {
     const { port } = await aggregator.waitForLine((l) => l.message === 'aggregator listening');
     const url = `http://127.0.0.1:${String(port)}`;
 
-    const agents = [1, 2, 3].map((n) =>
-      spawnBuilt('agent/main.js', {
-        ...(mode === 'redis' ? transport : { AGGREGATOR_URL: url }),
-        AGENT_ENABLED: 'true',
-        AGENT_APP: app,
-        AGENT_INSTANCE_ID: `agent-${n}`,
-        AGENT_INTERVAL_MS: '500',
-        AGENT_TTL_MS: '1500',
-        AGENT_PORT: '0',
-        AGENT_HOST: '127.0.0.1',
-      }),
+    const agents = spawnAgents(
+      app,
+      ['agent-1', 'agent-2', 'agent-3'],
+      mode === 'redis' ? transport : { AGGREGATOR_URL: url },
     );
     processes.push(...agents);
     const [first, second] = agents as [SpawnedProcess, SpawnedProcess, SpawnedProcess];

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { startAggregator, type RunningAggregator } from '../../aggregator/app';
 import { loadAggregatorConfig } from '../../aggregator/config';
-import { REPO_ROOT } from '../support/spawn';
+import { collectOutput, REPO_ROOT, type LogLine } from '../support/spawn';
 import { waitFor } from '../support/wait';
 
 const CLIENT = path.join(REPO_ROOT, 'examples/python/replica_watch_heartbeat.py');
@@ -24,17 +24,12 @@ const SECRET = 'python-e2e-heartbeat-secret';
 const TOKEN = 'python-e2e-api-token-0123';
 const WRONG_SECRET = 'not-the-heartbeat-secret';
 
-interface LogLine {
-  readonly level?: string;
-  readonly message?: string;
-  readonly [field: string]: unknown;
-}
-
 /** One python3 process running the client as a script, its JSON log lines read back. */
 class PythonClient {
   readonly child: ChildProcess;
-  readonly lines: LogLine[] = [];
-  private text = '';
+  readonly lines: LogLine[];
+  /** Everything it wrote, for failure messages. */
+  readonly output: () => string;
   private readonly exit: Promise<number | string>;
 
   constructor(env: Record<string, string>) {
@@ -42,33 +37,16 @@ class PythonClient {
       env: { PATH: process.env.PATH ?? '', PYTHONUNBUFFERED: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let pending = '';
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      this.text += chunk.toString();
-      pending += chunk.toString();
-      let newline: number;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const raw = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        try {
-          this.lines.push(JSON.parse(raw) as LogLine);
-        } catch {
-          // not a log line: kept in output() only
-        }
-      }
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => (this.text += chunk.toString()));
+    const collected = collectOutput(this.child);
+    this.lines = collected.lines;
+    this.output = collected.output;
     this.exit = new Promise((resolve) =>
       this.child.once('exit', (code, signal) => resolve(code ?? signal ?? '?')),
     );
   }
 
-  output(): string {
-    return this.text;
-  }
-
   line(match: (line: LogLine) => boolean, what: string): Promise<LogLine> {
-    return waitFor(() => this.lines.find(match), { what: `${what}; output so far:\n${this.text}` });
+    return waitFor(() => this.lines.find(match), { what: `${what}; output so far:\n${this.output()}` });
   }
 
   /** Sends `signal` and resolves with the exit code, and how long the exit took. */

@@ -12,6 +12,7 @@
 import { runCli } from '../../aggregator/cli/main';
 import type { SimulatedPlatform } from '../../aggregator/platform/simulated';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
+import type { Report } from '../../aggregator/reconcile/report';
 import { serializeHeartbeat } from '../../shared/heartbeat';
 import { signHeartbeat } from '../../shared/signature';
 import { AgentFleet, startAggregatorProcess } from '../chaos/harness';
@@ -139,19 +140,18 @@ test('no secret in any log line, report, error body, health detail, metric, audi
       HEARTBEAT_SECRET: SECRETS.WRONG_HEARTBEAT_SECRET,
     }),
   ]);
-  await waitFor(
-    async () =>
-      (
-        await fetchText('poll', `${base}/api/v1/monitoring/replicas?instances=false`, {
-          token: SECRETS.AGGREGATOR_API_TOKEN,
-        })
-      ).text,
-    {
-      until: (text) =>
-        (JSON.parse(text) as { summary: { active_instances: number } }).summary.active_instances === 3,
-      timeoutMs: 20_000,
-    },
-  );
+  /** Polls the report (with the API token) until its summary is as `until` wants. */
+  const summaryUntil = (until: (summary: Report['summary']) => boolean, timeoutMs: number) =>
+    waitFor(
+      async () =>
+        (
+          await fetchText('poll', `${base}/api/v1/monitoring/replicas?instances=false`, {
+            token: SECRETS.AGGREGATOR_API_TOKEN,
+          })
+        ).text,
+      { until: (text) => until((JSON.parse(text) as Report).summary), timeoutMs },
+    );
+  await summaryUntil((summary) => summary.active_instances === 3, 20_000);
   await waitFor(async () => alertBodies().length, { until: (n) => n > 0, timeoutMs: 15_000 });
 
   // The platform fails for a while: refreshes fail, are retried and logged.
@@ -162,19 +162,7 @@ test('no secret in any log line, report, error body, health detail, metric, audi
     retryAfterSeconds: 1,
     delayMs: 0,
   });
-  await waitFor(
-    async () =>
-      (
-        await fetchText('poll', `${base}/api/v1/monitoring/replicas?instances=false`, {
-          token: SECRETS.AGGREGATOR_API_TOKEN,
-        })
-      ).text,
-    {
-      until: (text) =>
-        (JSON.parse(text) as { summary: { do_api_status: string } }).summary.do_api_status === 'stale',
-      timeoutMs: 15_000,
-    },
-  );
+  await summaryUntil((summary) => summary.do_api_status === 'stale', 15_000);
   platform.state.setFault(null);
 
   // Every way in, right and wrong.

@@ -9,7 +9,6 @@ import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
-import { HeartbeatIngest } from '../../aggregator/collector/ingest';
 import { InstanceRegistry } from '../../aggregator/collector/registry';
 import { createHttpApp } from '../../aggregator/http/app';
 import { closeServer, listen } from '../../aggregator/http/listen';
@@ -26,6 +25,7 @@ import {
 import { silentLogger } from '../../shared/logger';
 import { signHeartbeat } from '../../shared/signature';
 import { makeHeartbeat } from '../support/heartbeats';
+import { embeddedIngest } from '../support/http-deps';
 import type { FuzzBody } from './arbitraries';
 import { heartbeatBodies, recordProblems } from './arbitraries';
 
@@ -44,12 +44,9 @@ async function startTarget(secret: string | null): Promise<Target> {
   const metricsRegistry = new Registry();
   const metrics = createAggregatorMetrics(metricsRegistry);
   const registry = new InstanceRegistry();
-  const ingest = new HeartbeatIngest({
-    app: APP,
+  const ingest = embeddedIngest(APP, {
     registry,
-    redisUrl: null,
     heartbeatSecret: secret,
-    log: silentLogger(),
     onApplied: metrics.countApplied,
     onRejected: metrics.countRejected,
   });

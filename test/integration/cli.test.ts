@@ -5,6 +5,7 @@ import { EXIT, runCli } from '../../aggregator/cli/main';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import type { Report } from '../../aggregator/reconcile/report';
+import { componentReport, sampleReport } from '../support/published-reports';
 import { freePort } from '../support/redis-server';
 import { waitFor } from '../support/wait';
 import { startWebhookReceiver } from '../support/webhook-receiver';
@@ -16,18 +17,16 @@ async function run(argv: string[], env: Record<string, string> = {}) {
   return { code, out, err };
 }
 
+/** An in-process aggregator on a free loopback port, configured by `env`. */
+function aggregatorWith(env: Record<string, string>): Promise<RunningAggregator> {
+  return startAggregator(loadAggregatorConfig({ PORT: '0', HOST: '127.0.0.1', ...env }));
+}
+
 describe('replica-watch status | diagnose', () => {
   let aggregator: RunningAggregator;
 
   beforeAll(async () => {
-    aggregator = await startAggregator(
-      loadAggregatorConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DESIRED_REPLICAS: 'backend=2',
-        AGGREGATOR_APP: 'cli-test',
-      }),
-    );
+    aggregator = await aggregatorWith({ DESIRED_REPLICAS: 'backend=2', AGGREGATOR_APP: 'cli-test' });
   });
   afterAll(() => aggregator.stop());
 
@@ -116,14 +115,7 @@ describe('a token the aggregator refuses', () => {
   const API_TOKEN = 'cli-test-api-token-123';
 
   beforeAll(async () => {
-    aggregator = await startAggregator(
-      loadAggregatorConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DESIRED_REPLICAS: 'backend=2',
-        AGGREGATOR_API_TOKEN: API_TOKEN,
-      }),
-    );
+    aggregator = await aggregatorWith({ DESIRED_REPLICAS: 'backend=2', AGGREGATOR_API_TOKEN: API_TOKEN });
   });
   afterAll(() => aggregator.stop());
 
@@ -296,19 +288,20 @@ describe('blind is never green: a degraded verdict exits 4 with the cause', () =
 });
 
 describe('through the real aggregator', () => {
+  /** An in-process aggregator reading the simulated platform at `platformUrl` as app `appId`. */
+  function aggregatorOver(platformUrl: string, appId: string): Promise<RunningAggregator> {
+    return aggregatorWith({
+      PLATFORM: 'digitalocean',
+      DO_API_TOKEN: 'dop_v1_cli_test_token',
+      DO_APP_ID: appId,
+      DO_API_BASE_URL: platformUrl,
+      RECONCILE_INTERVAL_MS: '100',
+    });
+  }
+
   test('a wrong DO_APP_ID (404) makes status exit 4 and name DO_APP_ID', async () => {
     const platform = await startSimulatedPlatform({ scenario: 'steady' });
-    const aggregator = await startAggregator(
-      loadAggregatorConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PLATFORM: 'digitalocean',
-        DO_API_TOKEN: 'dop_v1_cli_test_token',
-        DO_APP_ID: 'wrong-app-id',
-        DO_API_BASE_URL: platform.url,
-        RECONCILE_INTERVAL_MS: '100',
-      }),
-    );
+    const aggregator = await aggregatorOver(platform.url, 'wrong-app-id');
     try {
       const result = await waitFor(() => run(['status', '--url', aggregator.url]), {
         until: (r) => r.code !== EXIT.ok && r.out.includes('DO_APP_ID'),
@@ -325,17 +318,7 @@ describe('through the real aggregator', () => {
 
   test('a rollout in progress is shown with its deployment', async () => {
     const platform = await startSimulatedPlatform({ scenario: 'rollout-in-progress' });
-    const aggregator = await startAggregator(
-      loadAggregatorConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PLATFORM: 'digitalocean',
-        DO_API_TOKEN: 'dop_v1_cli_test_token',
-        DO_APP_ID: platform.appId,
-        DO_API_BASE_URL: platform.url,
-        RECONCILE_INTERVAL_MS: '100',
-      }),
-    );
+    const aggregator = await aggregatorOver(platform.url, platform.appId);
     try {
       const result = await waitFor(() => run(['status', '--url', aggregator.url]), {
         until: (r) => r.out.includes('deployment in progress:'),
@@ -390,45 +373,8 @@ function blindReport(): Report {
 
 /** Two of two backend instances live: nothing to report. */
 function okReport(): Report {
-  return {
-    generated_at: '2026-01-02T03:04:05.000Z',
+  return sampleReport({
     app: 'cli-test',
-    platform: 'static',
-    app_id: null,
-    active_deployment_id: null,
-    in_progress_deployment: null,
-    pending_deployment: null,
-    summary: {
-      configured_replicas: 2,
-      active_instances: 2,
-      serving_instances: 2,
-      discrepancy: false,
-      verdict: 'ok',
-      do_api_status: 'not_configured',
-      platform_data_age_ms: null,
-      do_api_error: null,
-    },
-    components: [
-      {
-        name: 'backend',
-        kind: 'service',
-        desired: 2,
-        autoscaling: null,
-        platform_ready: null,
-        platform_instances: null,
-        live: 2,
-        serving: 2,
-        suspect: 0,
-        stale: 0,
-        left: 0,
-        orphaned: 0,
-        deployments: [],
-        verdict: 'ok',
-        findings: [],
-      },
-    ],
-    instances: [],
-    recommendations: [],
-    degraded: false,
-  };
+    components: [componentReport({ platform_ready: null, platform_instances: null })],
+  });
 }

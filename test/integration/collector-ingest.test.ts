@@ -3,13 +3,12 @@ import type { HeartbeatIngestOptions } from '../../aggregator/collector/ingest';
 import { HeartbeatIngest } from '../../aggregator/collector/ingest';
 import type { ApplyOutcome } from '../../aggregator/collector/registry';
 import { InstanceRegistry } from '../../aggregator/collector/registry';
-import { RedisCollector } from '../../aggregator/collector/redis-collector';
 import type { Clock } from '../../shared/clock';
-import { systemClock } from '../../shared/clock';
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import { MAX_HEARTBEAT_BYTES, serializeHeartbeat } from '../../shared/heartbeat';
 import { silentLogger } from '../../shared/logger';
 import { appKeys } from '../../shared/redis-keys';
+import { testRedisCollector } from '../support/redis-collector';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
 import { useTestRedis } from '../support/redis-rig';
 import { freePort } from '../support/redis-server';
@@ -135,26 +134,12 @@ describe('HeartbeatIngest: relay into Redis', () => {
   it('lets other aggregators see HTTP heartbeats; its own return trip is a duplicate', async () => {
     const registry = new InstanceRegistry();
     const own: ApplyOutcome[] = [];
-    const ownCollector = new RedisCollector({
-      url: redis.url,
-      app: APP,
+    const ownCollector = testRedisCollector(redis.url, APP, {
       registry,
-      log: silentLogger(),
-      clock: systemClock,
-      resyncIntervalMs: 60_000,
-      blockMs: 200,
       onApplied: (outcome) => own.push(outcome),
     });
     const otherRegistry = new InstanceRegistry();
-    const otherCollector = new RedisCollector({
-      url: redis.url,
-      app: APP,
-      registry: otherRegistry,
-      log: silentLogger(),
-      clock: systemClock,
-      resyncIntervalMs: 60_000,
-      blockMs: 200,
-    });
+    const otherCollector = testRedisCollector(redis.url, APP, { registry: otherRegistry });
     toClose.push(ownCollector, otherCollector);
     await Promise.all([ownCollector.start(), otherCollector.start()]);
     const { ingest } = makeIngest({ registry, redisUrl: redis.url });

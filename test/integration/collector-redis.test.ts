@@ -6,9 +6,9 @@ import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import { serializeHeartbeat } from '../../shared/heartbeat';
-import { silentLogger } from '../../shared/logger';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { recordHeartbeat } from '../../shared/redis-scripts';
+import { testRedisCollector } from '../support/redis-collector';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
 import { useTestRedis } from '../support/redis-rig';
 import { freePort } from '../support/redis-server';
@@ -85,14 +85,8 @@ function makeCollector(overrides: Partial<RedisCollectorOptions> = {}): Harness 
   const registry = overrides.registry ?? new InstanceRegistry();
   const outcomes: Harness['outcomes'] = [];
   const rejected: Harness['rejected'] = [];
-  const collector = new RedisCollector({
-    url: redis.url,
-    app: APP,
+  const collector = testRedisCollector(redis.url, APP, {
     registry,
-    log: silentLogger(),
-    clock: systemClock,
-    resyncIntervalMs: 60_000,
-    blockMs: 200,
     backoffBaseMs: 20,
     backoffMaxMs: 200,
     onApplied: (outcome, heartbeat) =>

@@ -6,16 +6,16 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import type { Server } from 'node:http';
-import { Registry } from 'prom-client';
-import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
-import { HeartbeatIngest, InstanceRegistry } from '../../aggregator/collector';
+import type { HeartbeatIngest } from '../../aggregator/collector';
 import { createHttpApp } from '../../aggregator/http/app';
 import { ReportEventStream, type ReportEventStreamOptions } from '../../aggregator/http/events';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import type { ComponentReport, InstanceReport, Report } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
-import { asReconciled } from '../support/records';
+import { embeddedIngest, httpDeps } from '../support/http-deps';
+import { componentReport, sampleReport } from '../support/published-reports';
+import { asReconciled } from '../support/reconcile-io';
 import { waitFor } from '../support/wait';
 
 /** A store that counts live subscriptions, so a test can see them freed. */
@@ -60,50 +60,32 @@ function instance(n: number): InstanceReport {
 
 /** The one component the instances belong to: its counts are what the stream sizes a report by. */
 function backend(live: number): ComponentReport {
-  return {
-    name: 'backend',
-    kind: 'service',
-    desired: 2,
-    autoscaling: null,
+  return componentReport({
     platform_ready: null,
     platform_instances: null,
     live,
     serving: live,
-    suspect: 0,
-    stale: 0,
-    left: 0,
-    orphaned: 0,
     deployments: [{ deployment_id: 'dep-1', live, active: true }],
     verdict: live === 2 ? 'ok' : 'discrepancy',
-    findings: [],
-    note: null,
-  };
+  });
 }
 
 function report(generatedAt: string, instances = 1): Report {
-  return {
-    generated_at: generatedAt,
-    app: 'test-app',
-    platform: 'static',
-    app_id: null,
-    active_deployment_id: 'dep-1',
-    in_progress_deployment: null,
-    pending_deployment: null,
-    summary: {
-      configured_replicas: 2,
+  return sampleReport(
+    {
+      generated_at: generatedAt,
+      app: 'test-app',
+      active_deployment_id: 'dep-1',
+      components: [backend(instances)],
+      instances: Array.from({ length: instances }, (_, i) => instance(i)),
+    },
+    {
       active_instances: instances,
       serving_instances: instances,
       discrepancy: instances !== 2,
       verdict: instances === 2 ? 'ok' : 'discrepancy',
-      do_api_status: 'not_configured',
-      platform_data_age_ms: null,
-      do_api_error: null,
     },
-    components: [backend(instances)],
-    instances: Array.from({ length: instances }, (_, i) => instance(i)),
-    recommendations: [],
-    degraded: false,
-  };
+  );
 }
 
 interface Frame {
@@ -191,21 +173,8 @@ describe('GET /api/v1/events', () => {
 
   async function start(options: Partial<ReportEventStreamOptions> = {}, store = new CountingStore()) {
     events = new ReportEventStream({ store, log: silentLogger(), ...options });
-    ingest = new HeartbeatIngest({
-      app: 'test-app',
-      registry: new InstanceRegistry(),
-      redisUrl: null,
-      log: silentLogger(),
-    });
-    const app = createHttpApp({
-      store,
-      ingest,
-      metricsRegistry: new Registry(),
-      clock: systemClock,
-      log: silentLogger(),
-      onRejected: () => undefined,
-      events,
-    });
+    ingest = embeddedIngest('test-app');
+    const app = createHttpApp(httpDeps(store, { ingest, events }));
     const bound = await listen(app, '127.0.0.1', 0);
     server = bound.server;
     const url = `http://127.0.0.1:${bound.port}/api/v1/events`;

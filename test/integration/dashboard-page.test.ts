@@ -12,10 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Registry } from 'prom-client';
-import { systemClock } from '../../shared/clock';
-import { silentLogger } from '../../shared/logger';
-import { HeartbeatIngest, InstanceRegistry } from '../../aggregator/collector';
+import type { HeartbeatIngest } from '../../aggregator/collector';
 import {
   CLOCK_OFFSET_SHOWN_MS,
   DASHBOARD_CSS,
@@ -34,16 +31,18 @@ import { closeServer, listen } from '../../aggregator/http/listen';
 import { PLATFORM_FAILURE_KINDS, isBlindingFailure } from '../../aggregator/model';
 import { reconcile } from '../../aggregator/reconcile';
 import type {
-  ComponentReport,
   DeploymentReport,
-  Finding,
   PlatformErrorReport,
   Report,
   Verdict,
 } from '../../aggregator/reconcile/report';
 import { FINDING_CODES, INSTANCE_STATES, SEVERITIES, VERDICTS } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
-import { NOW, input, instances, platformError, view } from '../support/records';
+import { embeddedIngest, httpDeps } from '../support/http-deps';
+import { componentReport, findingReport as finding, sampleReport } from '../support/published-reports';
+import { notFoundView } from '../support/platform';
+import { input } from '../support/reconcile-io';
+import { instances, NOW } from '../support/records';
 import { REPO_ROOT } from '../support/spawn';
 
 /** The one absolute URL allowed: the SVG namespace, an identifier that is never fetched. */
@@ -66,20 +65,8 @@ describe('dashboard assets', () => {
   let base: string;
 
   beforeAll(async () => {
-    ingest = new HeartbeatIngest({
-      app: 'test-app',
-      registry: new InstanceRegistry(),
-      redisUrl: null,
-      log: silentLogger(),
-    });
-    const app = createHttpApp({
-      store: new ReportStore(),
-      ingest,
-      metricsRegistry: new Registry(),
-      clock: systemClock,
-      log: silentLogger(),
-      onRejected: () => undefined,
-    });
+    ingest = embeddedIngest('test-app');
+    const app = createHttpApp(httpDeps(new ReportStore(), { ingest }));
     const bound = await listen(app, '127.0.0.1', 0);
     server = bound.server;
     base = `http://127.0.0.1:${bound.port}`;
@@ -182,32 +169,6 @@ const text = dashboardText(DASHBOARD_VOCABULARY);
 /** HH:MM:SS of `ms` as the page prints it (the local time zone). */
 const hhmmss = (ms: number): string => clock(new Date(ms));
 
-function finding(code: Finding['code'], severity: Finding['severity'], message: string): Finding {
-  return { code, severity, message, instances: [], recommendation: 'Do the thing.', deployment_ids: [] };
-}
-
-function componentReport(overrides: Partial<ComponentReport> = {}): ComponentReport {
-  return {
-    name: 'backend',
-    kind: 'service',
-    desired: 2,
-    autoscaling: null,
-    platform_ready: 2,
-    platform_instances: 2,
-    live: 2,
-    serving: 2,
-    suspect: 0,
-    stale: 0,
-    left: 0,
-    orphaned: 0,
-    deployments: [],
-    verdict: 'ok',
-    findings: [],
-    note: null,
-    ...overrides,
-  };
-}
-
 function apiError(overrides: Partial<PlatformErrorReport> = {}): PlatformErrorReport {
   return {
     kind: 'not_found',
@@ -228,31 +189,10 @@ function pageReport(
   summary: Partial<Report['summary']> = {},
   overrides: Partial<Omit<Report, 'summary'>> = {},
 ): Report {
-  return {
-    generated_at: new Date(NOW).toISOString(),
-    app: 'shop',
-    platform: 'digitalocean',
-    app_id: '6c1f-bad',
-    active_deployment_id: null,
-    in_progress_deployment: null,
-    pending_deployment: null,
-    components: [componentReport()],
-    instances: [],
-    recommendations: [],
-    degraded: false,
-    ...overrides,
-    summary: {
-      configured_replicas: 2,
-      active_instances: 2,
-      serving_instances: 2,
-      discrepancy: false,
-      verdict: 'ok',
-      do_api_status: 'ok',
-      platform_data_age_ms: 5_000,
-      do_api_error: null,
-      ...summary,
-    },
-  };
+  return sampleReport(
+    { generated_at: new Date(NOW).toISOString(), platform: 'digitalocean', app_id: '6c1f-bad', ...overrides },
+    { do_api_status: 'ok', platform_data_age_ms: 5_000, ...summary },
+  );
 }
 
 /** The DigitalOcean API answered 404 for DO_APP_ID and never anything else. */
@@ -435,16 +375,7 @@ describe('the verdict', () => {
   test("the reconciler's report of a DO_APP_ID answered with 404 reads as degraded, naming the failure", () => {
     const { report } = reconcile(
       input({
-        platform: view({
-          status: 'unavailable',
-          fetchedAtMs: null,
-          error: platformError('GET /v2/apps/app-123: HTTP 404', {
-            kind: 'not_found',
-            httpStatus: 404,
-            requestId: 'req-7',
-          }),
-          components: [],
-        }),
+        platform: notFoundView('req-7'),
         instances: instances('backend', 2),
       }),
     );

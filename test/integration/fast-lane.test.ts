@@ -15,7 +15,9 @@ import { closeServer, listen } from '../../aggregator/http/listen';
 import { reconcile } from '../../aggregator/reconcile';
 import { ReportStore } from '../../aggregator/report-store';
 import { httpDeps } from '../support/http-deps';
-import { fixed, input, instances, view } from '../support/records';
+import { fixed, view } from '../support/platform';
+import { input } from '../support/reconcile-io';
+import { instances } from '../support/records';
 
 const TOKEN = 'lane-token-0123456789abcdef';
 const REPLICAS = '/api/v1/monitoring/replicas';

@@ -13,7 +13,9 @@ import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
 import { appKeys } from '../../shared/redis-keys';
-import { NOW, asReconciled, component, fixed, fullReport, input, instances, view } from '../support/records';
+import { component, fixed, view } from '../support/platform';
+import { asReconciled, fullReport, input } from '../support/reconcile-io';
+import { instances, NOW } from '../support/records';
 import { useTestRedis } from '../support/redis-rig';
 import { waitFor } from '../support/wait';
 

@@ -15,7 +15,9 @@ import { isoTime } from '../../aggregator/reconcile/text';
 import type { InstanceReport } from '../../aggregator/reconcile/report';
 import { ReportStore } from '../../aggregator/report-store';
 import { httpDeps } from '../support/http-deps';
-import { fixed, input, instance, instances, NOW, view, publishedReport } from '../support/records';
+import { fixed, view } from '../support/platform';
+import { input, publishedReport } from '../support/reconcile-io';
+import { instance, instances, NOW } from '../support/records';
 
 function fleet(): InstanceRecord[] {
   return [

@@ -7,8 +7,8 @@ import { startAggregator, type RunningAggregator } from '../../aggregator/app';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { scenarioAgents, type ScenarioName } from '../../aggregator/platform/simulated';
 import type { ComponentReport, FindingCode, Report } from '../../aggregator/reconcile/report';
-import { makeHeartbeat } from '../support/heartbeats';
-import { publishedReport } from '../support/records';
+import { simulatedAgentHeartbeat } from '../support/heartbeats';
+import { publishedReport } from '../support/reconcile-io';
 import { waitFor } from '../support/wait';
 
 async function start(scenario: ScenarioName): Promise<RunningAggregator> {
@@ -32,22 +32,7 @@ async function heartbeatAll(
 ): Promise<void> {
   const now = Date.now();
   for (const agent of scenarioAgents(scenario)) {
-    const heartbeat = makeHeartbeat({
-      app,
-      component: agent.component,
-      instance_id: agent.instanceId,
-      deployment_id: agent.deploymentId,
-      boot_id: `boot-${agent.instanceId}`,
-      sent_at: now,
-      started_at: now - 60_000,
-      serving: {
-        ok: agent.serving,
-        status: agent.serving ? 200 : 503,
-        latency_ms: 2,
-        error: null,
-        checked_at: now,
-      },
-    });
+    const heartbeat = simulatedAgentHeartbeat(app, agent, now, { started_at: now - 60_000 });
     const res = await fetch(`${aggregator.url}/api/v1/heartbeats`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

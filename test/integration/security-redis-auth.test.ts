@@ -32,6 +32,17 @@ async function report(
 describe('Redis AUTH through REDIS_URL', () => {
   let redis: TestRedis;
 
+  /** An aggregator of APP that wants one backend, reading heartbeats from `url`. */
+  const aggregatorConfig = (url: string) =>
+    loadAggregatorConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AGGREGATOR_APP: APP,
+      REDIS_URL: url,
+      DESIRED_REPLICAS: '1',
+      RECONCILE_INTERVAL_MS: '100',
+    });
+
   beforeAll(async () => {
     redis = await launchRedisServer({ password: PASSWORD });
   });
@@ -42,14 +53,7 @@ describe('Redis AUTH through REDIS_URL', () => {
 
   test('the right password: agents write, the aggregator reads; without one Redis refuses', async () => {
     const url = `redis://:${PASSWORD}@127.0.0.1:${redis.port}`;
-    const config = loadAggregatorConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      AGGREGATOR_APP: APP,
-      REDIS_URL: url,
-      DESIRED_REPLICAS: '1',
-      RECONCILE_INTERVAL_MS: '100',
-    });
+    const config = aggregatorConfig(url);
     const aggregator = await startAggregator(config);
     const agent = await startAgent(
       loadAgentConfig(
@@ -91,14 +95,7 @@ describe('Redis AUTH through REDIS_URL', () => {
 
   test('a wrong password: no crash, a degraded report, a clear error with no password in it', async () => {
     const url = `redis://default:${WRONG}@127.0.0.1:${redis.port}`;
-    const config = loadAggregatorConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      AGGREGATOR_APP: APP,
-      REDIS_URL: url,
-      DESIRED_REPLICAS: '1',
-      RECONCILE_INTERVAL_MS: '100',
-    });
+    const config = aggregatorConfig(url);
     // The logger knows the secrets, as main.ts's does; the report and the health detail do not
     // go through it and must be clean by themselves.
     const { log, text } = captureLogs({ secrets: aggregatorSecrets(config) });

@@ -10,15 +10,12 @@ import { createHeartbeatBuilder } from '../../agent/heartbeat-builder';
 import { identityFromConfig } from '../../agent/identity';
 import { startAgent } from '../../agent/app';
 import { startAggregator } from '../../aggregator/app';
-import { HeartbeatIngest } from '../../aggregator/collector/ingest';
 import { InstanceRegistry } from '../../aggregator/collector/registry';
-import { RedisCollector } from '../../aggregator/collector/redis-collector';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import { serializeHeartbeat, validateHeartbeat } from '../../shared/heartbeat';
-import { silentLogger } from '../../shared/logger';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import {
@@ -29,6 +26,8 @@ import {
   verifyHeartbeatSignature,
 } from '../../shared/signature';
 import { makeHeartbeat, SAMPLE_STATS } from '../support/heartbeats';
+import { embeddedIngest } from '../support/http-deps';
+import { testRedisCollector } from '../support/redis-collector';
 import { useTestRedis } from '../support/redis-rig';
 import { waitFor } from '../support/wait';
 import { captureLogs } from '../support/logs';
@@ -138,12 +137,9 @@ describe('HTTP ingest with HEARTBEAT_SECRET', () => {
   function makeIngest(secret: string | null = SECRET) {
     const registry = new InstanceRegistry();
     const rejected: RejectReason[] = [];
-    const ingest = new HeartbeatIngest({
-      app: APP,
+    const ingest = embeddedIngest(APP, {
       registry,
-      redisUrl: null,
       heartbeatSecret: secret,
-      log: silentLogger(),
       onRejected: (reason) => rejected.push(reason),
     });
     return { ingest, registry, rejected };
@@ -225,13 +221,9 @@ describe('Redis feed and resync with HEARTBEAT_SECRET', () => {
   function collector(clock: Clock = systemClock) {
     const registry = new InstanceRegistry();
     const rejected: RejectReason[] = [];
-    const instance = new RedisCollector({
-      url: redis.url,
-      app: APP,
+    const instance = testRedisCollector(redis.url, APP, {
       registry,
-      log: silentLogger(),
       clock,
-      resyncIntervalMs: 60_000,
       blockMs: 100,
       heartbeatSecret: SECRET,
       onRejected: (reason) => rejected.push(reason),

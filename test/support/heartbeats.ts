@@ -1,6 +1,7 @@
 /** Valid heartbeats for tests, with only the fields a test cares about spelled out. */
 import type { Heartbeat, SystemStats } from '../../shared/heartbeat';
 import { HEARTBEAT_SCHEMA_VERSION } from '../../shared/heartbeat';
+import type { SimulatedAgent } from '../../aggregator/platform/simulated';
 
 export const SAMPLE_STATS: SystemStats = {
   cpu_count: 2,
@@ -47,4 +48,32 @@ export function makeHeartbeat(overrides: Partial<Heartbeat> = {}): Heartbeat {
 /** The goodbye an agent sends when it stops: same boot, the next seq, no stats. */
 export function goodbyeOf(heartbeat: Heartbeat, overrides: Partial<Heartbeat> = {}): Heartbeat {
   return { ...heartbeat, type: 'goodbye', seq: heartbeat.seq + 1, stats: null, serving: null, ...overrides };
+}
+
+/**
+ * The heartbeat a simulated platform's agent sends at `now`: its component, instance and
+ * deployment, and a probe result that says whether it serves; override any field.
+ */
+export function simulatedAgentHeartbeat(
+  app: string,
+  agent: SimulatedAgent,
+  now: number,
+  overrides: Partial<Heartbeat> = {},
+): Heartbeat {
+  return makeHeartbeat({
+    app,
+    component: agent.component,
+    instance_id: agent.instanceId,
+    deployment_id: agent.deploymentId,
+    boot_id: `boot-${agent.instanceId}`,
+    sent_at: now,
+    serving: {
+      ok: agent.serving,
+      status: agent.serving ? 200 : 503,
+      latency_ms: 2,
+      error: null,
+      checked_at: now,
+    },
+    ...overrides,
+  });
 }

@@ -1,20 +1,10 @@
 /**
- * Test builders for the reconciler's inputs: heartbeats, InstanceRecords, PlatformViews and
+ * Test builders for what the collector hands the reconciler: heartbeats, InstanceRecords and
  * collector health, with sensible defaults so that a test names only what it is about.
- * Times are absolute ms; NOW is the reference moment most tests use.
+ * Times are absolute ms; NOW is the reference moment most tests use. The platform's side is
+ * built in ./platform, a whole reconcile input and its report in ./reconcile-io.
  */
 import type { CollectorHealth, InstanceRecord } from '../../aggregator/model';
-import type { ReconcileInput, ReconcileResult } from '../../aggregator/reconcile';
-import type { Report } from '../../aggregator/reconcile/report';
-import type { PublishedReport } from '../../aggregator/report-store';
-import type {
-  DeploymentInfo,
-  DesiredRange,
-  PlatformComponent,
-  PlatformFailure,
-  PlatformInstance,
-  PlatformView,
-} from '../../aggregator/model';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { makeHeartbeat, SAMPLE_STATS } from './heartbeats';
 
@@ -94,100 +84,8 @@ export function instances(prefix: string, count: number, options: InstanceOption
   return Array.from({ length: count }, (_, i) => instance(`${prefix}-${i + 1}`, options));
 }
 
-export function fixed(count: number): DesiredRange {
-  return { min: count, max: count, autoscaling: false };
-}
-
-export function autoscaled(min: number, max: number): DesiredRange {
-  return { min, max, autoscaling: true };
-}
-
-export function deployment(id: string, overrides: Partial<DeploymentInfo> = {}): DeploymentInfo {
-  return {
-    id,
-    phase: 'ACTIVE',
-    progress: null,
-    failedStep: null,
-    cause: null,
-    createdAtMs: NOW - 86_400_000,
-    updatedAtMs: null,
-    ...overrides,
-  };
-}
-
-/** A failed refresh of the given kind (default: a 503 from the API), failing since `sinceMs`. */
-export function platformError(
-  message = 'HTTP 503',
-  overrides: Partial<PlatformFailure> = {},
-): PlatformFailure {
-  return {
-    kind: 'server_error',
-    message,
-    httpStatus: 503,
-    requestId: null,
-    sinceMs: NOW - 60_000,
-    ...overrides,
-  };
-}
-
-export function listed(name: string, overrides: Partial<PlatformInstance> = {}): PlatformInstance {
-  return { name, alias: null, generation: null, ...overrides };
-}
-
-export function component(name: string, overrides: Partial<PlatformComponent> = {}): PlatformComponent {
-  return { name, kind: 'service', desired: fixed(2), ready: null, listed: null, ...overrides };
-}
-
-/** A fresh DigitalOcean view of app `app-123` with no components; override what matters. */
-export function view(overrides: Partial<PlatformView> = {}): PlatformView {
-  return {
-    source: 'digitalocean',
-    appId: 'app-123',
-    status: 'ok',
-    fetchedAtMs: NOW - 5_000,
-    error: null,
-    components: [],
-    defaultDesired: null,
-    activeDeployment: null,
-    inProgressDeployment: null,
-    pendingDeployment: null,
-    deployments: [],
-    ...overrides,
-  };
-}
-
 export const HEALTHY: CollectorHealth = { healthy: true, blindSinceMs: null, detail: null };
 
 export function blindSince(ms: number, detail = 'redis: connection refused'): CollectorHealth {
   return { healthy: false, blindSinceMs: ms, detail };
-}
-
-/** A reconcile input at NOW with a healthy collector, STALE_AFTER_MS unset and a 10-minute rollout grace. */
-export function input(overrides: Partial<ReconcileInput> = {}): ReconcileInput {
-  return {
-    nowMs: NOW,
-    app: 'default',
-    platform: view(),
-    instances: [],
-    collector: HEALTHY,
-    policy: { staleAfterMs: null, rolloutGraceMs: 600_000 },
-    memory: null,
-    ...overrides,
-  };
-}
-
-/** A reconcile's result as one full Report, its instance list built: the shape the API serves. */
-export function fullReport(result: Pick<ReconcileResult, 'report' | 'instances'>): Report {
-  return { ...result.report, instances: result.instances() };
-}
-
-/** A published report as one full Report, its instance list built. */
-export function publishedReport(published: PublishedReport): Report {
-  return { ...published.report, instances: published.instanceList() };
-}
-
-/** A Report built by hand, as the store takes a reconcile's result (report and instance list apart). */
-export function asReconciled(report: Report): Pick<ReconcileResult, 'report' | 'instances'> {
-  const { instances, ...rest } = report;
-  return { report: rest, instances: () => instances };
 }

@@ -14,7 +14,7 @@ import type { Leadership } from '../../aggregator/leader';
 import type { AuditEntry, LeaderLease } from '../../aggregator/remediate';
 import type { RedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
-import { makeHeartbeat } from './heartbeats';
+import { simulatedAgentHeartbeat } from './heartbeats';
 import { useTestRedis, type RedisRig } from './redis-rig';
 import { waitFor } from './wait';
 
@@ -76,28 +76,12 @@ export class RemediationRig {
     const beat = (agent: SimulatedAgent, now: number, goodbye: boolean) =>
       recordHeartbeat(
         client,
-        makeHeartbeat({
-          app: RIG_APP,
-          component: agent.component,
-          instance_id: agent.instanceId,
-          deployment_id: agent.deploymentId,
-          boot_id: `boot-${agent.instanceId}`,
+        simulatedAgentHeartbeat(RIG_APP, agent, now, {
           seq: ++seq,
-          sent_at: now,
           started_at: started,
           interval_ms: 200,
           ttl_ms: 2_000,
-          ...(goodbye
-            ? { type: 'goodbye' as const, stats: null, serving: null }
-            : {
-                serving: {
-                  ok: agent.serving,
-                  status: agent.serving ? 200 : 503,
-                  latency_ms: 2,
-                  error: null,
-                  checked_at: now,
-                },
-              }),
+          ...(goodbye ? { type: 'goodbye' as const, stats: null, serving: null } : {}),
         }),
       );
     const tick = async () => {

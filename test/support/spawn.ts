@@ -33,17 +33,22 @@ export interface SpawnedProcess {
   exitedAtMs(): number | null;
 }
 
-/** Runs `node dist/<script>` with only the given environment (plus PATH). */
-export function spawnBuilt(script: string, env: Record<string, string>): SpawnedProcess {
-  const file = path.join(REPO_ROOT, 'dist', script);
-  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [file], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A child's output read back: its stdout JSON lines in order, and everything it wrote. */
+export interface CollectedOutput {
+  readonly lines: LogLine[];
+  /** Everything written to stdout and stderr, for failure messages. */
+  output(): string;
+}
+
+/**
+ * Reads a child's stdout as JSON log lines (a line that is not JSON stays in output() only) and
+ * its stderr as text; `onLine` sees each log line as it arrives.
+ */
+export function collectOutput(
+  child: ChildProcess,
+  onLine: (line: LogLine) => void = () => undefined,
+): CollectedOutput {
   const lines: LogLine[] = [];
-  const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
   let text = '';
   let pending = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -60,15 +65,31 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
         continue;
       }
       lines.push(line);
-      for (const waiter of [...waiters]) {
-        if (waiter.match(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
-      }
+      onLine(line);
     }
   });
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { lines, output: () => text };
+}
+
+/** Runs `node dist/<script>` with only the given environment (plus PATH). */
+export function spawnBuilt(script: string, env: Record<string, string>): SpawnedProcess {
+  const file = path.join(REPO_ROOT, 'dist', script);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
+  const child = spawn(process.execPath, [file], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  const { lines, output } = collectOutput(child, (line) => {
+    for (const waiter of [...waiters]) {
+      if (waiter.match(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  });
   let exitedAt: number | null = null;
   const exit = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -79,14 +100,16 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
   return {
     child,
     lines,
-    output: () => text,
+    output,
     waitForLine: (match, timeoutMs = 20_000) => {
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`no matching log line within ${timeoutMs} ms from ${script}; output:\n${text}`));
+          reject(
+            new Error(`no matching log line within ${timeoutMs} ms from ${script}; output:\n${output()}`),
+          );
         }, timeoutMs);
         const waiter = {
           match,
@@ -100,7 +123,7 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
           if (waiters.includes(waiter)) {
             clearTimeout(timer);
             waiters.splice(waiters.indexOf(waiter), 1);
-            reject(new Error(`${script} exited before the expected log line; output:\n${text}`));
+            reject(new Error(`${script} exited before the expected log line; output:\n${output()}`));
           }
         });
       });
@@ -114,7 +137,7 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`${script} still running after ${timeoutMs} ms; output:\n${text}`)),
+          () => reject(new Error(`${script} still running after ${timeoutMs} ms; output:\n${output()}`)),
           timeoutMs,
         );
       });
@@ -122,6 +145,36 @@ export function spawnBuilt(script: string, env: Record<string, string>): Spawned
     },
     exitedAtMs: () => exitedAt,
   };
+}
+
+/**
+ * The environment of a built agent with fast heartbeats (every 500 ms, TTL 1.5 s) and its health
+ * server on a free loopback port; `env` adds the transport (REDIS_URL or AGGREGATOR_URL) and the rest.
+ */
+export function fastAgentEnv(
+  app: string,
+  instanceId: string,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    AGENT_ENABLED: 'true',
+    AGENT_APP: app,
+    AGENT_INSTANCE_ID: instanceId,
+    AGENT_INTERVAL_MS: '500',
+    AGENT_TTL_MS: '1500',
+    AGENT_PORT: '0',
+    AGENT_HOST: '127.0.0.1',
+    ...env,
+  };
+}
+
+/** One built agent (fastAgentEnv) per instance id. */
+export function spawnAgents(
+  app: string,
+  instanceIds: readonly string[],
+  env: Record<string, string> = {},
+): SpawnedProcess[] {
+  return instanceIds.map((id) => spawnBuilt('agent/main.js', fastAgentEnv(app, id, env)));
 }
 
 /** Kills every process still running (afterAll/afterEach safety net). */

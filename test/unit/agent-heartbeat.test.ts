@@ -39,17 +39,16 @@ const config = loadAgentConfig(
   { hostname: 'unused' },
 );
 
+/** The builder of `config`'s identity, every 1 s with a 3 s TTL, reading `clock`. */
+const builderOn = (clock: Clock) =>
+  createHeartbeatBuilder({ identity: identityFromConfig(config), intervalMs: 1000, ttlMs: 3000, clock });
+
 describe('heartbeat builder', () => {
   const sampler = createStatsSampler();
 
   it('builds heartbeats that pass validation, with and without a probe result', async () => {
     const clock = fakeClock(1_700_000_000_000);
-    const builder = createHeartbeatBuilder({
-      identity: identityFromConfig(config),
-      intervalMs: 1000,
-      ttlMs: 3000,
-      clock,
-    });
+    const builder = builderOn(clock);
     const withoutProbe = valid(builder.heartbeat(await sampler.sample(), null));
     expect(withoutProbe).toMatchObject({
       v: 1,
@@ -85,12 +84,7 @@ describe('heartbeat builder', () => {
 
   it('numbers heartbeats and the goodbye in sequence under one boot id', async () => {
     const clock = fakeClock(5_000);
-    const builder = createHeartbeatBuilder({
-      identity: identityFromConfig(config),
-      intervalMs: 1000,
-      ttlMs: 3000,
-      clock,
-    });
+    const builder = builderOn(clock);
     const stats = await sampler.sample();
     const built = [
       builder.heartbeat(stats, null),
@@ -113,18 +107,7 @@ describe('heartbeat builder', () => {
 
   it('draws a fresh boot id for every start', () => {
     const clock = fakeClock(0);
-    const ids = new Set(
-      Array.from(
-        { length: 5 },
-        () =>
-          createHeartbeatBuilder({
-            identity: identityFromConfig(config),
-            intervalMs: 1000,
-            ttlMs: 3000,
-            clock,
-          }).bootId,
-      ),
-    );
+    const ids = new Set(Array.from({ length: 5 }, () => builderOn(clock).bootId));
     expect(ids.size).toBe(5);
   });
 });
@@ -174,12 +157,7 @@ describe('stats sampler', () => {
     const stats = await sampler.sample();
     expect(stats.disk_total_bytes).toBeNull();
     expect(stats.disk_free_bytes).toBeNull();
-    const builder = createHeartbeatBuilder({
-      identity: identityFromConfig(config),
-      intervalMs: 1000,
-      ttlMs: 3000,
-      clock: fakeClock(1),
-    });
+    const builder = builderOn(fakeClock(1));
     expect(validateHeartbeat(builder.heartbeat(stats, null)).ok).toBe(true);
   });
 });

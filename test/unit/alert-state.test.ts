@@ -8,18 +8,9 @@ import { alertName, stepAlerts, toAlert } from '../../aggregator/notify';
 import type { DeploymentInfo, PlatformView } from '../../aggregator/model';
 import type { ReconcileMemory, ReportWithoutInstances } from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
-import {
-  HEALTHY,
-  NOW,
-  blindSince,
-  component,
-  deployment,
-  fixed,
-  input,
-  instances,
-  view,
-  fullReport,
-} from '../support/records';
+import { component, deployment, fixed, view } from '../support/platform';
+import { fullReport, input } from '../support/reconcile-io';
+import { blindSince, HEALTHY, instances, NOW } from '../support/records';
 
 const INTERVAL = 10_000;
 const SETTINGS: AlertSettings = { confirmations: 2, forMs: 60_000, repeatMs: 4 * 3_600_000 };

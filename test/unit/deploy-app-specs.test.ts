@@ -15,8 +15,8 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadAgentConfig } from '../../agent/config';
 import { loadAggregatorConfig } from '../../aggregator/config';
-import type { Env } from '../../shared/config';
 import { loadAppsOpenApi, resolve } from '../support/openapi';
+import { AGENT_NAMES, AGGREGATOR_NAMES } from '../support/config-names';
 import { REPO_ROOT } from '../support/spawn';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -129,26 +129,6 @@ function envOf(component: Component): Record<string, string> {
     }),
   );
 }
-
-/** The variable names a loader reads: it is run over an environment that records each lookup. */
-function namesReadBy(load: (env: Env) => unknown): Set<string> {
-  const names = new Set<string>();
-  const env = new Proxy({} as Record<string, string | undefined>, {
-    get(_target, key) {
-      if (typeof key === 'string') names.add(key);
-      return undefined;
-    },
-  });
-  try {
-    load(env);
-  } catch {
-    // Some variables are required; the names were recorded before the error.
-  }
-  return names;
-}
-
-const AGENT_NAMES = namesReadBy((env) => loadAgentConfig(env, { hostname: 'host-1' }));
-const AGGREGATOR_NAMES = namesReadBy((env) => loadAggregatorConfig(env));
 
 /** ENV_VARIABLES of the Python client, read from its source (the integration test holds it to the agent's rules). */
 function pythonClientNames(): Set<string> {

@@ -12,7 +12,7 @@ import { loadAgentConfig } from '../../agent/config';
 import { createAgentMetrics } from '../../agent/metrics';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { createAggregatorMetrics } from '../../aggregator/metrics';
-import type { Env } from '../../shared/config';
+import { AGENT_NAMES, AGGREGATOR_NAMES } from '../support/config-names';
 import { REPO_ROOT } from '../support/spawn';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -38,26 +38,6 @@ function filesUnder(dir: string, ext: RegExp): string[] {
     .filter((entry) => entry.isFile() && ext.test(entry.name))
     .map((entry) => path.join(entry.parentPath, entry.name));
 }
-
-/** The variable names a loader reads: it is run over an environment that records each lookup. */
-function namesReadBy(load: (env: Env) => unknown): Set<string> {
-  const names = new Set<string>();
-  const env = new Proxy({} as Record<string, string | undefined>, {
-    get(_target, key) {
-      if (typeof key === 'string') names.add(key);
-      return undefined;
-    },
-  });
-  try {
-    load(env);
-  } catch {
-    // Some variables are required; the names were recorded before the error.
-  }
-  return names;
-}
-
-const AGENT_NAMES = namesReadBy((env) => loadAgentConfig(env, { hostname: 'host-1' }));
-const AGGREGATOR_NAMES = namesReadBy((env) => loadAggregatorConfig(env));
 
 /** Stand-ins for values the platform fills in (secrets, downward API, bindable variables). */
 const SAMPLE_VALUES: Record<string, string> = {

@@ -15,7 +15,9 @@ import {
 import { reconcile } from '../../aggregator/reconcile';
 import { parseAuditQuery } from '../../aggregator/remediate';
 import { ReportStore } from '../../aggregator/report-store';
-import { component, deployment, fixed, fullReport, input, instances, NOW, view } from '../support/records';
+import { component, deployment, fixed, view } from '../support/platform';
+import { fullReport, input } from '../support/reconcile-io';
+import { instances, NOW } from '../support/records';
 
 const ISO_NOW = new Date(NOW).toISOString();
 

@@ -3,19 +3,9 @@ import { createAgentMetrics } from '../../agent/metrics';
 import { createAggregatorMetrics } from '../../aggregator/metrics';
 import type { Report } from '../../aggregator/reconcile';
 import { reconcile, VERDICTS } from '../../aggregator/reconcile';
-import {
-  NOW,
-  autoscaled,
-  component,
-  deployment,
-  fixed,
-  input,
-  instance,
-  instances,
-  listed,
-  view,
-  fullReport,
-} from '../support/records';
+import { autoscaled, component, deployment, fixed, listed, view } from '../support/platform';
+import { fullReport, input } from '../support/reconcile-io';
+import { instance, instances, NOW } from '../support/records';
 
 type Labels = Record<string, string | number>;
 

@@ -33,20 +33,17 @@ import { silentLogger } from '../../shared/logger';
 import { AggregatorApiValidator, aggregatorOpenApi } from '../support/aggregator-openapi';
 import { goodbyeOf, makeHeartbeat } from '../support/heartbeats';
 import {
-  NOW,
   autoscaled,
-  blindSince,
   component,
   deployment,
   fixed,
-  input,
-  instance,
-  instances,
   listed,
+  notFoundView,
   platformError,
   view,
-  fullReport,
-} from '../support/records';
+} from '../support/platform';
+import { fullReport, input } from '../support/reconcile-io';
+import { blindSince, instance, instances, NOW } from '../support/records';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -312,15 +309,7 @@ describe('reconciler output validates against the Report schema', () => {
     [
       'blind: DO_APP_ID answered 404, never fetched, agents running',
       {
-        platform: view({
-          status: 'unavailable',
-          fetchedAtMs: null,
-          error: platformError('GET /v2/apps/app-123: HTTP 404', {
-            kind: 'not_found',
-            httpStatus: 404,
-            requestId: '4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22',
-          }),
-        }),
+        platform: notFoundView('4d9f2c1e-aa10-4b7e-9d2a-5e3b7c8f1a22'),
         instances: instances('backend', 2),
       },
     ],

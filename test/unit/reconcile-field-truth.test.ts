@@ -4,49 +4,10 @@
  * deployment is reported as such.
  */
 import { isAlertable } from '../../aggregator/notify/alert-state';
-import type {
-  ComponentReport,
-  Finding,
-  FindingCode,
-  Report,
-  ReportWithoutInstances,
-  Severity,
-} from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
-import type { ReconcileInput } from '../../aggregator/reconcile';
-import {
-  NOW,
-  component,
-  deployment,
-  fixed,
-  input,
-  instance,
-  instances,
-  listed,
-  platformError,
-  view,
-  fullReport,
-} from '../support/records';
-
-function run(overrides: Partial<ReconcileInput>): Report {
-  return fullReport(reconcile(input(overrides)));
-}
-
-function backendOf(report: ReportWithoutInstances): ComponentReport {
-  const found = report.components.find((c) => c.name === 'backend');
-  if (!found) throw new Error(`no backend in ${report.components.map((c) => c.name).join(', ')}`);
-  return found;
-}
-
-function codes(report: ReportWithoutInstances): [FindingCode, Severity][] {
-  return backendOf(report).findings.map((f) => [f.code, f.severity]);
-}
-
-function findingOf(report: ReportWithoutInstances, code: FindingCode): Finding {
-  const found = backendOf(report).findings.find((f) => f.code === code);
-  if (!found) throw new Error(`no ${code}: ${JSON.stringify(codes(report))}`);
-  return found;
-}
+import { component, deployment, fixed, listed, platformError, view } from '../support/platform';
+import { codes, componentOf, findingOf, input, reconciledReport as run } from '../support/reconcile-io';
+import { instance, instances, NOW } from '../support/records';
 
 const twoLive = instances('backend', 2);
 const goodView = view({ components: [component('backend', { ready: 2 })] });
@@ -87,7 +48,7 @@ describe('blind is never green', () => {
         const report = run({ platform, instances: twoLive });
         expect(report.summary.verdict).toBe('degraded');
         expect(report.degraded).toBe(true);
-        expect(backendOf(report).verdict).toBe('degraded');
+        expect(componentOf(report).verdict).toBe('degraded');
         const degraded = findingOf(report, 'DATA_DEGRADED');
         expect(degraded.severity).toBe('warning');
         expect(degraded.message).toContain(text);
@@ -146,7 +107,7 @@ describe('CLOCK_SKEW', () => {
       platform: goodView,
       instances: [instance('backend-1'), instance('backend-2', { clockOffsetMs: -60_000 })],
     });
-    expect(backendOf(report).live).toBe(2);
+    expect(componentOf(report).live).toBe(2);
     expect(codes(report)).toEqual([['CLOCK_SKEW', 'warning']]);
     const skew = findingOf(report, 'CLOCK_SKEW');
     expect(skew.instances).toEqual(['backend-2']);
@@ -186,7 +147,7 @@ describe('draining', () => {
     });
     expect(codes(report)).toEqual([['UNREPORTED_INSTANCES', 'info']]);
     expect(findingOf(report, 'UNREPORTED_INSTANCES').message).toContain('draining');
-    expect(backendOf(report)).toMatchObject({ live: 2, verdict: 'ok' });
+    expect(componentOf(report)).toMatchObject({ live: 2, verdict: 'ok' });
     expect(report.summary.discrepancy).toBe(false);
     expect(report.instances.map((i) => [i.instance_id, i.state, i.draining])).toEqual([
       ['backend-1', 'live', false],
@@ -268,7 +229,7 @@ describe('DEPLOYMENT_FAILED and queued deployments', () => {
     });
     expect(codes(report)).toEqual([['DEPLOYMENT_FAILED', 'warning']]);
     expect(findingOf(report, 'DEPLOYMENT_FAILED').message).toContain('is failing as it rolls out');
-    const backend = backendOf(report);
+    const backend = componentOf(report);
     expect(backend.verdict).toBe('rolling');
     expect(isAlertable(findingOf(report, 'DEPLOYMENT_FAILED'), backend, report.degraded)).toBe(true);
   });

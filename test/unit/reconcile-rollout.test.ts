@@ -1,17 +1,9 @@
-import type { ComponentReport, ReconcileMemory, ReportWithoutInstances } from '../../aggregator/reconcile';
+import type { ReconcileMemory, ReportWithoutInstances } from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
 import type { DeploymentInfo, PlatformView } from '../../aggregator/model';
-import {
-  NOW,
-  component,
-  deployment,
-  fixed,
-  input,
-  instance,
-  instances,
-  view,
-  fullReport,
-} from '../support/records';
+import { component, deployment, fixed, view } from '../support/platform';
+import { componentOf, fullReport, input } from '../support/reconcile-io';
+import { instance, instances, NOW } from '../support/records';
 
 const GRACE_MS = 600_000;
 
@@ -35,14 +27,8 @@ function rollingView(
   });
 }
 
-function backendOf(report: ReportWithoutInstances): ComponentReport {
-  const found = report.components.find((c) => c.name === 'backend');
-  if (!found) throw new Error('no backend');
-  return found;
-}
-
 function codesOf(report: ReportWithoutInstances): string[] {
-  return backendOf(report).findings.map((f) => `${f.code}:${f.severity}`);
+  return componentOf(report).findings.map((f) => `${f.code}:${f.severity}`);
 }
 
 describe('a rollout in progress', () => {
@@ -54,7 +40,7 @@ describe('a rollout in progress', () => {
   test('surplus is information, the new deployment is not orphaned, the verdict is rolling', () => {
     const report = fullReport(reconcile(input({ platform: rollingView(), instances: midRollout })));
     expect(codesOf(report)).toEqual(['ROLLOUT_IN_PROGRESS:info', 'SURPLUS_INSTANCES:info']);
-    expect(backendOf(report)).toMatchObject({ verdict: 'rolling', orphaned: 0, live: 4 });
+    expect(componentOf(report)).toMatchObject({ verdict: 'rolling', orphaned: 0, live: 4 });
     expect(report.instances.filter((i) => i.orphaned)).toEqual([]);
     expect(report.summary).toMatchObject({ verdict: 'rolling', discrepancy: false });
     expect(report.recommendations).toEqual([]);
@@ -62,7 +48,7 @@ describe('a rollout in progress', () => {
 
   test('the message has phase, steps and start time', () => {
     const report = fullReport(reconcile(input({ platform: rollingView(), instances: midRollout })));
-    const found = backendOf(report).findings.find((f) => f.code === 'ROLLOUT_IN_PROGRESS');
+    const found = componentOf(report).findings.find((f) => f.code === 'ROLLOUT_IN_PROGRESS');
     expect(found?.message).toContain('dep-new');
     expect(found?.message).toContain('phase DEPLOYING');
     expect(found?.message).toContain('2/5 steps');
@@ -100,7 +86,7 @@ describe('a rollout in progress', () => {
   ])('$name: no warning', ({ given, expected, platform }) => {
     const report = fullReport(reconcile(input({ platform: rollingView({}, platform), instances: given })));
     expect(codesOf(report)).toEqual(expected);
-    expect(backendOf(report).verdict).toBe('rolling');
+    expect(componentOf(report).verdict).toBe('rolling');
     expect(report.summary.discrepancy).toBe(false);
   });
 
@@ -143,7 +129,7 @@ describe('ROLLOUT_STUCK: judged by progress, not by duration', () => {
         }),
       );
       memory = result.memory;
-      const found = backendOf(result.report).findings.filter((f) => f.code.startsWith('ROLLOUT_'));
+      const found = componentOf(result.report).findings.filter((f) => f.code.startsWith('ROLLOUT_'));
       return found.map((f) => `${f.code}:${f.severity}`).join(',');
     });
   }
@@ -208,7 +194,7 @@ describe('ROLLOUT_STUCK: judged by progress, not by duration', () => {
         },
       }),
     );
-    const stuck = backendOf(result.report).findings.find((f) => f.code === 'ROLLOUT_STUCK');
+    const stuck = componentOf(result.report).findings.find((f) => f.code === 'ROLLOUT_STUCK');
     expect(stuck?.message).toContain('has not progressed for 10 min');
     expect(stuck?.recommendation).toContain('doctl apps get-deployment app-123 dep-new');
     expect(stuck?.recommendation).toContain('POST /v2/apps/app-123/deployments/dep-new/cancel');

@@ -5,17 +5,9 @@
 import type { CollectorHealth, InstanceRecord } from '../../aggregator/model';
 import type { ReconcileMemory, ReconcileResult } from '../../aggregator/reconcile';
 import { reconcile, SELF_PRESERVATION_DEFAULTS, selfPreservation } from '../../aggregator/reconcile';
-import {
-  HEALTHY,
-  NOW,
-  blindSince,
-  component,
-  fixed,
-  input,
-  instance,
-  instances,
-  view,
-} from '../support/records';
+import { component, fixed, view } from '../support/platform';
+import { input } from '../support/reconcile-io';
+import { blindSince, HEALTHY, instance, instances, NOW } from '../support/records';
 
 const platform = (desired = 6) => view({ components: [component('backend', { desired: fixed(desired) })] });
 

@@ -1,4 +1,4 @@
-import type { InstanceState, Report } from '../../aggregator/reconcile';
+import type { InstanceState } from '../../aggregator/reconcile';
 import {
   activeGeneration,
   instanceGeneration,
@@ -6,28 +6,9 @@ import {
   reconcile,
   referenceTimeMs,
 } from '../../aggregator/reconcile';
-import type { ReconcileInput } from '../../aggregator/reconcile';
-import {
-  HEALTHY,
-  INTERVAL_MS,
-  NOW,
-  TTL_MS,
-  blindSince,
-  component,
-  deployment,
-  fixed,
-  input,
-  instance,
-  instances,
-  listed,
-  view,
-  platformError,
-  fullReport,
-} from '../support/records';
-
-function run(overrides: Partial<ReconcileInput>): Report {
-  return fullReport(reconcile(input(overrides)));
-}
+import { component, deployment, fixed, listed, platformError, view } from '../support/platform';
+import { fullReport, input, reconciledReport as run } from '../support/reconcile-io';
+import { blindSince, HEALTHY, instance, instances, INTERVAL_MS, NOW, TTL_MS } from '../support/records';
 
 describe('instance state at the boundaries (interval 10 s, TTL 30 s)', () => {
   test.each<{ ageMs: number; staleAfterMs: number | null; state: InstanceState }>([

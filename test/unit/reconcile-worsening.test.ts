@@ -8,17 +8,9 @@ import type { ReconcileMemory, ReconcileResult } from '../../aggregator/reconcil
 import { observeTrend, reconcile, WORSENING_WINDOW_MS } from '../../aggregator/reconcile';
 import type { DeviationObservation, DeviationRun, Worsening } from '../../aggregator/reconcile';
 import type { DesiredRange } from '../../aggregator/model';
-import {
-  autoscaled,
-  blindSince,
-  component,
-  deployment,
-  fixed,
-  input,
-  instances,
-  NOW,
-  view,
-} from '../support/records';
+import { autoscaled, component, deployment, fixed, view } from '../support/platform';
+import { input } from '../support/reconcile-io';
+import { blindSince, instances, NOW } from '../support/records';
 
 const MIN = 60_000;
 const WINDOW = WORSENING_WINDOW_MS;

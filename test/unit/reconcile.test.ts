@@ -1,45 +1,21 @@
-import type { ComponentReport, Finding, FindingCode, Report, Severity } from '../../aggregator/reconcile';
+import type { FindingCode, Report, Severity } from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
 import { UNKNOWN_APP_ID } from '../../aggregator/reconcile/commands';
 import type { ReconcileInput, ReconcileResult } from '../../aggregator/reconcile';
+import { autoscaled, component, deployment, fixed, listed, platformError, view } from '../support/platform';
 import {
-  NOW,
-  autoscaled,
-  component,
-  deployment,
-  fixed,
-  input,
-  instance,
-  instances,
-  listed,
-  view,
-  platformError,
+  codes,
+  componentOf,
+  findingOf,
   fullReport,
-} from '../support/records';
+  input,
+  reconciledReport as run,
+} from '../support/reconcile-io';
+import { instance, instances, NOW } from '../support/records';
 
 /** A result with its instance list built, to compare whole. */
 function built(result: ReconcileResult): { report: Report; memory: ReconcileResult['memory'] } {
   return { report: fullReport(result), memory: result.memory };
-}
-
-function run(overrides: Partial<ReconcileInput>): Report {
-  return fullReport(reconcile(input(overrides)));
-}
-
-function componentOf(report: Report, name = 'backend'): ComponentReport {
-  const found = report.components.find((c) => c.name === name);
-  if (!found) throw new Error(`no component ${name} in ${report.components.map((c) => c.name).join(', ')}`);
-  return found;
-}
-
-function codes(report: Report, name = 'backend'): [FindingCode, Severity][] {
-  return componentOf(report, name).findings.map((f) => [f.code, f.severity]);
-}
-
-function findingOf(report: Report, code: FindingCode, name = 'backend'): Finding {
-  const found = componentOf(report, name).findings.find((f) => f.code === code);
-  if (!found) throw new Error(`no ${code} in ${name}: ${JSON.stringify(codes(report, name))}`);
-  return found;
 }
 
 /** The #356 picture: spec asks for 2; 2 run on dep-new, 4 orphans of dep-old; one not serving; dashboard says 6. */

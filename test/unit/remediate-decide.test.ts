@@ -6,70 +6,44 @@ import type { ComponentReport, Finding, FindingCode, Report } from '../../aggreg
 import type { DecisionInput } from '../../aggregator/remediate';
 import { decideRemediation, restartCall, SKIP_REASONS } from '../../aggregator/remediate';
 import type { Decision, FiringAlert, SkipReason } from '../../aggregator/remediate';
+import { findingReport, orphanedComponentReport, sampleReport } from '../support/published-reports';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const MIN = 60_000;
 const APP_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 
 function finding(code: FindingCode, severity: Finding['severity'] = 'warning'): Finding {
-  return {
-    code,
-    severity,
-    message: `${code} message`,
-    instances: [],
-    recommendation: 'fix it',
-    deployment_ids: [],
-  };
+  return findingReport(code, severity, `${code} message`, { recommendation: 'fix it' });
 }
 
 function component(name: string, overrides: Partial<ComponentReport> = {}): ComponentReport {
-  return {
+  return orphanedComponentReport({
     name,
-    kind: 'service',
-    desired: 2,
-    autoscaling: null,
-    platform_ready: 6,
-    platform_instances: 6,
-    live: 6,
-    serving: 5,
-    suspect: 0,
-    stale: 0,
-    left: 0,
-    orphaned: 4,
-    deployments: [],
-    verdict: 'discrepancy',
     findings: [finding('ORPHANED_INSTANCES'), finding('SURPLUS_INSTANCES')],
-    note: null,
     ...overrides,
-  };
+  });
 }
 
 function report(overrides: Partial<Report> = {}, summary: Partial<Report['summary']> = {}): Report {
-  return {
-    generated_at: new Date(NOW).toISOString(),
-    app: 'shop',
-    platform: 'digitalocean',
-    app_id: APP_ID,
-    active_deployment_id: 'dep-2',
-    in_progress_deployment: null,
-    pending_deployment: null,
-    summary: {
-      configured_replicas: 2,
+  return sampleReport(
+    {
+      generated_at: new Date(NOW).toISOString(),
+      platform: 'digitalocean',
+      app_id: APP_ID,
+      active_deployment_id: 'dep-2',
+      components: [component('backend')],
+      ...overrides,
+    },
+    {
       active_instances: 6,
       serving_instances: 5,
       discrepancy: true,
       verdict: 'discrepancy',
       do_api_status: 'ok',
       platform_data_age_ms: 5_000,
-      do_api_error: null,
       ...summary,
     },
-    components: [component('backend')],
-    instances: [],
-    recommendations: [],
-    degraded: false,
-    ...overrides,
-  };
+  );
 }
 
 const firingSince = (

@@ -18,6 +18,7 @@ import { MemoryAuditTrail, RemediationExecutor } from '../../aggregator/remediat
 import type { Clock } from '../../shared/clock';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
+import { findingReport, orphanedComponentReport, sampleReport } from '../support/published-reports';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
 const MIN = 60_000;
@@ -69,58 +70,31 @@ function clockAt(ms: number): Clock & { set(ms: number): void } {
 
 /** A report in which backend has orphans (and a surplus), with fresh platform data. */
 function orphansReport(extra: Partial<Report> = {}): Report {
-  return {
-    generated_at: new Date(START).toISOString(),
-    app: 'shop',
-    platform: 'simulated',
-    app_id: 'app-1',
-    active_deployment_id: 'dep-2',
-    in_progress_deployment: null,
-    pending_deployment: null,
-    summary: {
-      configured_replicas: 2,
+  return sampleReport(
+    {
+      generated_at: new Date(START).toISOString(),
+      platform: 'simulated',
+      app_id: 'app-1',
+      active_deployment_id: 'dep-2',
+      components: [
+        orphanedComponentReport({
+          serving: 6,
+          findings: [
+            findingReport('ORPHANED_INSTANCES', 'warning', '4 orphans', { recommendation: 'restart' }),
+          ],
+        }),
+      ],
+      ...extra,
+    },
+    {
       active_instances: 6,
       serving_instances: 6,
       discrepancy: true,
       verdict: 'discrepancy',
       do_api_status: 'ok',
       platform_data_age_ms: 1_000,
-      do_api_error: null,
     },
-    components: [
-      {
-        name: 'backend',
-        kind: 'service',
-        desired: 2,
-        autoscaling: null,
-        platform_ready: 6,
-        platform_instances: 6,
-        live: 6,
-        serving: 6,
-        suspect: 0,
-        stale: 0,
-        left: 0,
-        orphaned: 4,
-        deployments: [],
-        verdict: 'discrepancy',
-        findings: [
-          {
-            code: 'ORPHANED_INSTANCES',
-            severity: 'warning',
-            message: '4 orphans',
-            instances: [],
-            recommendation: 'restart',
-            deployment_ids: [],
-          },
-        ],
-        note: null,
-      },
-    ],
-    instances: [],
-    recommendations: [],
-    degraded: false,
-    ...extra,
-  };
+  );
 }
 
 interface Setup {

@@ -3,7 +3,8 @@ import { parseDesiredReplicas } from '../../aggregator/config';
 import type { StaticDesired } from '../../aggregator/config';
 import { createStaticSource, staticView } from '../../aggregator/platform/static';
 import { reconcile } from '../../aggregator/reconcile';
-import { input, instances, fullReport } from '../support/records';
+import { fullReport, input } from '../support/reconcile-io';
+import { instances } from '../support/records';
 
 function desired(text: string): StaticDesired {
   const parsed = parseDesiredReplicas(text);
