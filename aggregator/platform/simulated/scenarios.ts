@@ -189,6 +189,26 @@ const activeD1: ScenarioDeployment = {
   stepsTotal: 6,
 };
 
+/** The #356 history: D1 superseded 50 hours ago by D2, active for 20 hours (its orphans are D1's). */
+const history356: readonly ScenarioDeployment[] = [
+  {
+    key: 'D1',
+    phase: 'SUPERSEDED',
+    cause: 'commit 8be1d07 pushed',
+    ageMs: 50 * HOUR,
+    stepsDone: 6,
+    stepsTotal: 6,
+  },
+  {
+    key: 'D2',
+    phase: 'ACTIVE',
+    cause: 'commit 3f9a1c2 pushed',
+    ageMs: 20 * HOUR,
+    stepsDone: 6,
+    stepsTotal: 6,
+  },
+];
+
 /** The scenarios by name. */
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   steady,
@@ -199,24 +219,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       'never terminated (one of them no longer serves); the dashboard shows 6 ready',
     appName: 'replica-demo',
     components: [backend(2)],
-    deployments: [
-      {
-        key: 'D1',
-        phase: 'SUPERSEDED',
-        cause: 'commit 8be1d07 pushed',
-        ageMs: 50 * HOUR,
-        stepsDone: 6,
-        stepsTotal: 6,
-      },
-      {
-        key: 'D2',
-        phase: 'ACTIVE',
-        cause: 'commit 3f9a1c2 pushed',
-        ageMs: 20 * HOUR,
-        stepsDone: 6,
-        stepsTotal: 6,
-      },
-    ],
+    deployments: history356,
     active: 'D2',
     inProgress: null,
     instances: [
@@ -337,22 +340,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     appName: 'replica-demo',
     components: [backend(2)],
     deployments: [
-      {
-        key: 'D1',
-        phase: 'SUPERSEDED',
-        cause: 'commit 8be1d07 pushed',
-        ageMs: 50 * HOUR,
-        stepsDone: 6,
-        stepsTotal: 6,
-      },
-      {
-        key: 'D2',
-        phase: 'ACTIVE',
-        cause: 'commit 3f9a1c2 pushed',
-        ageMs: 20 * HOUR,
-        stepsDone: 6,
-        stepsTotal: 6,
-      },
+      ...history356,
       {
         key: 'D3',
         phase: 'ERROR',
