@@ -133,11 +133,15 @@ export function createCgroupSampler(paths: CgroupPaths = {}): CgroupSampler {
   const selfCgroup = paths.selfCgroup ?? '/proc/self/cgroup';
   let previous: { atMs: number; usageUs: number } | null = null;
 
-  const read = async (): Promise<Reading | null> => {
+  // Where the process's cgroup is does not change while it runs: found on the first sample, then
+  // each heartbeat reads only the counters.
+  let located: Promise<() => Promise<Reading | null>> | null = null;
+  const locate = async (): Promise<() => Promise<Reading | null>> => {
     const list = await readText(selfCgroup);
     const dir = await v2Directory(root, list);
-    return dir === null ? readV1(root, list) : readV2(dir);
+    return dir === null ? () => readV1(root, list) : () => readV2(dir);
   };
+  const read = async (): Promise<Reading | null> => (await (located ??= locate()))();
 
   return {
     async sample(nowMs) {

@@ -139,7 +139,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     summary: summarize(components, configured, view, nowMs),
     components,
     recommendations: recommendations(components),
-    degraded: !collector.healthy || platformBlind !== null || !knowsAnyDesired(components),
+    degraded: !collector.healthy || platformBlind !== null || !knowsAnyDesired(factsInOrder),
   };
   // Without runs the field stays out, so the memory of an app with no counts to judge is unchanged.
   const hasRuns = Object.keys(deviations).length > 0;
@@ -171,8 +171,8 @@ function instanceList(factsInOrder: readonly ComponentFacts[]): InstanceReport[]
  * Whether any component that runs standing instances has a desired count. Without one (the static
  * source without DESIRED_REPLICAS) nothing can be judged, and the report must not look green.
  */
-function knowsAnyDesired(components: readonly ComponentReport[]): boolean {
-  return components.some((c) => c.desired !== null || c.note !== null);
+function knowsAnyDesired(components: readonly ComponentFacts[]): boolean {
+  return components.some((facts) => !facts.standing || facts.desired !== null);
 }
 
 /** A count worth comparing over time: seen by a collector that is not blind, outside a rollout. */
