@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
-import type { AggregatorConfig } from './config';
+import type { AppConfig } from './config';
 import type { Leadership } from './leader';
 import type { AggregatorMetrics } from './metrics';
 import type { AlertStateStore } from './notify/alert-store';
@@ -19,7 +19,7 @@ import { WebhookSink } from './notify/sinks/webhook';
 import type { ReportStore } from './report-store';
 
 export type AlertingConfig = Pick<
-  AggregatorConfig,
+  AppConfig,
   | 'redisUrl'
   | 'app'
   | 'reconcileIntervalMs'
@@ -56,7 +56,12 @@ export interface Alerting {
 const FLUSH_TIMEOUT_MS = 2_000;
 
 /** The configured sinks (none configured: the state machine still runs, nothing is sent). */
-export function configuredSinks(config: AlertingConfig): Sink[] {
+export function configuredSinks(
+  config: Pick<
+    AlertingConfig,
+    'alertWebhookUrl' | 'alertWebhookSecret' | 'slackWebhookUrl' | 'alertmanagerUrl'
+  >,
+): Sink[] {
   const sinks: Sink[] = [];
   if (config.alertWebhookUrl) {
     sinks.push(new WebhookSink({ url: config.alertWebhookUrl, secret: config.alertWebhookSecret }));

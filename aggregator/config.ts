@@ -20,21 +20,40 @@ export interface StaticDesired {
   readonly fallback: DesiredRange | null;
 }
 
+/** One app the aggregator watches. */
+export interface WatchedApp {
+  /** The app's name in Redis keys (`rw:{<app>}:…`), heartbeats and labels: AGGREGATOR_APP, or the app id. */
+  readonly app: string;
+  /**
+   * Its App Platform id (DO_APP_ID); null for a static app without one, and for the simulated
+   * platform's single app, whose id the simulator picks at start.
+   */
+  readonly appId: string | null;
+}
+
+/** Which apps an aggregator watches (DO_APP_ID, AGGREGATOR_APP, SIMULATED_SCENARIO). */
+export type AppSelection =
+  | { readonly kind: 'fixed'; readonly apps: readonly WatchedApp[] }
+  /** `DO_APP_ID=*`: every app GET /v2/apps lists, re-listed every APP_DISCOVERY_INTERVAL_MS. */
+  | { readonly kind: 'discovered'; readonly intervalMs: number };
+
 export interface AggregatorConfig {
   readonly port: number;
   /** Interface to listen on. */
   readonly host: string;
   /** null: the embedded mode, fed by POST /api/v1/heartbeats only. */
   readonly redisUrl: string | null;
-  /** The app whose heartbeats it reads (AGGREGATOR_APP; default DO_APP_ID, else "default"). */
-  readonly app: string;
+  /** The apps it watches, each with its own registry, report, alerts and leader lease. */
+  readonly apps: AppSelection;
   readonly platform: PlatformKind;
   readonly doApiToken: string | null;
-  readonly doAppId: string | null;
   readonly doApiBaseUrl: string;
   readonly platformCacheTtlMs: number;
-  /** The simulated platform's scenario (PLATFORM=simulated). */
-  readonly simulatedScenario: ScenarioName;
+  /**
+   * The simulated platform's scenarios (PLATFORM=simulated), one app each: one scenario is one
+   * app watched under AGGREGATOR_APP; several are an account whose apps are discovered.
+   */
+  readonly simulatedScenarios: readonly ScenarioName[];
   readonly desiredReplicas: StaticDesired | null;
   readonly activeDeploymentId: string | null;
   readonly resyncIntervalMs: number;
@@ -86,6 +105,8 @@ export const AGGREGATOR_DEFAULTS = Object.freeze({
   port: 8080,
   host: '0.0.0.0',
   app: 'default',
+  // Apps are created and deleted rarely; a listing every five minutes costs 12 requests an hour.
+  appDiscoveryIntervalMs: 300_000,
   doApiBaseUrl: 'https://api.digitalocean.com',
   // App Platform's API allows 5,000 requests an hour; a minute's cache keeps a poller far below.
   platformCacheTtlMs: 60_000,
@@ -175,6 +196,122 @@ export function parseDesiredReplicas(text: string): StaticDesired | string {
   return { byComponent, fallback: null };
 }
 
+/** The configuration as one app's parts (collector, alerting, journals, lease) see it. */
+export type AppConfig = AggregatorConfig & WatchedApp;
+
+/** The one app of a configuration that watches one fixed app; null for any other. */
+export function soleApp(config: Pick<AggregatorConfig, 'apps'>): WatchedApp | null {
+  return config.apps.kind === 'fixed' && config.apps.apps.length === 1 ? (config.apps.apps[0] ?? null) : null;
+}
+
+/** `a, b ,c` → ['a', 'b', 'c'], or why not: an empty item, or one given twice. */
+function parseList(text: string): string[] | string {
+  const items = text.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) return 'has an empty item (two commas, or one at an end)';
+  const twice = items.find((item, i) => items.indexOf(item) !== i);
+  return twice === undefined ? items : `names ${JSON.stringify(twice)} twice`;
+}
+
+const NAME_RULE = '1-253 characters of A-Z a-z 0-9 . _ - starting with a letter or digit';
+
+/** A list variable's names, each usable in Redis keys (NAME_PATTERN); null with its problem noted. */
+function readNames(read: EnvReader, name: string): string[] | null {
+  const text = read.raw(name);
+  if (text === undefined) return null;
+  const list = parseList(text);
+  if (typeof list === 'string') {
+    read.problem(name, list);
+    return null;
+  }
+  const bad = list.find((item) => !NAME_PATTERN.test(item));
+  if (bad !== undefined) {
+    read.problem(name, `${JSON.stringify(bad)} is not a name (${NAME_RULE})`);
+    return null;
+  }
+  return list;
+}
+
+/**
+ * Which apps to watch, from DO_APP_ID (one id, a list, or `*`), AGGREGATOR_APP (one name, or a
+ * list in static mode) and the simulated scenarios. One fixed DO_APP_ID keeps the one-app
+ * behaviour: AGGREGATOR_APP names its keys (default the id). With a list or `*`, every app's
+ * keys use its id: a single AGGREGATOR_APP cannot name them all, so setting it is an error.
+ */
+function readApps(read: EnvReader, platform: PlatformKind, scenarios: readonly ScenarioName[]): AppSelection {
+  const idText = read.raw('DO_APP_ID');
+  const discover = idText === '*';
+  const ids = discover ? null : readNames(read, 'DO_APP_ID');
+  const names = readNames(read, 'AGGREGATOR_APP');
+  const intervalMs = read.int('APP_DISCOVERY_INTERVAL_MS', AGGREGATOR_DEFAULTS.appDiscoveryIntervalMs, {
+    min: 10_000,
+  });
+  const manyIds =
+    discover || (ids !== null && ids.length > 1) || (platform === 'simulated' && scenarios.length > 1);
+  if (platform === 'static') {
+    if (discover) {
+      read.problem(
+        'DO_APP_ID',
+        'lists the apps through the App Platform API: set PLATFORM=digitalocean (and DO_API_TOKEN)',
+      );
+    }
+    if (names !== null && ids !== null && ids.length > 1) {
+      read.problem(
+        'AGGREGATOR_APP',
+        'and a DO_APP_ID list: give one of them (with a DO_APP_ID list, each app is named by its id)',
+      );
+    }
+    const apps = (names ?? ids ?? [AGGREGATOR_DEFAULTS.app]).map((app) => ({
+      app,
+      appId: ids !== null && ids.length === 1 ? (ids[0] ?? null) : ids?.includes(app) ? app : null,
+    }));
+    return { kind: 'fixed', apps };
+  }
+  if (manyIds && names !== null) {
+    read.problem(
+      'AGGREGATOR_APP',
+      'names the keys of one app: with DO_APP_ID=* or a list (or several SIMULATED_SCENARIO apps) each app is named by its id; unset it',
+    );
+  }
+  if (names !== null && names.length > 1) {
+    read.problem(
+      'AGGREGATOR_APP',
+      'is a list only in static mode (PLATFORM=static); with the API, name the apps in DO_APP_ID',
+    );
+  }
+  if (discover || (platform === 'simulated' && scenarios.length > 1 && ids === null)) {
+    return { kind: 'discovered', intervalMs };
+  }
+  if (platform === 'simulated' && ids === null) {
+    return { kind: 'fixed', apps: [{ app: names?.[0] ?? AGGREGATOR_DEFAULTS.app, appId: null }] };
+  }
+  if (ids === null) return { kind: 'fixed', apps: [] };
+  if (ids.length === 1 && ids[0] !== undefined) {
+    return { kind: 'fixed', apps: [{ app: names?.[0] ?? ids[0], appId: ids[0] }] };
+  }
+  return { kind: 'fixed', apps: ids.map((id) => ({ app: id, appId: id })) };
+}
+
+/** SIMULATED_SCENARIO: one scenario name or a comma-separated list of them. */
+function readScenarios(read: EnvReader): ScenarioName[] {
+  const text = read.raw('SIMULATED_SCENARIO');
+  if (text === undefined) return [AGGREGATOR_DEFAULTS.simulatedScenario];
+  const list = parseList(text);
+  if (typeof list === 'string') {
+    read.problem('SIMULATED_SCENARIO', list);
+    return [AGGREGATOR_DEFAULTS.simulatedScenario];
+  }
+  const known: readonly string[] = SCENARIO_NAMES;
+  const unknown = list.find((name) => !known.includes(name));
+  if (unknown !== undefined) {
+    read.problem(
+      'SIMULATED_SCENARIO',
+      `${JSON.stringify(unknown)} is not a scenario; one of ${SCENARIO_NAMES.join(', ')}`,
+    );
+    return [AGGREGATOR_DEFAULTS.simulatedScenario];
+  }
+  return list as ScenarioName[];
+}
+
 /**
  * Every value of a config that must never be written anywhere (for the logger's redaction):
  * the tokens and secrets, Slack's webhook URL (the URL is the credential) and the password
@@ -205,14 +342,25 @@ export function aggregatorSecrets(config: AggregatorConfig): string[] {
 export function loadAggregatorConfig(env: Env): AggregatorConfig {
   const read = new EnvReader(env);
   const doApiToken = read.secret('DO_API_TOKEN') ?? null;
-  const doAppId = read.string('DO_APP_ID') ?? null;
-  const platform = read.oneOf('PLATFORM', PLATFORM_KINDS, doApiToken && doAppId ? 'digitalocean' : 'static');
+  const doAppIdSet = read.raw('DO_APP_ID') !== undefined;
+  const platform = read.oneOf(
+    'PLATFORM',
+    PLATFORM_KINDS,
+    doApiToken && doAppIdSet ? 'digitalocean' : 'static',
+  );
 
   if (platform === 'digitalocean') {
     if (!doApiToken && read.raw('DO_API_TOKEN') === undefined)
       read.problem('DO_API_TOKEN', 'is required with PLATFORM=digitalocean');
-    if (!doAppId) read.problem('DO_APP_ID', 'is required with PLATFORM=digitalocean');
+    if (!doAppIdSet) {
+      read.problem(
+        'DO_APP_ID',
+        'is required with PLATFORM=digitalocean: an app id, a comma-separated list, or * for every app',
+      );
+    }
   }
+  const simulatedScenarios = readScenarios(read);
+  const apps = readApps(read, platform, simulatedScenarios);
   let desiredReplicas: StaticDesired | null = null;
   const desiredText = read.raw('DESIRED_REPLICAS');
   if (desiredText !== undefined) {
@@ -224,22 +372,14 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
     port: read.int('PORT', AGGREGATOR_DEFAULTS.port, { min: 0, max: 65535 }),
     host: read.string('HOST', AGGREGATOR_DEFAULTS.host),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
-    app: read.name(
-      'AGGREGATOR_APP',
-      doAppId && NAME_PATTERN.test(doAppId) ? doAppId : AGGREGATOR_DEFAULTS.app,
-    ),
+    apps,
     platform,
     doApiToken,
-    doAppId,
     doApiBaseUrl: read.url('DO_API_BASE_URL', ['https:', 'http:']) ?? AGGREGATOR_DEFAULTS.doApiBaseUrl,
     platformCacheTtlMs: read.int('PLATFORM_CACHE_TTL_MS', AGGREGATOR_DEFAULTS.platformCacheTtlMs, {
       min: 1_000,
     }),
-    simulatedScenario: read.oneOf(
-      'SIMULATED_SCENARIO',
-      SCENARIO_NAMES,
-      AGGREGATOR_DEFAULTS.simulatedScenario,
-    ),
+    simulatedScenarios,
     desiredReplicas,
     activeDeploymentId: read.string('ACTIVE_DEPLOYMENT_ID') ?? null,
     resyncIntervalMs: read.int('RESYNC_INTERVAL_MS', AGGREGATOR_DEFAULTS.resyncIntervalMs, { min: 1_000 }),

@@ -7,7 +7,7 @@
  */
 import type { RedisClient } from '../shared/redis-client';
 import { closeQuietly } from '../shared/redis-client';
-import type { AggregatorConfig } from './config';
+import type { AppConfig } from './config';
 import type { HistoryStore } from './history';
 import { createHistoryStore, openJournalClient, recordHistory } from './history';
 import type { AuditTrail, Remediation, RemediationOptions } from './remediate';
@@ -33,7 +33,7 @@ export interface AggregatorJournals {
 /** Starts recording every report published on `deps.reports` from now on. */
 export async function startJournals(
   config: Pick<
-    AggregatorConfig,
+    AppConfig,
     'redisUrl' | 'app' | 'remediationMode' | 'remediationCooldownMs' | 'remediationMinFiringMs'
   >,
   deps: JournalsDeps,

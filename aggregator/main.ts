@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     port: aggregator.port,
     mode: config.redisUrl ? 'redis' : 'embedded',
     platform: config.platform,
-    app: config.app,
+    apps: aggregator.fleet.multiApp ? aggregator.fleet.list().length : aggregator.fleet.describe(),
   });
 
   const shutdown = (signal: string) => {

@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ApplyOutcome } from './collector';
 import type { RejectReason } from '../shared/heartbeat';
 import type { ReportWithoutInstances } from './reconcile/report';
-import { FINDING_CODES, VERDICTS } from './reconcile/report';
+import { VERDICTS } from './reconcile/report';
 
 /** What the collector gauges read at each scrape. */
 export interface CollectorReadings {
@@ -19,12 +19,45 @@ export interface CollectorReadings {
   registrySize(): number;
 }
 
+/** A report's labelled values, per gauge; what one app contributes at a scrape. */
+type ComponentValue = (c: ReportWithoutInstances['components'][number]) => number | null;
+
 export function createAggregatorMetrics(registry: Registry) {
   const registers = [registry];
-  // Set by watchCollector; read when Prometheus scrapes, so the values are as fresh as the scrape.
-  let collector: CollectorReadings | null = null;
-  const componentGauge = (name: string, help: string) =>
-    new Gauge({ name, help, labelNames: ['app', 'component'] as const, registers });
+  // Per app, the collector and the latest report: the gauges read them when Prometheus scrapes,
+  // so the values are as fresh as the scrape, and an app dropped from the fleet drops its series.
+  const collectors = new Map<string, CollectorReadings>();
+  const reports = new Map<string, ReportWithoutInstances>();
+  const componentGauge = (name: string, help: string, value: ComponentValue) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['app', 'component'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [app, report] of reports) {
+          for (const c of report.components) {
+            const v = value(c);
+            if (v !== null) this.set({ app, component: c.name }, v);
+          }
+        }
+      },
+    });
+  const appGauge = (name: string, help: string, value: (app: string) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['app'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const app of new Set([...reports.keys(), ...collectors.keys()])) {
+          const v = value(app);
+          if (v !== null) this.set({ app }, v);
+        }
+      },
+    });
 
   const metrics = {
     reconcileDuration: new Histogram({
@@ -49,43 +82,83 @@ export function createAggregatorMetrics(registry: Registry) {
     desired: componentGauge(
       'replica_watch_desired_replicas',
       'Instances the spec asks for (autoscaling minimum).',
+      (c) => c.desired,
     ),
     platformReady: componentGauge(
       'replica_watch_platform_ready_replicas',
       'Ready replicas the platform dashboard shows.',
+      (c) => c.platform_ready,
     ),
     platformListed: componentGauge(
       'replica_watch_platform_listed_instances',
       'Instances the platform lists.',
+      (c) => c.platform_instances,
     ),
-    live: componentGauge('replica_watch_live_instances', 'Instances heartbeating (live and suspect).'),
+    live: componentGauge(
+      'replica_watch_live_instances',
+      'Instances heartbeating (live and suspect).',
+      (c) => c.live,
+    ),
     serving: componentGauge(
       'replica_watch_serving_instances',
       'Live instances not failing their serving probe.',
+      (c) => c.serving,
     ),
     stale: componentGauge(
       'replica_watch_stale_instances',
       'Instances whose heartbeats stopped without a goodbye.',
+      (c) => c.stale,
     ),
     orphaned: componentGauge(
       'replica_watch_orphaned_instances',
       'Live instances of a deployment other than the active one.',
+      (c) => c.orphaned,
     ),
     verdict: new Gauge({
       name: 'replica_watch_component_verdict',
       help: '1 for the verdict a component has now, 0 for the others.',
       labelNames: ['app', 'component', 'verdict'] as const,
       registers,
+      collect() {
+        this.reset();
+        for (const [app, report] of reports) {
+          for (const c of report.components) {
+            for (const verdict of VERDICTS) {
+              this.set({ app, component: c.name, verdict }, c.verdict === verdict ? 1 : 0);
+            }
+          }
+        }
+      },
     }),
     findings: new Gauge({
       name: 'replica_watch_findings',
       help: 'Findings present now, by component, code and severity.',
       labelNames: ['app', 'component', 'code', 'severity'] as const,
       registers,
+      collect() {
+        this.reset();
+        for (const [app, report] of reports) {
+          for (const c of report.components) {
+            for (const f of c.findings)
+              this.set({ app, component: c.name, code: f.code, severity: f.severity }, 1);
+          }
+        }
+      },
     }),
     desiredMax: componentGauge(
       'replica_watch_desired_max_replicas',
       'Most instances the spec allows (autoscaling maximum; the fixed count otherwise).',
+      (c) => c.autoscaling?.max ?? c.desired,
+    ),
+    surplus: componentGauge(
+      'replica_watch_surplus_instances',
+      'Instances running beyond the most the spec allows (0 while rolling); absent while unknown.',
+      (c) => c.surplus_instances,
+    ),
+    waste: componentGauge(
+      'replica_watch_estimated_monthly_waste_usd',
+      'The surplus instances times the monthly price of their instance size; absent while unknown.',
+      (c) => c.estimated_monthly_waste_usd,
     ),
     platformApiRequests: new Counter({
       name: 'replica_watch_platform_api_requests_total',
@@ -93,39 +166,35 @@ export function createAggregatorMetrics(registry: Registry) {
       labelNames: ['endpoint', 'status'] as const,
       registers,
     }),
-    platformDataAge: new Gauge({
-      name: 'replica_watch_platform_data_age_seconds',
-      help: 'Age of the platform data the last reconcile used; absent while there is none (never fetched, or static).',
-      labelNames: ['app'] as const,
-      registers,
-    }),
-    feedLag: new Gauge({
-      name: 'replica_watch_feed_lag_seconds',
-      help: 'Time since the Redis time of the last heartbeat-feed entry processed; grows when the collector falls behind or the fleet goes quiet. Absent without Redis.',
-      labelNames: ['app'] as const,
-      registers,
-      collect() {
-        this.reset();
-        const lagMs = collector?.feedLagMs() ?? null;
-        if (collector && lagMs !== null) this.set({ app: collector.app }, Math.max(0, lagMs) / 1000);
+    platformDataAge: appGauge(
+      'replica_watch_platform_data_age_seconds',
+      'Age of the platform data the last reconcile used; absent while there is none (never fetched, or static).',
+      (app) => {
+        const ageMs = reports.get(app)?.summary.platform_data_age_ms ?? null;
+        return ageMs === null ? null : ageMs / 1000;
       },
-    }),
-    registryInstances: new Gauge({
-      name: 'replica_watch_registry_instances',
-      help: 'Instances the collector remembers (live, suspect, gone not yet forgotten, left).',
-      labelNames: ['app'] as const,
-      registers,
-      collect() {
-        this.reset();
-        if (collector) this.set({ app: collector.app }, collector.registrySize());
+    ),
+    feedLag: appGauge(
+      'replica_watch_feed_lag_seconds',
+      'Time since the Redis time of the last heartbeat-feed entry processed; grows when the collector falls behind or the fleet goes quiet. Absent without Redis.',
+      (app) => {
+        const lagMs = collectors.get(app)?.feedLagMs() ?? null;
+        return lagMs === null ? null : Math.max(0, lagMs) / 1000;
       },
-    }),
-    degraded: new Gauge({
-      name: 'replica_watch_degraded',
-      help: '1 while the aggregator cannot read heartbeats (self-preservation: nothing is marked gone).',
-      labelNames: ['app'] as const,
-      registers,
-    }),
+    ),
+    registryInstances: appGauge(
+      'replica_watch_registry_instances',
+      'Instances the collector remembers (live, suspect, gone not yet forgotten, left).',
+      (app) => collectors.get(app)?.registrySize() ?? null,
+    ),
+    degraded: appGauge(
+      'replica_watch_degraded',
+      '1 while the aggregator cannot read heartbeats (self-preservation: nothing is marked gone).',
+      (app) => {
+        const report = reports.get(app);
+        return report === undefined ? null : report.degraded ? 1 : 0;
+      },
+    ),
     alertNotifications: new Counter({
       name: 'replica_watch_alert_notifications_total',
       help: 'Alert notifications by sink and outcome (sent; failed: refused or retries spent; dropped: queue full or stopping).',
@@ -157,46 +226,17 @@ export function createAggregatorMetrics(registry: Registry) {
     },
     /** Makes the feed-lag and registry-size gauges read `readings` at every scrape. */
     watchCollector(readings: CollectorReadings): void {
-      collector = readings;
+      collectors.set(readings.app, readings);
     },
-    /** Sets the per-component gauges from a report; components that disappeared are dropped. */
+    /** Drops every series of an app that left the fleet. */
+    forgetApp(app: string): void {
+      collectors.delete(app);
+      reports.delete(app);
+      metrics.leader.remove({ app });
+    },
+    /** The report the app's gauges show from now on; components that disappeared are dropped. */
     observeReport(report: ReportWithoutInstances): void {
-      const perComponent = [
-        metrics.desired,
-        metrics.desiredMax,
-        metrics.platformReady,
-        metrics.platformListed,
-        metrics.live,
-        metrics.serving,
-        metrics.stale,
-        metrics.orphaned,
-        metrics.verdict,
-        metrics.findings,
-      ];
-      for (const gauge of perComponent) gauge.reset();
-      const app = report.app;
-      metrics.degraded.set({ app }, report.degraded ? 1 : 0);
-      metrics.platformDataAge.reset();
-      const ageMs = report.summary.platform_data_age_ms;
-      if (ageMs !== null) metrics.platformDataAge.set({ app }, ageMs / 1000);
-      for (const c of report.components) {
-        const labels = { app, component: c.name };
-        if (c.desired !== null) metrics.desired.set(labels, c.desired);
-        const desiredMax = c.autoscaling?.max ?? c.desired;
-        if (desiredMax !== null) metrics.desiredMax.set(labels, desiredMax);
-        if (c.platform_ready !== null) metrics.platformReady.set(labels, c.platform_ready);
-        if (c.platform_instances !== null) metrics.platformListed.set(labels, c.platform_instances);
-        metrics.live.set(labels, c.live);
-        metrics.serving.set(labels, c.serving);
-        metrics.stale.set(labels, c.stale);
-        metrics.orphaned.set(labels, c.orphaned);
-        for (const verdict of VERDICTS)
-          metrics.verdict.set({ ...labels, verdict }, c.verdict === verdict ? 1 : 0);
-        for (const code of FINDING_CODES) {
-          const finding = c.findings.find((f) => f.code === code);
-          if (finding) metrics.findings.set({ ...labels, code, severity: finding.severity }, 1);
-        }
-      }
+      reports.set(report.app, report);
     },
   };
 }

@@ -56,22 +56,27 @@ export function instancesBody(
   return { generated_at: report.generated_at, degraded: report.degraded, instances };
 }
 
+/** A report in its published form, each serialization made on first use. */
+export function publishedOf(reconciled: Pick<ReconcileResult, 'report' | 'instances'>): PublishedReport {
+  const { report, instances } = reconciled;
+  const full = (): Report => ({ ...report, instances: instances() });
+  return {
+    report,
+    instanceList: instances,
+    instanceCount: countInstances(report),
+    full: once(() => serializeBody(full())),
+    withoutInstances: once(() => serializeBody(report)),
+    instances: once(() => serializeBody(instancesBody(report, instances()))),
+  };
+}
+
 export class ReportStore {
   private latest: PublishedReport | null = null;
   private readonly listeners = new Set<(published: PublishedReport) => void>();
 
   /** Publishes a reconcile's report (its instance list still unbuilt) to current() and every subscriber. */
   publish(reconciled: Pick<ReconcileResult, 'report' | 'instances'>): PublishedReport {
-    const { report, instances } = reconciled;
-    const full = (): Report => ({ ...report, instances: instances() });
-    const published: PublishedReport = {
-      report,
-      instanceList: instances,
-      instanceCount: countInstances(report),
-      full: once(() => serializeBody(full())),
-      withoutInstances: once(() => serializeBody(report)),
-      instances: once(() => serializeBody(instancesBody(report, instances()))),
-    };
+    const published = publishedOf(reconciled);
     this.latest = published;
     for (const listener of this.listeners) listener(published);
     return published;

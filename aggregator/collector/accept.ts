@@ -6,31 +6,43 @@ import { decodeHeartbeatFast } from './fast-parse';
 import { verifyHeartbeatSignature } from '../../shared/signature';
 import type { ReplayGuard } from './replay-guard';
 
+/** The apps a path admits heartbeats of: a collector reads one app's keys, the ingest serves every watched app. */
+export interface AppScope {
+  has(app: string): boolean;
+  /** What it admits, for a refusal: `"shop"`, or `one of "a", "b"`. */
+  describe(): string;
+}
+
+/** The scope of one app. */
+export function oneApp(app: string): AppScope {
+  const text = JSON.stringify(app);
+  return { has: (candidate) => candidate === app, describe: () => text };
+}
+
 /**
- * Parses a heartbeat (never throws) and refuses one of another app as `wrong_app`: an
- * aggregator watches one app, and a stray agent must not add instances to it.
+ * Parses a heartbeat (never throws) and refuses one of another app as `wrong_app`: a stray
+ * agent must not add instances to an app it does not run in.
  */
-export function parseForApp(raw: string | Buffer, app: string): HeartbeatParseResult {
-  const parsed = decodeForApp(raw, app);
+export function parseForApp(raw: string | Buffer, apps: AppScope): HeartbeatParseResult {
+  const parsed = decodeForApp(raw, apps);
   return parsed.ok ? { ok: true, heartbeat: parsed.heartbeat } : parsed;
 }
 
 /** parseForApp, with the decoded value kept for the signature check. */
-function decodeForApp(raw: string | Buffer, app: string): DecodedHeartbeatResult {
+function decodeForApp(raw: string | Buffer, apps: AppScope): DecodedHeartbeatResult {
   const parsed = decodeHeartbeatFast(raw);
-  if (parsed.ok && parsed.heartbeat.app !== app) {
+  if (parsed.ok && !apps.has(parsed.heartbeat.app)) {
     return reject(
       'wrong_app',
-      `app ${JSON.stringify(parsed.heartbeat.app)}; this aggregator reads ${JSON.stringify(app)}`,
+      `app ${JSON.stringify(parsed.heartbeat.app)}; this aggregator reads ${apps.describe()}`,
     );
   }
   return parsed;
 }
 
-/** What every path admits: heartbeats of one app, signed with HEARTBEAT_SECRET when it is set. */
+/** What every path admits: heartbeats of the apps in scope, signed with HEARTBEAT_SECRET when it is set. */
 export interface AdmissionPolicy {
-  /** The app this aggregator watches. */
-  readonly app: string;
+  readonly apps: AppScope;
   /** HEARTBEAT_SECRET; null or absent: heartbeats are not authenticated (nothing is verified). */
   readonly heartbeatSecret?: string | null;
 }
@@ -46,9 +58,9 @@ export function admitHeartbeat(
   raw: string | Buffer,
   policy: AdmissionPolicy,
   recordedAtMs: number,
-  guard: ReplayGuard | null,
+  guard: Pick<ReplayGuard, 'judge'> | null,
 ): HeartbeatParseResult {
-  const parsed = decodeForApp(raw, policy.app);
+  const parsed = decodeForApp(raw, policy.apps);
   if (!parsed.ok) return parsed;
   const admitted: HeartbeatParseResult = { ok: true, heartbeat: parsed.heartbeat };
   const secret = policy.heartbeatSecret;

@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logger';
 import type { RedisClient } from '../../shared/redis-client';
 import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
+import type { AppScope } from './accept';
 import { admitHeartbeat } from './accept';
 import { ReplayGuard } from './replay-guard';
 import type { AppliedHook, ApplyOutcome, InstanceRegistry } from './registry';
@@ -19,11 +20,16 @@ export type IngestResult =
   | { readonly ok: true; readonly outcome: ApplyOutcome }
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 
+/** The apps an aggregator watches, as the ingest routes heartbeats to them. */
+export interface IngestApps extends AppScope {
+  /** The registry of a watched app; undefined for any other (its heartbeats are `wrong_app`). */
+  registryOf(app: string): InstanceRegistry | undefined;
+}
+
 /** Options of HeartbeatIngest; the hooks are the same metric hooks the collectors take. */
 export interface HeartbeatIngestOptions {
-  /** The app this aggregator watches; heartbeats of another app are refused (`wrong_app`). */
-  readonly app: string;
-  readonly registry: InstanceRegistry;
+  /** The apps it admits heartbeats of, each into its own registry; others are refused (`wrong_app`). */
+  readonly apps: IngestApps;
   /** Redis to relay accepted heartbeats into; null or absent in the embedded mode. */
   readonly redisUrl?: string | null;
   /** HEARTBEAT_SECRET: only heartbeats signed with it, and not replayed, are admitted (see admitHeartbeat). */
@@ -47,7 +53,8 @@ const RELAYED_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set(['new', 'updated', '
 export class HeartbeatIngest {
   private readonly relayClient: RedisClient | null;
   private readonly rejects: RejectLog;
-  private readonly replayGuard: ReplayGuard | null;
+  /** Per app: each guards its own registry's instances. */
+  private readonly replayGuards = new Map<string, ReplayGuard>();
   private connecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private relayDown = false;
@@ -56,7 +63,6 @@ export class HeartbeatIngest {
 
   constructor(private readonly options: HeartbeatIngestOptions) {
     this.rejects = new RejectLog(options.log, options.onRejected);
-    this.replayGuard = options.heartbeatSecret ? new ReplayGuard((id) => options.registry.get(id)) : null;
     this.relayClient = options.redisUrl
       ? createRedisClient({ url: options.redisUrl, log: options.log, name: 'replica-watch-aggregator-relay' })
       : null;
@@ -67,13 +73,28 @@ export class HeartbeatIngest {
    * never fails the ingest (the registry has the heartbeat either way).
    */
   async ingest(body: Buffer | string, nowMs: number): Promise<IngestResult> {
-    const parsed = admitHeartbeat(body, this.options, nowMs, this.replayGuard);
-    if (!parsed.ok) {
-      this.rejects.note(parsed.reason, parsed.detail, 'http', nowMs);
-      return parsed;
+    const { apps, heartbeatSecret } = this.options;
+    const parsed = admitHeartbeat(
+      body,
+      { apps, heartbeatSecret },
+      nowMs,
+      heartbeatSecret ? this.guard : null,
+    );
+    const registry = parsed.ok ? apps.registryOf(parsed.heartbeat.app) : undefined;
+    if (!parsed.ok || registry === undefined) {
+      // Admitted but its app left the fleet meanwhile (discovery): refused like any other app's.
+      const refused = parsed.ok
+        ? ({
+            ok: false,
+            reason: 'wrong_app',
+            detail: `app ${JSON.stringify(parsed.heartbeat.app)} is no longer watched`,
+          } as const)
+        : parsed;
+      this.rejects.note(refused.reason, refused.detail, 'http', nowMs);
+      return refused;
     }
     const heartbeat = parsed.heartbeat;
-    const outcome = this.options.registry.apply(heartbeat, nowMs);
+    const outcome = registry.apply(heartbeat, nowMs);
     this.options.onApplied?.(outcome, heartbeat);
     if (RELAYED_OUTCOMES.has(outcome)) {
       // The agent's own bytes, not a re-serialisation: whatever it signed stays verifiable.
@@ -81,6 +102,19 @@ export class HeartbeatIngest {
     }
     return { ok: true, outcome };
   }
+
+  /** The replay guard of a heartbeat's app, made on its first signed heartbeat. */
+  private readonly guard: Pick<ReplayGuard, 'judge'> = {
+    judge: (heartbeat: Heartbeat, recordedAtMs: number): string | null => {
+      let guard = this.replayGuards.get(heartbeat.app);
+      if (guard === undefined) {
+        const app = heartbeat.app;
+        guard = new ReplayGuard((id) => this.options.apps.registryOf(app)?.get(id));
+        this.replayGuards.set(app, guard);
+      }
+      return guard.judge(heartbeat, recordedAtMs);
+    },
+  };
 
   stats(): HeartbeatIngestStats {
     return { relayed: this.relayed, relayFailures: this.relayFailures };

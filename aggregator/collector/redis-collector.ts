@@ -17,7 +17,8 @@ import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/red
 import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { backoffDelayMs } from '../../shared/retry';
-import { admitHeartbeat } from './accept';
+import type { AdmissionPolicy } from './accept';
+import { admitHeartbeat, oneApp } from './accept';
 import { ReplayGuard } from './replay-guard';
 import type { AppliedHook, InstanceRegistry } from './registry';
 import type { Collector } from './collector';
@@ -144,10 +145,12 @@ export class RedisCollector implements Collector {
   // Blind from construction until the first resync succeeds: before that it knows nothing.
   private blindSinceMs: number | null;
   private blindDetail: string | null = 'not synced with redis yet';
+  private readonly admission: AdmissionPolicy;
   private outageLogged = false;
 
   constructor(private readonly options: RedisCollectorOptions) {
     this.keys = appKeys(options.app);
+    this.admission = { apps: oneApp(options.app), heartbeatSecret: options.heartbeatSecret };
     this.blockMs = options.blockMs ?? DEFAULT_BLOCK_MS;
     this.backoffBaseMs = options.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
@@ -376,7 +379,7 @@ export class RedisCollector implements Collector {
     source: 'feed' | 'resync',
     keyInstanceId: string | null,
   ): void {
-    const parsed = admitHeartbeat(raw, this.options, seenAtMs, this.replayGuard);
+    const parsed = admitHeartbeat(raw, this.admission, seenAtMs, this.replayGuard);
     if (!parsed.ok) {
       this.rejects.note(parsed.reason, parsed.detail, source, this.options.clock.now());
       return;

@@ -6,8 +6,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The modules the page loads, served under `/dashboard/`: app.js and every module it imports. */
-export const DASHBOARD_MODULES = ['app.js', 'text.js', 'dom.js', 'chart.js'] as const;
+/**
+ * The modules the pages load, served under `/dashboard/`: app.js (an app's page), fleet.js (the
+ * fleet page) and every module they import.
+ */
+export const DASHBOARD_MODULES = [
+  'app.js',
+  'fleet.js',
+  'api.js',
+  'app-url.js',
+  'text.js',
+  'fleet-text.js',
+  'dom.js',
+  'chart.js',
+] as const;
 export type DashboardModule = (typeof DASHBOARD_MODULES)[number];
 
 /** browser/tsconfig.json's outDir below the package root, and the folder of the modules in it. */

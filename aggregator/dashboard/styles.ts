@@ -219,6 +219,28 @@ thead th.sticky { background: var(--bg); z-index: 2; }
 .auth input { flex: 1 1 240px; font: inherit; padding: 7px 10px; border: 1px solid var(--border); border-radius: 8px; background: var(--bg); color: var(--text); }
 .auth button { font: inherit; font-weight: 650; padding: 7px 16px; border: 0; border-radius: 8px; background: var(--rolling); color: #fff; cursor: pointer; }
 
+/* Fleet: a row per app, worst first; the row opens the app's page */
+.back { color: #b7c2d3; font-size: 0.88rem; font-weight: 600; text-decoration: none; margin-left: 8px; padding: 2px 8px; border-radius: 999px; background: rgba(255, 255, 255, 0.08); }
+.back:hover, .back:focus-visible { color: var(--head-text); background: rgba(255, 255, 255, 0.16); }
+.totals { margin: -0.2rem 0 0.7rem; color: var(--muted); font-size: 0.9rem; font-variant-numeric: tabular-nums; }
+.totals:empty { display: none; }
+table.fleet tbody tr { cursor: pointer; }
+table.fleet tbody th { box-shadow: inset 4px 0 var(--grey); }
+table.fleet tbody tr.fr-ok th { box-shadow: inset 4px 0 var(--ok); }
+table.fleet tbody tr.fr-rolling th { box-shadow: inset 4px 0 var(--rolling); }
+table.fleet tbody tr.fr-discrepancy th { box-shadow: inset 4px 0 var(--bad); }
+table.fleet tbody tr.fr-degraded th { box-shadow: inset 4px 0 var(--warn); }
+.app-link { color: var(--text); font-weight: 650; text-decoration: none; }
+.app-link:hover, .app-link:focus-visible { text-decoration: underline; }
+.app-id { display: block; color: var(--muted); font-weight: 400; font-size: 0.76rem; }
+.note-small { display: block; color: var(--warn); font-size: 0.76rem; margin-top: 2px; }
+/* Names and codes wrap rather than widen the table past the Waste column. */
+table.fleet thead th { white-space: normal; vertical-align: bottom; }
+table.fleet tbody th { white-space: normal; min-width: 120px; max-width: 260px; overflow-wrap: anywhere; }
+td.codes { white-space: normal; max-width: 240px; }
+td.codes code { display: inline-block; margin: 1px 4px 1px 0; font-size: 0.74rem; overflow-wrap: normal; }
+td.waste { font-weight: 650; }
+
 .foot { color: var(--muted); font-size: 0.82rem; padding-top: 22px; padding-bottom: 28px; }
 .foot a { color: inherit; }
 

@@ -4,12 +4,20 @@
  * schema) whose spec wants 2 backend instances while its dashboard says 6 ready; six real agents
  * run as those instances: 2 on the active deployment and 4 orphans of an older one, one of which
  * does not serve. Prints the diagnosis and serves it until Ctrl-C; `--once` prints it and exits 0.
+ * `--apps N` runs the fleet instead: one aggregator over N simulated apps (many-apps.ts).
  */
 import { parseArgs } from 'node:util';
 import { startAggregator, type RunningAggregator } from '../app';
 import { loadAggregatorConfig } from '../config';
 import { PortInUseError } from '../http/listen';
-import { SCENARIOS, scenarioAgents, scenarioAppId, type ScenarioName } from '../platform/simulated';
+import {
+  SCENARIOS,
+  SIMULATED_FLEET_MAX,
+  scenarioAgents,
+  scenarioAppId,
+  type ScenarioName,
+} from '../platform/simulated';
+import { runManyApps } from './many-apps';
 import { formatDiagnosis } from '../report-format';
 import { startDemoFleet, type DemoFleet } from './fleet';
 import { formatStory } from './story';
@@ -22,7 +30,7 @@ const INTERVAL_MS = 1_000;
 const WAIT_FOR_FLEET_MS = 20_000;
 
 function usage(): string {
-  return 'usage: npm run demo [-- --once] [-- --port N]';
+  return `usage: npm run demo [-- --once] [-- --port N] [-- --apps N (1 to ${SIMULATED_FLEET_MAX})]`;
 }
 
 /**
@@ -56,13 +64,27 @@ async function main(): Promise<number> {
   let args;
   try {
     args = parseArgs({
-      options: { once: { type: 'boolean', default: false }, port: { type: 'string' } },
+      options: {
+        once: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        apps: { type: 'string' },
+      },
     }).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${usage()}\n`);
     return 2;
   }
   const port = args.port ?? process.env.PORT ?? '8080';
+  if (args.apps !== undefined) {
+    const count = Number(args.apps);
+    if (!/^\d+$/.test(args.apps) || count < 1 || count > SIMULATED_FLEET_MAX) {
+      process.stderr.write(
+        `--apps ${JSON.stringify(args.apps)}: a simulated fleet has 1 to ${SIMULATED_FLEET_MAX} apps (SIMULATED_FLEET_MAX)\n${usage()}\n`,
+      );
+      return 2;
+    }
+    return runManyApps({ count, port, once: args.once });
+  }
   const config = loadAggregatorConfig({
     PORT: port,
     HOST: '127.0.0.1',

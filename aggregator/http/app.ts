@@ -12,37 +12,30 @@ import { MAX_HEARTBEAT_BYTES, type RejectReason } from '../../shared/heartbeat';
 import type { Logger } from '../../shared/logger';
 import type { Clock } from '../../shared/clock';
 import type { HeartbeatIngest } from '../collector';
-import type { ReportStore } from '../report-store';
+import type { SerializedReport } from '../report-store';
+import { serializeBody } from '../report-store';
+import type { FleetView } from '../fleet/fleet-view';
+import type { AppDirectory, AppEndpoints, AppRefusal } from './app-directory';
+import { chooseApp, isRefusal, reportFor } from './app-directory';
 import { captureHeaders, createLane } from './fast-lane';
 import { REPORT_ROUTES, sendReady } from './report-routes';
 import { dashboardRouter } from '../dashboard';
-import type { ReportEventStream } from './events';
-import type { HistoryStore } from '../history';
 import { historyHandler } from '../history';
-import type { AuditTrail } from '../remediate';
 import { auditHandler } from '../remediate';
 import { OPENAPI_DOCUMENT } from './openapi';
-import type { Leadership } from '../leader';
 import type { AccessCheck, BearerCheck } from './auth';
 import { bearerAccess, requireBearer, sendUnauthorized } from './auth';
 import { cappedRawBody, declaredBodyLimit } from './capped-body';
 
 export interface HttpDeps {
-  readonly store: ReportStore;
+  /** The apps served, each with its report, events, history, audit and leadership. */
+  readonly apps: AppDirectory;
   readonly ingest: HeartbeatIngest;
   readonly metricsRegistry: Registry;
   readonly clock: Clock;
   readonly log: Logger;
   /** Counts a body refused before it reached the ingest (too large). */
   readonly onRejected: (reason: RejectReason) => void;
-  /** The report as server-sent events (GET /api/v1/events); without it the route is absent. */
-  readonly events?: ReportEventStream;
-  /** Counts over time (GET /api/v1/history); without it the route is absent. */
-  readonly history?: HistoryStore;
-  /** Remediation decisions (GET /api/v1/audit); without it the route is absent. */
-  readonly audit?: AuditTrail;
-  /** Whether this aggregator leads (the `leader` field of /readyz); without it the field is absent. */
-  readonly leadership?: Pick<Leadership, 'isLeader'>;
   /** Tokens and limits; without it every route is open and ingest is not rate-limited. */
   readonly security?: HttpSecurity;
   /**
@@ -96,6 +89,30 @@ function notReady(res: Response): void {
   res.status(503).json({ error: 'no report yet: the first reconciliation has not run' });
 }
 
+function refuse(res: Response, refusal: AppRefusal): void {
+  res.status(refusal.status).json(refusal.body);
+}
+
+/**
+ * A per-app route: the app's handler when the request names a watched app (or the aggregator
+ * has one), the refusal otherwise; 404 when the app has no such part (the route is absent).
+ */
+function perApp(
+  deps: HttpDeps,
+  handler: (endpoints: AppEndpoints) => RequestHandler | undefined,
+): RequestHandler {
+  return (req, res, next) => {
+    const choice = chooseApp(deps.apps, req.query as Record<string, unknown>, false);
+    if (choice.kind !== 'app') return refuse(res, choice.kind === 'refused' ? choice.refusal : NO_APP);
+    const handle = handler(choice.endpoints);
+    if (handle === undefined)
+      return res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+    return handle(req, res, next);
+  };
+}
+
+const NO_APP: AppRefusal = { status: 400, body: { error: 'name the app with ?app=<app>', parameter: 'app' } };
+
 /** The HTTP API as an express app alone: every route, the report routes included; no fast lane. */
 export function createHttpApp(deps: HttpDeps): express.Express {
   return assemble(deps).app;
@@ -110,7 +127,10 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
   const { app, securityHeaders, apiAccess } = assemble(deps);
   const lane = createLane({
     routes: REPORT_ROUTES,
-    store: deps.store,
+    reports: (query) => {
+      const found = reportFor(deps.apps, query);
+      return isRefusal(found) ? null : found;
+    },
     access: apiAccess,
     headers: captureHeaders(securityHeaders, 'helmet'),
     onAnswered: deps.onFastLane,
@@ -179,21 +199,26 @@ function assemble(deps: HttpDeps): Assembled {
     res.json({ status: 'ok' });
   });
 
-  app.get('/readyz', (_req, res) => {
-    const published = deps.store.current();
-    if (!published) return notReady(res);
+  app.get('/readyz', (req, res) => {
+    const found = reportFor(deps.apps, req.query as Record<string, unknown>);
+    if (isRefusal(found)) return refuse(res, found);
+    if (!found) return notReady(res);
+    const choice = chooseApp(deps.apps, req.query as Record<string, unknown>, true);
+    const leadership = choice.kind === 'app' ? choice.endpoints.leadership : undefined;
     res.json({
       status: 'ready',
-      degraded: published.report.degraded,
-      generated_at: published.report.generated_at,
-      ...(deps.leadership ? { leader: deps.leadership.isLeader() } : {}),
+      degraded: found.report.degraded,
+      generated_at: found.report.generated_at,
+      ...(leadership ? { leader: leadership.isLeader() } : {}),
+      ...(deps.apps.multiApp ? { apps: deps.apps.list().length } : {}),
     });
   });
 
   // The fast lane answers most of these requests from the same table (createHttpListener).
   for (const [path, route] of REPORT_ROUTES) {
     app.get(path, (req, res) => {
-      const published = deps.store.current();
+      const published = reportFor(deps.apps, req.query as Record<string, unknown>);
+      if (isRefusal(published)) return refuse(res, published);
       if (!published) return notReady(res);
       const answer = route(req.query, published);
       if (answer.ok) return sendReady(req, res, answer.body);
@@ -201,9 +226,26 @@ function assemble(deps: HttpDeps): Assembled {
     });
   }
 
-  if (deps.events) app.get('/api/v1/events', deps.events.handle);
-  if (deps.history) app.get('/api/v1/history', historyHandler({ ...deps, history: deps.history }));
-  if (deps.audit) app.get('/api/v1/audit', auditHandler({ audit: deps.audit, log: deps.log }));
+  // Made once per set of reports (Fleet.view), serialized once per body.
+  let fleetBody: { view: FleetView; ready: SerializedReport } | null = null;
+  app.get('/api/v1/apps', (req, res) => {
+    const view = deps.apps.view();
+    if (fleetBody?.view !== view) fleetBody = { view, ready: serializeBody(view) };
+    sendReady(req, res, fleetBody.ready);
+  });
+
+  app.get(
+    '/api/v1/events',
+    perApp(deps, (e) => e.events?.handle),
+  );
+  app.get(
+    '/api/v1/history',
+    perApp(deps, ({ history }) => history && historyHandler({ ...deps, history })),
+  );
+  app.get(
+    '/api/v1/audit',
+    perApp(deps, ({ audit }) => audit && auditHandler({ audit, log: deps.log })),
+  );
 
   app.post(
     INGEST_PATH,
@@ -243,7 +285,7 @@ function assemble(deps: HttpDeps): Assembled {
     res.type('application/json').send(openapi);
   });
 
-  app.use(dashboardRouter());
+  app.use(dashboardRouter({ multiApp: () => deps.apps.multiApp }));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

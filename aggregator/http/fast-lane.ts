@@ -24,7 +24,8 @@ export type Lane = (req: IncomingMessage, res: ServerResponse) => boolean;
 export interface LaneOptions {
   /** The routes the lane may answer: the table express serves them from too. */
   readonly routes: ReadonlyMap<string, ReportRoute>;
-  readonly store: { current(): PublishedReport | null };
+  /** The report a request's query names (`?app=`); null: not the lane's to answer (express says why). */
+  readonly reports: (query: Query) => PublishedReport | null;
   /** The routes' access check: the one express's guard calls. */
   readonly access: AccessCheck;
   /** The headers every answer carries (helmet's, from `captureHeaders`). */
@@ -43,7 +44,7 @@ export function hasBody(headers: IncomingHttpHeaders): boolean {
 
 /** The lane over `options.routes`: answers what express would answer the same way, or nothing. */
 export function createLane(options: LaneOptions): Lane {
-  const { routes, store, access, headers, onAnswered } = options;
+  const { routes, reports, access, headers, onAnswered } = options;
   return (req, res) => {
     const url = req.url ?? '';
     const mark = url.indexOf('?');
@@ -52,11 +53,13 @@ export function createLane(options: LaneOptions): Lane {
     if (route === undefined || req.method !== 'GET' || hasBody(req.headers)) return false;
     // express's URL parser reads a `#` as the start of a fragment; node:querystring does not.
     if (mark >= 0 && url.includes('#', mark)) return false;
-    const published = store.current();
-    if (published === null || access(req) !== 'ok') return false;
+    if (access(req) !== 'ok') return false;
+    const query = mark < 0 ? NO_QUERY : parseQuery(url.slice(mark + 1));
+    const published = reports(query);
+    if (published === null) return false;
     let answer: ReportAnswer;
     try {
-      answer = route(mark < 0 ? NO_QUERY : parseQuery(url.slice(mark + 1)), published);
+      answer = route(query, published);
     } catch {
       // Express answers (500) and logs the same failure; thrown from here it would end the process.
       return false;

@@ -75,6 +75,7 @@ const nullableRef = (name: string, description: string): Schema => ({
 });
 const string: Schema = { type: 'string' };
 const count: Schema = { type: 'integer', minimum: 0 };
+const usd: Schema = { type: 'number', minimum: 0 };
 const dateTime: Schema = { type: 'string', format: 'date-time' };
 const strings: Schema = { type: 'array', items: string };
 const enumOf = (values: readonly string[]): Schema => ({ type: 'string', enum: [...values] });
@@ -166,50 +167,81 @@ const schemas: Record<string, Schema> = {
       findings: { type: 'array', items: ref('Finding') },
       note: nullable({
         ...string,
-        description: 'Why the component is treated specially (jobs, static sites).',
+        description:
+          'Why the component is treated specially (jobs, static sites; no agents report for the app).',
+      }),
+      app: { ...string, description: "The app the component belongs to (the report's `app`)." },
+      instance_size_slug: nullable({
+        ...string,
+        description: '`instance_size_slug` from the spec, e.g. `apps-s-1vcpu-1gb`; null when unknown.',
+      }),
+      usd_per_month: nullable({
+        ...usd,
+        description: 'What one instance of that size costs a month (USD); null when unknown.',
+      }),
+      surplus_instances: nullable({
+        ...count,
+        description:
+          "Instances running beyond the most the spec allows: the live count, or the platform's instance list " +
+          'when no agents report for the app. 0 while rolling and for jobs and static sites; null when unknown ' +
+          '(no desired count, the collector or the platform view blind).',
+      }),
+      estimated_monthly_waste_usd: nullable({
+        ...usd,
+        description:
+          'surplus_instances × usd_per_month, computed in cents; 0 without surplus; null when the surplus is ' +
+          'unknown, or there is one and the price is unknown.',
       }),
     },
     ['note'],
   ),
-  InstanceReport: object({
-    instance_id: string,
-    component: string,
-    deployment_id: nullable(string),
-    version: nullable(string),
-    state: enumOf(INSTANCE_STATES),
-    last_seen: dateTime,
-    age_ms: count,
-    started_at: dateTime,
-    serving: nullable({
-      type: 'boolean',
-      description: 'The probe result; null when the agent has no probe.',
-    }),
-    orphaned: { type: 'boolean' },
-    region: nullable(string),
-    node_name: nullable(string),
-    cpu_usage: nullable({ type: 'number', minimum: 0, maximum: 1 }),
-    rss_bytes: nullable({ type: 'number', minimum: 0 }),
-    mem_used_bytes: nullable({ type: 'number', minimum: 0 }),
-    mem_total_bytes: nullable({ type: 'number', minimum: 0 }),
-    clock_offset_ms: {
-      type: 'number',
-      description:
-        "The instance's clock minus the recording clock (Redis, or the aggregator on the HTTP transport), " +
-        'from its latest heartbeat: positive when its clock is ahead; includes the transport delay. ' +
-        'Liveness never depends on it; beyond CLOCK_SKEW_MAX_MS it raises CLOCK_SKEW.',
+  InstanceReport: object(
+    {
+      instance_id: string,
+      component: string,
+      deployment_id: nullable(string),
+      version: nullable(string),
+      state: enumOf(INSTANCE_STATES),
+      last_seen: dateTime,
+      age_ms: count,
+      started_at: dateTime,
+      serving: nullable({
+        type: 'boolean',
+        description: 'The probe result; null when the agent has no probe.',
+      }),
+      orphaned: { type: 'boolean' },
+      region: nullable(string),
+      node_name: nullable(string),
+      cpu_usage: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+      rss_bytes: nullable({ type: 'number', minimum: 0 }),
+      mem_used_bytes: nullable({ type: 'number', minimum: 0 }),
+      mem_total_bytes: nullable({ type: 'number', minimum: 0 }),
+      clock_offset_ms: {
+        type: 'number',
+        description:
+          "The instance's clock minus the recording clock (Redis, or the aggregator on the HTTP transport), " +
+          'from its latest heartbeat: positive when its clock is ahead; includes the transport delay. ' +
+          'Liveness never depends on it; beyond CLOCK_SKEW_MAX_MS it raises CLOCK_SKEW.',
+      },
+      draining: {
+        type: 'boolean',
+        description:
+          'A `left` instance (it said goodbye) that the platform still lists, within DRAIN_GRACE_MS of its ' +
+          'goodbye: shutting down, counted neither as live nor as an orphan.',
+      },
+      container: nullableRef(
+        'ContainerStats',
+        "The container's own memory limit and use and CPU quota and use, from its cgroup (the fields " +
+          "above are the host's); null when the agent read no cgroup or is older.",
+      ),
+      app: {
+        ...string,
+        description:
+          'The app it runs in: present in the report of every app at once (no `app` asked of an aggregator of many).',
+      },
     },
-    draining: {
-      type: 'boolean',
-      description:
-        'A `left` instance (it said goodbye) that the platform still lists, within DRAIN_GRACE_MS of its ' +
-        'goodbye: shutting down, counted neither as live nor as an orphan.',
-    },
-    container: nullableRef(
-      'ContainerStats',
-      "The container's own memory limit and use and CPU quota and use, from its cgroup (the fields " +
-        "above are the host's); null when the agent read no cgroup or is older.",
-    ),
-  }),
+    ['app'],
+  ),
   PlatformErrorReport: object({
     kind: {
       ...enumOf(PLATFORM_FAILURE_KINDS),
@@ -265,6 +297,21 @@ const schemas: Record<string, Schema> = {
       'PlatformErrorReport',
       'Why the platform data is missing or old (the last refresh failed); null while the last refresh succeeded.',
     ),
+    agentless: {
+      type: 'boolean',
+      description:
+        'No agent reports for this app (none was ever seen): it is judged from the platform alone, and ' +
+        'PLATFORM_COUNT_MISMATCH compares the spec, the ready count and the instance list with each other.',
+    },
+    surplus_instances: nullable({
+      ...count,
+      description: "Sum of the components' surplus_instances; null when any is unknown.",
+    }),
+    estimated_monthly_waste_usd: nullable({
+      ...usd,
+      description:
+        "Sum of the components' estimated_monthly_waste_usd, exact to the cent; null when any is unknown.",
+    }),
   }),
   Report: object(
     {
@@ -272,6 +319,10 @@ const schemas: Record<string, Schema> = {
       app: string,
       platform: enumOf(PLATFORM_KINDS),
       app_id: nullable(string),
+      app_name: nullable({
+        ...string,
+        description: "The app's name in its spec (`spec.name`); null when unknown.",
+      }),
       active_deployment_id: nullable(string),
       in_progress_deployment: nullableRef(
         'DeploymentReport',
@@ -315,11 +366,82 @@ const schemas: Record<string, Schema> = {
       generated_at: dateTime,
       leader: {
         type: 'boolean',
-        description: 'Whether this aggregator leads (alerts and remediates); absent without a lease.',
+        description: 'Whether this aggregator leads the app (alerts and remediates); absent without a lease.',
+      },
+      apps: {
+        type: 'integer',
+        minimum: 0,
+        description: 'How many apps it watches; only on an aggregator of many.',
       },
     },
-    ['leader'],
+    ['leader', 'apps'],
   ),
+  AppRefusal: object(
+    {
+      error: string,
+      parameter: enumOf(['app']),
+      apps: { ...strings, description: 'Some of the apps this aggregator watches (at most 20).' },
+    },
+    ['parameter', 'apps'],
+  ),
+  FleetApp: object({
+    app: { ...string, description: 'The app as `?app=` names it: its id, or AGGREGATOR_APP.' },
+    app_id: nullable(string),
+    name: nullable({ ...string, description: "The spec's app name." }),
+    verdict: enumOf(VERDICTS),
+    configured_replicas: nullable(count),
+    active_instances: nullable({
+      ...count,
+      description: 'Heartbeating instances; null when the app has no agents.',
+    }),
+    platform_ready: nullable({
+      ...count,
+      description: "The dashboard's ready count, summed over components.",
+    }),
+    platform_instances: nullable({ ...count, description: 'The instances the platform lists.' }),
+    finding_codes: { type: 'array', items: enumOf(FINDING_CODES) },
+    worst_severity: nullable(enumOf(SEVERITIES)),
+    surplus_instances: nullable({
+      ...count,
+      description: 'Instances beyond the most the spec allows; null when unknown.',
+    }),
+    estimated_monthly_waste_usd: nullable({
+      type: 'number',
+      minimum: 0,
+      description:
+        "The surplus times the usd_per_month of each component's instance_size_slug " +
+        '(GET /v2/apps/tiers/instance_sizes); null when unknown, never 0 for unknown.',
+    }),
+    agentless: { type: 'boolean', description: 'No agent reports: judged from the platform alone.' },
+    degraded: { type: 'boolean' },
+    platform_data_age_ms: nullable(count),
+    shard: { type: 'integer', minimum: 0, description: 'The shard that owns the app (SHARD; 0 unsharded).' },
+    generated_at: nullable({ ...dateTime, description: 'Its report; null before its first reconcile.' }),
+  }),
+  DiscoveryState: object({
+    status: enumOf(['ok', 'failing', 'pending']),
+    listed_at: nullable(dateTime),
+    error: nullable(string),
+  }),
+  FleetView: object({
+    generated_at: dateTime,
+    apps: { type: 'array', items: ref('FleetApp'), description: 'Worst first.' },
+    totals: object({
+      apps: count,
+      by_verdict: object(Object.fromEntries(VERDICTS.map((v) => [v, count]))),
+      surplus_instances: nullable({ ...count, description: 'Over the apps whose surplus is known.' }),
+      estimated_monthly_waste_usd: nullable({
+        type: 'number',
+        minimum: 0,
+        description: 'Over the apps whose waste is known.',
+      }),
+      unknown_waste_apps: count,
+    }),
+    discovery: nullableRef(
+      'DiscoveryState',
+      'How the apps were last listed (DO_APP_ID=*); null when they are configured.',
+    ),
+  }),
   QueryError: object({
     error: string,
     parameter: { ...string, description: 'The query parameter at fault.' },
@@ -367,6 +489,24 @@ const schemas: Record<string, Schema> = {
   }),
 };
 
+/** `?app=`: every per-app route takes it. */
+const APP_PARAMETER = {
+  name: 'app',
+  in: 'query',
+  required: false,
+  description:
+    'The app (as GET /api/v1/apps names it). May be left out on an aggregator of one app; on one of ' +
+    'many, the report routes then answer for every app at once (each component and instance carrying ' +
+    'its `app`) and the others answer 400.',
+  schema: string,
+};
+
+/** How a request naming an app the aggregator does not watch (or none, where one is needed) is refused. */
+const APP_REFUSALS = {
+  '400': { description: 'The app parameter is malformed', content: json(ref('AppRefusal')) },
+  '404': { description: 'This aggregator watches no such app', content: json(ref('AppRefusal')) },
+} as const;
+
 /** The document served at GET /openapi.json. */
 export const OPENAPI_DOCUMENT = {
   openapi: '3.0.3',
@@ -391,6 +531,7 @@ export const OPENAPI_DOCUMENT = {
         summary: 'The report: summary, components with findings, instances, recommendations',
         security: optionalBearer,
         parameters: [
+          APP_PARAMETER,
           {
             name: 'instances',
             in: 'query',
@@ -417,7 +558,25 @@ export const OPENAPI_DOCUMENT = {
           },
           '304': { description: 'Unchanged since the ETag given in If-None-Match' },
           '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          ...APP_REFUSALS,
           '503': errorResponse('No report yet: the first reconciliation has not run'),
+        },
+      },
+    },
+    '/api/v1/apps': {
+      get: {
+        tags: ['report'],
+        operationId: 'listApps',
+        summary: 'The fleet: one row per watched app, worst first, with the surplus and what it costs',
+        security: optionalBearer,
+        responses: {
+          '200': {
+            description: 'Every app this aggregator watches',
+            headers: { ETag: { description: 'Strong ETag of this body', schema: string } },
+            content: json(ref('FleetView')),
+          },
+          '304': { description: 'Unchanged since the ETag given in If-None-Match' },
+          '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
         },
       },
     },
@@ -428,12 +587,14 @@ export const OPENAPI_DOCUMENT = {
         summary:
           'Every known instance with its state (live, suspect, gone, left), deployment, serving and stats',
         security: optionalBearer,
+        parameters: [APP_PARAMETER],
         responses: {
           '200': {
             description: 'The instances of the latest report',
             content: json(ref('InstancesResponse')),
           },
           '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          ...APP_REFUSALS,
           '503': errorResponse('No report yet'),
         },
       },
@@ -470,6 +631,7 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Counts per component over time, one point per reconciliation',
         security: optionalBearer,
         parameters: [
+          APP_PARAMETER,
           {
             name: 'component',
             in: 'query',
@@ -492,8 +654,12 @@ export const OPENAPI_DOCUMENT = {
             description: `At most ${HISTORY_DEFAULTS.maxPoints} points, the newest ones, oldest first`,
             content: json(ref('HistoryResponse')),
           },
-          '400': { description: 'A bad query parameter', content: json(ref('QueryError')) },
+          '400': {
+            description: 'A bad query parameter, or no app named on an aggregator of many',
+            content: json(ref('QueryError')),
+          },
           '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '404': APP_REFUSALS['404'],
           '503': errorResponse('The history store cannot be read now'),
         },
       },
@@ -505,6 +671,7 @@ export const OPENAPI_DOCUMENT = {
         summary: 'Remediation decisions (acted, dry run, skipped and why), newest first',
         security: optionalBearer,
         parameters: [
+          APP_PARAMETER,
           {
             name: 'limit',
             in: 'query',
@@ -515,8 +682,12 @@ export const OPENAPI_DOCUMENT = {
         ],
         responses: {
           '200': { description: 'The newest entries', content: json(ref('AuditResponse')) },
-          '400': { description: 'A bad query parameter', content: json(ref('QueryError')) },
+          '400': {
+            description: 'A bad query parameter, or no app named on an aggregator of many',
+            content: json(ref('QueryError')),
+          },
           '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '404': APP_REFUSALS['404'],
           '503': errorResponse('The audit trail cannot be read now'),
         },
       },
@@ -530,12 +701,15 @@ export const OPENAPI_DOCUMENT = {
           'Each event is `event: report` with one `data:` line holding a Report as JSON (without ' +
           '`instances` for large fleets). Comment lines keep idle proxies from closing the stream.',
         security: optionalBearer,
+        parameters: [APP_PARAMETER],
         responses: {
           '200': {
             description: 'An endless text/event-stream',
             content: { 'text/event-stream': { schema: string } },
           },
+          '400': { description: 'No app named on an aggregator of many', content: json(ref('AppRefusal')) },
           '401': errorResponse('AGGREGATOR_API_TOKEN is set and the bearer token is missing or wrong'),
+          '404': APP_REFUSALS['404'],
           '503': errorResponse('Too many open streams, or shutting down'),
         },
       },
@@ -566,6 +740,7 @@ export const OPENAPI_DOCUMENT = {
         tags: ['operations'],
         operationId: 'getReadyz',
         summary: 'Readiness: a first report exists',
+        parameters: [APP_PARAMETER],
         responses: {
           '200': { description: 'Ready', content: json(ref('Readyz')) },
           '503': errorResponse('No report yet'),

@@ -11,6 +11,7 @@ export type {
   DeploymentInfo,
   DeploymentProgress,
   DesiredRange,
+  InstanceSize,
   PlatformComponent,
   PlatformFailure,
   PlatformFailureKind,

@@ -52,9 +52,23 @@ export interface PlatformInstance {
   readonly generation: string | null;
 }
 
+/** The instance size a component runs on, and what one instance of it costs. */
+export interface InstanceSize {
+  /** `instance_size_slug` from the spec, e.g. `apps-s-1vcpu-1gb`. */
+  readonly slug: string;
+  /**
+   * `usd_per_month` of that size (GET /v2/apps/tiers/instance_sizes) in whole cents, so that a
+   * sum of instances stays exact; null while the price is unknown (the size list not read yet,
+   * or a slug it does not name).
+   */
+  readonly monthlyCents: number | null;
+}
+
 export interface PlatformComponent {
   readonly name: string;
   readonly kind: ComponentKind;
+  /** null when the spec names no size (or the source has no spec: static). */
+  readonly instanceSize: InstanceSize | null;
   /** null when the platform does not say (static source without DESIRED_REPLICAS for it). */
   readonly desired: DesiredRange | null;
   /** `replicas_ready` from GET /health: the number the dashboard shows. null when unknown. */
@@ -103,6 +117,8 @@ export function isBlindingFailure(kind: PlatformFailureKind): boolean {
 export interface PlatformView {
   readonly source: PlatformKind;
   readonly appId: string | null;
+  /** The app's name in its spec (`spec.name`); null when unknown (static, never fetched). */
+  readonly appName: string | null;
   readonly status: PlatformStatus;
   /** When the data in this view was fetched (ms), null when never. Its age tells how stale it is. */
   readonly fetchedAtMs: number | null;

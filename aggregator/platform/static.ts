@@ -32,6 +32,7 @@ export function staticView(options: StaticSourceOptions): PlatformView {
             Object.freeze({
               name,
               kind: 'service' as const,
+              instanceSize: null,
               desired: Object.freeze({ ...desired }),
               ready: null,
               listed: null,
@@ -54,6 +55,7 @@ export function staticView(options: StaticSourceOptions): PlatformView {
   return Object.freeze({
     source: 'static',
     appId: options.appId,
+    appName: null,
     status: 'not_configured',
     fetchedAtMs: null,
     error: null,

@@ -19,6 +19,17 @@ export type {
   SelfPreservationResult,
 } from './self-preservation';
 export { WORSENING_WINDOW_MS, deviationOf, observeTrend, withWorsening } from './trend';
+export { AGENTLESS_NOTE, agentsSeen, isAgentless } from './agentless';
+export {
+  appCost,
+  centsToUsd,
+  componentCost,
+  componentSurplus,
+  sumOrNull,
+  surplusOf,
+  wasteCentsOf,
+} from './waste';
+export type { ComponentCost, CostContext } from './waste';
 export type { DeviationMemory, DeviationObservation, DeviationRun, TrendResult, Worsening } from './trend';
 export type {
   ComponentReport,

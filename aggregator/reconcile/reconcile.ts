@@ -12,9 +12,12 @@
  * - findings come from the rules in findings/, verdicts from verdict.ts;
  * - a collapse of renewals makes the aggregator blind as a Redis outage does (self-preservation.ts);
  * - the memory carries the rollout progress between reconciles, for ROLLOUT_STUCK (rollout.ts),
- *   and each component's recent surplus or gap, for the "worsening" annotation (trend.ts).
+ *   and each component's recent surplus or gap, for the "worsening" annotation (trend.ts);
+ * - an app no agent has ever reported for is judged from the platform alone (agentless.ts);
+ * - each component's surplus and its monthly cost come from waste.ts, exact to the cent.
  */
 import type { DeploymentInfo, PlatformFailure, PlatformView } from '../model';
+import { AGENTLESS_NOTE, agentlessUnobserved, agentsSeen, isAgentless } from './agentless';
 import type { ComponentFacts } from './facts';
 import { classifyInstance, componentFacts, countWhere, type ClassifiedInstance } from './facts';
 import type { FindingContext } from './findings';
@@ -43,19 +46,25 @@ import { observeTrend, withWorsening, WORSENING_WINDOW_MS } from './trend';
 import type { ReconcileInput, ReconcileResult } from './types';
 import { RECONCILE_POLICY_DEFAULTS } from './types';
 import { componentVerdict, isWarningOrWorse, worstVerdict } from './verdict';
+import type { ComponentCost } from './waste';
+import { appCost, centsToUsd, componentCost } from './waste';
 
 /** Reconciles the heartbeats with the platform view; see the module comment for the rules. */
 export function reconcile(input: ReconcileInput): ReconcileResult {
   const { nowMs, platform: view, policy } = input;
-  // From here on, blindness includes self-preservation: the same rules then hold for both.
-  const preserved = selfPreservation(
-    input.instances,
-    input.collector,
-    nowMs,
-    policy.staleAfterMs,
-    policy.selfPreservationThreshold ?? SELF_PRESERVATION_DEFAULTS.threshold,
-    input.memory?.selfPreservation ?? null,
-  );
+  const agentless = isAgentless(input.instances, input.collector, view, input.memory);
+  // From here on, blindness includes self-preservation: the same rules then hold for both. An
+  // agentless app has no renewals to collapse.
+  const preserved = agentless
+    ? { collector: input.collector, memory: null }
+    : selfPreservation(
+        input.instances,
+        input.collector,
+        nowMs,
+        policy.staleAfterMs,
+        policy.selfPreservationThreshold ?? SELF_PRESERVATION_DEFAULTS.threshold,
+        input.memory?.selfPreservation ?? null,
+      );
   const collector = preserved.collector;
   const refNowMs = referenceTimeMs(nowMs, collector);
   const platformBlind = platformBlindness(view);
@@ -84,6 +93,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
   const components: ComponentReport[] = [];
   const factsInOrder: ComponentFacts[] = [];
+  const costs: ComponentCost[] = [];
+  let unobserved = false;
   let configured = 0;
   // One record per component is all planComponents reads: no need to walk the fleet again.
   const representatives = [...byComponent.values()].map((group) => (group[0] as ClassifiedInstance).record);
@@ -95,6 +106,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       drainGraceMs,
     });
     if (facts.standing && facts.desired !== null) configured += facts.desired.min;
+    const cost = componentCost(facts, {
+      agentless,
+      collectorHealthy: collector.healthy,
+      platformBlind: platformBlind !== null,
+    });
     const ctx: FindingContext = {
       appId,
       facts,
@@ -112,17 +128,30 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       clockSkewMaxMs: policy.clockSkewMaxMs ?? RECONCILE_POLICY_DEFAULTS.clockSkewMaxMs,
       drainGraceMs,
       alertForMs: policy.alertForMs ?? RECONCILE_POLICY_DEFAULTS.alertForMs,
+      agentless,
+      cost,
     };
     const trend = observeTrend(
       input.memory?.deviations?.[plan.name],
-      deviationObservation(facts, collector.healthy),
+      agentless ? null : deviationObservation(facts, collector.healthy),
       nowMs,
       worseningWindowMs,
     );
     if (trend.runs.length > 0) deviations[plan.name] = trend.runs;
     const findings = withWorsening(componentFindings(ctx), trend.worsening, worseningWindowMs);
-    components.push(componentReport(facts, findings, !collector.healthy || platformBlind !== null));
+    // Agentless with no count from the platform either: nothing is seen of the component.
+    const blindToIt = agentlessUnobserved(facts, agentless);
+    unobserved ||= blindToIt;
+    components.push(
+      componentReport(facts, findings, {
+        app: input.app,
+        degraded: !collector.healthy || platformBlind !== null || blindToIt,
+        agentless,
+        cost,
+      }),
+    );
     factsInOrder.push(facts);
+    costs.push(cost);
   }
   // The instance list is most of a large fleet's report and most consumers never read it (the
   // counts, findings, alerts and history use the components): it is built on first call, once.
@@ -133,22 +162,31 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     app: input.app,
     platform: view.source,
     app_id: view.appId,
+    app_name: view.appName,
     active_deployment_id: view.activeDeployment?.id ?? null,
     in_progress_deployment: deploymentReport(view.inProgressDeployment),
     pending_deployment: deploymentReport(view.pendingDeployment),
-    summary: summarize(components, configured, view, nowMs),
+    summary: summarize(components, configured, view, nowMs, agentless, costs),
     components,
     recommendations: recommendations(components),
-    degraded: !collector.healthy || platformBlind !== null || !knowsAnyDesired(factsInOrder),
+    degraded: !collector.healthy || platformBlind !== null || unobserved || !knowsAnyDesired(factsInOrder),
   };
   // Without runs the field stays out, so the memory of an app with no counts to judge is unchanged.
   const hasRuns = Object.keys(deviations).length > 0;
   const selfPreserving = preserved.memory === null ? {} : { selfPreservation: preserved.memory };
   const blind = platformBlindSinceMs === null ? {} : { platformBlindSinceMs };
+  // Sticky: once an agent has reported, an empty registry means agents that stopped, not none.
+  const seen = agentsSeen(input.instances, input.memory) ? { agentsSeen: true } : {};
   return {
     report,
     instances: () => (instances ??= instanceList(factsInOrder)),
-    memory: { rollout: observed.memory, ...(hasRuns ? { deviations } : {}), ...selfPreserving, ...blind },
+    memory: {
+      rollout: observed.memory,
+      ...(hasRuns ? { deviations } : {}),
+      ...selfPreserving,
+      ...blind,
+      ...seen,
+    },
   };
 }
 
@@ -218,14 +256,26 @@ function indexByName(instances: readonly ClassifiedInstance[]): Map<string, Clas
   return index;
 }
 
+/** What a component's report needs beyond its facts and findings. */
+interface ComponentReportContext {
+  readonly app: string;
+  /** The collector or the platform view is blind, or nothing at all is seen of the component. */
+  readonly degraded: boolean;
+  readonly agentless: boolean;
+  readonly cost: ComponentCost;
+}
+
 function componentReport(
   facts: ComponentFacts,
   findings: readonly Finding[],
-  degraded: boolean,
+  context: ComponentReportContext,
 ): ComponentReport {
   const { desired } = facts;
+  const { degraded, agentless, cost } = context;
   const live = facts.live.length;
-  const outOfRange = facts.standing && desired !== null && (live < desired.min || live > desired.max);
+  // Agentless, the live count is no count (0 of nothing): PLATFORM_COUNT_MISMATCH judges the range.
+  const outOfRange =
+    !agentless && facts.standing && desired !== null && (live < desired.min || live > desired.max);
   // A count that cannot be judged is not ok: the component is degraded (DATA_DEGRADED says why).
   const unjudged = facts.standing && desired === null;
   return {
@@ -249,10 +299,24 @@ function componentReport(
       findings,
     }),
     findings,
-    note: facts.standing
-      ? null
-      : `a ${facts.kind} runs no standing instances: its instances are not held against a desired count`,
+    note: componentNote(facts, agentless),
+    app: context.app,
+    instance_size_slug: cost.slug,
+    usd_per_month: centsToUsd(cost.monthlyCents),
+    surplus_instances: cost.surplus,
+    estimated_monthly_waste_usd: centsToUsd(cost.wasteCents),
   };
+}
+
+/** Why the component is treated specially: it runs no standing instances, or no agents report. */
+function componentNote(facts: ComponentFacts, agentless: boolean): string | null {
+  const notes = [
+    ...(facts.standing
+      ? []
+      : [`a ${facts.kind} runs no standing instances: its instances are not held against a desired count`]),
+    ...(agentless ? [AGENTLESS_NOTE] : []),
+  ];
+  return notes.length === 0 ? null : notes.join('; ');
 }
 
 /** Live instances per generation: the active one first (even at 0 live), then by id, unknown last. */
@@ -272,8 +336,12 @@ function summarize(
   configured: number,
   view: PlatformView,
   nowMs: number,
+  agentless: boolean,
+  costs: readonly ComponentCost[],
 ): ReportSummary {
   const sum = (pick: (c: ComponentReport) => number) => components.reduce((total, c) => total + pick(c), 0);
+  // Summed in cents, not from the components' dollars: exact to the cent however many there are.
+  const total = appCost(costs);
   return {
     configured_replicas: configured,
     active_instances: sum((c) => c.live),
@@ -283,6 +351,9 @@ function summarize(
     do_api_status: view.status,
     platform_data_age_ms: view.fetchedAtMs === null ? null : Math.max(0, nowMs - view.fetchedAtMs),
     do_api_error: platformErrorReport(view.error),
+    agentless,
+    surplus_instances: total.surplus,
+    estimated_monthly_waste_usd: centsToUsd(total.wasteCents),
   };
 }
 

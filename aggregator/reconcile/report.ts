@@ -90,8 +90,25 @@ export interface ComponentReport {
   readonly deployments: readonly DeploymentCount[];
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
-  /** Why a component is treated specially (a job or static site runs no standing instances); null when not. */
+  /**
+   * Why a component is treated specially (a job or static site runs no standing instances; no
+   * agents report for the app); null when not.
+   */
   readonly note?: string | null;
+  /** The app the component belongs to (the report's `app`), so that a fleet's components can be told apart. */
+  readonly app: string;
+  /** `instance_size_slug` from the spec, e.g. `apps-s-1vcpu-1gb`; null when unknown. */
+  readonly instance_size_slug: string | null;
+  /** What one instance of that size costs a month (USD); null when unknown. */
+  readonly usd_per_month: number | null;
+  /**
+   * Instances running beyond the most the spec allows: the live count, or the platform's list
+   * when no agents report for the app. 0 while rolling and for jobs and static sites; null when
+   * unknown (no desired count, the collector or the platform view blind).
+   */
+  readonly surplus_instances: number | null;
+  /** surplus_instances × usd_per_month (computed in cents); 0 without surplus; null when unknown. */
+  readonly estimated_monthly_waste_usd: number | null;
 }
 
 export interface InstanceReport {
@@ -122,6 +139,8 @@ export interface InstanceReport {
   readonly draining: boolean;
   /** The container's own limits and use from its cgroup (the fields above are the host's); null when unknown. */
   readonly container: ContainerReport | null;
+  /** Its app: only in the report of every app at once (merged-report.ts); one app's report leaves it out. */
+  readonly app?: string;
 }
 
 /**
@@ -151,6 +170,12 @@ export interface ReportSummary {
   readonly platform_data_age_ms: number | null;
   /** Why the platform data is missing or old; null while the last refresh succeeded. */
   readonly do_api_error: PlatformErrorReport | null;
+  /** No agent reports for this app (none ever seen): it is judged from the platform alone. */
+  readonly agentless: boolean;
+  /** Sum of the components' surplus_instances; null when any is unknown. */
+  readonly surplus_instances: number | null;
+  /** Sum of the components' estimated_monthly_waste_usd (exact to the cent); null when any is unknown. */
+  readonly estimated_monthly_waste_usd: number | null;
 }
 
 /** The last failed platform refresh, as the report shows it. */
@@ -180,6 +205,8 @@ export interface Report {
   readonly app: string;
   readonly platform: string;
   readonly app_id: string | null;
+  /** The app's name in its spec (`spec.name`); null when unknown (static source, never fetched). */
+  readonly app_name: string | null;
   readonly active_deployment_id: string | null;
   /** The deployment rolling out now, null when none. */
   readonly in_progress_deployment: DeploymentReport | null;

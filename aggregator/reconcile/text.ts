@@ -17,6 +17,13 @@ export function listWords(items: readonly string[]): string {
   return `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
 }
 
+/** Whole cents as dollars for humans, exact (no float rounding): 4800 → "$48.00", 1234567 → "$12345.67". */
+export function formatUsd(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(cents));
+  return `${sign}$${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
 /** A duration for humans: "850 ms", "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h". */
 export function formatDuration(ms: number): string {
   const value = Math.max(0, Math.round(ms));

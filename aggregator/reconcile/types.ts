@@ -56,6 +56,11 @@ export interface ReconcileMemory {
   readonly selfPreservation?: SelfPreservationMemory;
   /** Since when the platform view has left the aggregator blind (ms); absent while it does not. */
   readonly platformBlindSinceMs?: number;
+  /**
+   * true once any instance record of the app was seen (agentless.ts): an app whose agents all
+   * stopped is never taken for one without agents. Absent until then.
+   */
+  readonly agentsSeen?: boolean;
 }
 
 export interface ReconcileInput {

@@ -155,12 +155,14 @@ function viewOf(size: number): PlatformView {
   return {
     source: 'static',
     appId: null,
+    appName: null,
     status: 'not_configured',
     fetchedAtMs: null,
     error: null,
     components: COMPONENTS.map((name) => ({
       name,
       kind: 'service',
+      instanceSize: null,
       desired: { min: perComponent(name), max: perComponent(name), autoscaling: false },
       ready: null,
       listed: null,

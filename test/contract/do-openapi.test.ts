@@ -16,9 +16,11 @@ import { AppSpecApi } from '../../aggregator/cli/app-spec-api';
 import { DigitalOceanClient } from '../../aggregator/platform/digitalocean/client';
 import {
   appResponseSchema,
+  appsResponseSchema,
   deploymentResponseSchema,
   deploymentsResponseSchema,
   healthResponseSchema,
+  instanceSizesResponseSchema,
   instancesResponseSchema,
   progressStepSchema,
 } from '../../aggregator/platform/digitalocean/schemas';
@@ -26,10 +28,17 @@ import { DigitalOceanSource } from '../../aggregator/platform/digitalocean/sourc
 import type {
   FaultSpec,
   ScenarioName,
+  SimulatedAppSpec,
   SimulatedPlatform,
   SimulatedRequest,
 } from '../../aggregator/platform/simulated';
-import { SCENARIO_NAMES, SCENARIOS, startSimulatedPlatform } from '../../aggregator/platform/simulated';
+import {
+  INSTANCE_SIZES,
+  SCENARIO_NAMES,
+  SCENARIOS,
+  startSimulatedPlatform,
+} from '../../aggregator/platform/simulated';
+import { systemClock } from '../../shared/clock';
 import type { OpenApiDocument } from '../support/openapi';
 import {
   ResponseValidator,
@@ -44,6 +53,8 @@ const TOKEN = 'contract-test-token';
 
 /** The operations replica-watch uses, with the client schema that reads each one's answer. */
 const OPERATIONS: readonly { method: string; path: string; schema: z.ZodType }[] = [
+  { method: 'get', path: '/v2/apps', schema: appsResponseSchema },
+  { method: 'get', path: '/v2/apps/tiers/instance_sizes', schema: instanceSizesResponseSchema },
   { method: 'get', path: '/v2/apps/{id}', schema: appResponseSchema },
   { method: 'put', path: '/v2/apps/{id}', schema: appResponseSchema },
   { method: 'get', path: '/v2/apps/{app_id}/deployments', schema: deploymentsResponseSchema },
@@ -382,6 +393,145 @@ describe.each(SCENARIO_NAMES.map((name) => [name]))('the simulated platform in s
   }
 });
 
+/**
+ * The account's own routes: GET /v2/apps over apps of every scenario and every access (an app
+ * the token may not read is listed all the same), paged and whole, each listed app exactly as
+ * GET /v2/apps/{id} shows it; the instance sizes, whole and one by one.
+ */
+describe('the simulated account', () => {
+  const START = Date.parse('2026-03-01T12:00:00Z');
+  // Time stands still, so that a listing and the app's own answer show the same moment.
+  const frozen = { now: () => START, sleep: systemClock.sleep };
+  // Every scenario once, on its own access, without its fault (faults are checked below), and
+  // steady once more under a name of its own.
+  const APPS: readonly SimulatedAppSpec[] = [
+    ...SCENARIO_NAMES.map((scenario) => ({ scenario, fault: null })),
+    { scenario: 'steady', name: 'second-steady', fault: null },
+  ];
+  let platform: SimulatedPlatform;
+  const seen: SimulatedRequest[] = [];
+
+  beforeEach(async () => {
+    seen.length = 0;
+    platform = await startSimulatedPlatform({ apps: APPS, clock: frozen, onRequest: (r) => seen.push(r) });
+  });
+  afterEach(() => platform.close());
+
+  it('lists every app in the OpenAPI shape, page by page and whole, each as GET /v2/apps/{id} shows it', async () => {
+    const problems: string[] = [];
+    const listed: { id: string; spec: { name: string } }[] = [];
+    let path: string | null = '/v2/apps?per_page=4';
+    let pages = 0;
+    while (path !== null && pages < 20) {
+      const exchange = await call(platform, 'get', path);
+      expectConforms('get', '/v2/apps', exchange, problems);
+      const body = exchange.body as {
+        apps: { id: string; spec: { name: string } }[];
+        links: { pages: { next?: string } };
+        meta: { total: number };
+      };
+      expect(body.meta.total).toBe(APPS.length);
+      listed.push(...body.apps);
+      const next: string | undefined = body.links.pages.next;
+      path = next === undefined ? null : next.slice(platform.url.length);
+      pages++;
+    }
+    const whole = await call(platform, 'get', '/v2/apps');
+    const projects = await call(platform, 'get', '/v2/apps?with_projects=true&per_page=200');
+    const past = await call(platform, 'get', '/v2/apps?page=9&per_page=4');
+    for (const exchange of [whole, projects, past]) expectConforms('get', '/v2/apps', exchange, problems);
+
+    const readable = new Set(['read_write', 'read_only']);
+    const expectedReads: number[] = [];
+    const reads: number[] = [];
+    for (const app of platform.apps()) {
+      const own = await call(platform, 'get', `/v2/apps/${app.appId}`);
+      expectConforms('get', '/v2/apps/{id}', own, problems);
+      reads.push(own.status);
+      const access = app.state.access();
+      expectedReads.push(readable.has(access) ? 200 : access === 'app_not_found' ? 404 : 401);
+      const entry = listed.find((a) => a.id === app.appId);
+      if (own.status === 200) expect(entry).toEqual((own.body as { app: unknown }).app);
+      else expect(entry?.spec.name).toBe(app.name);
+    }
+
+    expect(problems).toEqual([]);
+    expect([pages, listed.length, new Set(listed.map((a) => a.id)).size]).toEqual([
+      Math.ceil(APPS.length / 4),
+      APPS.length,
+      APPS.length,
+    ]);
+    expect((whole.body as { apps: unknown[] }).apps).toEqual(listed);
+    expect(
+      (projects.body as { apps: { project_id?: string }[] }).apps.map((a) => typeof a.project_id),
+    ).toEqual(APPS.map(() => 'string'));
+    expect((past.body as { apps: unknown[] }).apps).toEqual([]);
+    expect(reads).toEqual(expectedReads);
+    expect(new Set(reads)).toEqual(new Set([200, 401, 404]));
+    // The requests sent here fit the operation's parameters too.
+    const requestProblems = seen
+      .filter((r) => r.route === 'GET /v2/apps')
+      .flatMap((r) => requests.problems('get', '/v2/apps', r));
+    expect(requestProblems).toEqual([]);
+  });
+
+  it('lists the instance sizes in the OpenAPI shape, exactly the example of apps.yaml', async () => {
+    const problems: string[] = [];
+    const sizes = await call(platform, 'get', '/v2/apps/tiers/instance_sizes');
+    expectConforms('get', '/v2/apps/tiers/instance_sizes', sizes, problems);
+    const one = await call(platform, 'get', '/v2/apps/tiers/instance_sizes/apps-s-1vcpu-1gb');
+    const none = await call(platform, 'get', '/v2/apps/tiers/instance_sizes/apps-s-64vcpu-1tb');
+    for (const exchange of [one, none]) {
+      expectConforms('get', '/v2/apps/tiers/instance_sizes/{slug}', exchange, problems);
+    }
+
+    expect(problems).toEqual([]);
+    const examples = responseExamples(api, 'get', '/v2/apps/tiers/instance_sizes', 200);
+    expect(examples.map((e) => e.name)).toEqual(['instance_sizes']);
+    expect({ instance_sizes: INSTANCE_SIZES }).toEqual(examples[0]?.value);
+    expect(sizes.body).toEqual(examples[0]?.value);
+    expect([sizes.status, one.status, none.status]).toEqual([200, 200, 404]);
+    expect(one.body).toEqual({
+      instance_size: expect.objectContaining({ slug: 'apps-s-1vcpu-1gb', usd_per_month: '12.00' }),
+    });
+  });
+
+  it("answers the account's routes without a token 401, and their faults, in the OpenAPI's shape", async () => {
+    const problems: string[] = [];
+    const refused = [
+      ['/v2/apps', await call(platform, 'get', '/v2/apps', undefined, '')],
+      [
+        '/v2/apps/tiers/instance_sizes',
+        await call(platform, 'get', '/v2/apps/tiers/instance_sizes', undefined, ''),
+      ],
+    ] as const;
+    for (const [path, exchange] of refused) expectConforms('get', path, exchange, problems);
+    platform.setAccountFault({
+      kind: 'rate_limit',
+      afterRequests: 0,
+      every: 1,
+      retryAfterSeconds: 3,
+      delayMs: 0,
+    });
+    const limited = await call(platform, 'get', '/v2/apps');
+    expectConforms('get', '/v2/apps', limited, problems);
+    platform.setAccountFault({
+      kind: 'server_error',
+      afterRequests: 0,
+      every: 1,
+      retryAfterSeconds: 3,
+      delayMs: 0,
+    });
+    const failed = await call(platform, 'get', '/v2/apps/tiers/instance_sizes');
+    expectConforms('get', '/v2/apps/tiers/instance_sizes', failed, problems);
+
+    expect(problems).toEqual([]);
+    expect([...refused.map(([, e]) => e.status), limited.status, failed.status]).toEqual([
+      401, 401, 429, 500,
+    ]);
+  });
+});
+
 /** Every query parameter and body replica-watch sends, against the operation in the OpenAPI. */
 describe.each([['steady'], ['deployment-pending']] as const)(
   'the requests replica-watch sends (%s)',
@@ -417,6 +567,9 @@ describe.each([['steady'], ['deployment-pending']] as const)(
         await cli.putSpec(platform.appId, spec);
         // The default page size too.
         await new DigitalOceanClient({ baseUrl: platform.url, token: TOKEN }).listDeployments(platform.appId);
+        // The account's own reads: the apps (discovery) and the sizes' prices.
+        expect((await client.listApps()).map((a) => a.id)).toEqual([platform.appId]);
+        expect((await client.listInstanceSizes()).length).toBe(INSTANCE_SIZES.length);
       } finally {
         await source.close();
         await cli.close();
@@ -424,6 +577,8 @@ describe.each([['steady'], ['deployment-pending']] as const)(
 
       const routes = new Set(seen.map((r) => r.route));
       expect([...routes].sort()).toEqual([
+        'GET /v2/apps',
+        'GET /v2/apps/tiers/instance_sizes',
         'GET /v2/apps/{app_id}/deployments',
         'GET /v2/apps/{app_id}/deployments/{deployment_id}',
         'GET /v2/apps/{app_id}/health',
@@ -460,6 +615,13 @@ describe('the request check', () => {
       ...requests.problems('post', '/v2/apps/{app_id}/deployments', { query: [], body: undefined }),
       ...requests.problems('put', '/v2/apps/{id}', { query: [], body: { spec: { services: [] } } }),
       ...requests.problems('get', '/v2/apps/{id}', { query: [], body: {} }),
+      ...requests.problems('get', '/v2/apps', {
+        query: [
+          ['per_page', '201'],
+          ['with_projects', 'yes'],
+        ],
+        body: undefined,
+      }),
     ];
     expect(problems).toEqual([
       'GET /v2/apps/{app_id}/deployments: query parameter pages is not declared',
@@ -470,6 +632,8 @@ describe('the request check', () => {
       'POST /v2/apps/{app_id}/deployments: the required body is missing',
       expect.stringMatching(/^PUT \/v2\/apps\/\{id\}: body .*must have required property 'name'/),
       'GET /v2/apps/{id}: sends a body the operation does not take',
+      expect.stringMatching(/^GET \/v2\/apps: query parameter per_page=201 .*<= 200/),
+      expect.stringMatching(/^GET \/v2\/apps: query parameter with_projects=yes .*boolean/),
     ]);
   });
 });

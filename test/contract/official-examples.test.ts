@@ -1,7 +1,8 @@
 /**
  * The aggregator against a server that answers only with DigitalOcean's own examples from
- * apps.yaml: it must read them without an error and report the example spec's components with
- * their counts.
+ * apps.yaml (the app, its deployments, instances and health, and the account's app list and
+ * instance sizes): it must read them without an error and report the example spec's components
+ * with their counts.
  */
 import type { Server } from 'node:http';
 import { startAggregator, type RunningAggregator } from '../../aggregator/app';
@@ -18,7 +19,10 @@ const example = (path: string) => {
   if (!first) throw new Error(`apps.yaml has no example for GET ${path}`);
   return first.value;
 };
+// The account's own routes (the app list, the instance sizes) first: `tiers` is no app id.
 const ROUTES: [RegExp, unknown][] = [
+  [/^\/v2\/apps(\?.*)?$/, example('/v2/apps')],
+  [/^\/v2\/apps\/tiers\/instance_sizes(\?.*)?$/, example('/v2/apps/tiers/instance_sizes')],
   [/^\/v2\/apps\/[^/]+\/deployments(\?.*)?$/, example('/v2/apps/{app_id}/deployments')],
   [/^\/v2\/apps\/[^/]+\/instances(\?.*)?$/, example('/v2/apps/{app_id}/instances')],
   [/^\/v2\/apps\/[^/]+\/health(\?.*)?$/, example('/v2/apps/{app_id}/health')],
@@ -80,7 +84,10 @@ describe('the aggregator against the official examples', () => {
     }
     const codes = report.components.flatMap((c) => c.findings.map((f) => f.code));
     expect(codes).not.toContain('DATA_DEGRADED');
-    // The examples list instances and a health count, but no agent runs: those are named, not ignored.
-    expect(codes).toContain('UNREPORTED_INSTANCES');
+    // The examples list instances and a health count, but no agent runs: the app is judged from
+    // the platform alone, and its own numbers (spec, health, instance list) disagree.
+    expect(report.summary.agentless).toBe(true);
+    expect(codes).toContain('PLATFORM_COUNT_MISMATCH');
+    expect(codes).not.toContain('UNREPORTED_INSTANCES');
   });
 });

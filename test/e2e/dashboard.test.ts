@@ -539,6 +539,9 @@ describe('published reports', () => {
             do_api_status: 'stale',
             platform_data_age_ms: 300_000,
             do_api_error: null,
+            agentless: false,
+            surplus_instances: null,
+            estimated_monthly_waste_usd: null,
           },
           components: [
             // Its counts match the list: the stream sizes a report by them.
@@ -614,6 +617,9 @@ describe('published reports', () => {
             do_api_status: 'unavailable',
             platform_data_age_ms: null,
             do_api_error: failure,
+            agentless: false,
+            surplus_instances: null,
+            estimated_monthly_waste_usd: null,
           },
           components: [
             component({
@@ -693,6 +699,9 @@ describe('published reports', () => {
             do_api_status: 'unavailable',
             platform_data_age_ms: null,
             do_api_error: null,
+            agentless: false,
+            surplus_instances: null,
+            estimated_monthly_waste_usd: null,
           },
           degraded: true,
           components: [component({ verdict: 'degraded', desired: null, platform_ready: null })],
@@ -742,6 +751,9 @@ describe('published reports', () => {
             do_api_status: 'ok',
             platform_data_age_ms: 4_000,
             do_api_error: null,
+            agentless: false,
+            surplus_instances: null,
+            estimated_monthly_waste_usd: null,
           },
           components: [
             component({

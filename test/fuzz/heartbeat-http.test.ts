@@ -25,7 +25,7 @@ import {
 import { silentLogger } from '../../shared/logger';
 import { signHeartbeat } from '../../shared/signature';
 import { makeHeartbeat } from '../support/heartbeats';
-import { embeddedIngest } from '../support/http-deps';
+import { embeddedIngest, soloApp } from '../support/http-deps';
 import type { FuzzBody } from './arbitraries';
 import { heartbeatBodies, recordProblems } from './arbitraries';
 
@@ -51,7 +51,7 @@ async function startTarget(secret: string | null): Promise<Target> {
     onRejected: metrics.countRejected,
   });
   const app = createHttpApp({
-    store: new ReportStore(),
+    apps: soloApp({ app: APP, store: new ReportStore() }),
     ingest,
     metricsRegistry,
     clock: systemClock,

@@ -1,3 +1,4 @@
+import { ingestInto } from '../support/http-deps';
 import { EmbeddedCollector } from '../../aggregator/collector/embedded-collector';
 import type { HeartbeatIngestOptions } from '../../aggregator/collector/ingest';
 import { HeartbeatIngest } from '../../aggregator/collector/ingest';
@@ -30,13 +31,14 @@ function hb(instance: string, seq: number, overrides: Partial<Heartbeat> = {}): 
   return makeHeartbeat({ app: APP, instance_id: instance, seq, ...overrides });
 }
 
-function makeIngest(overrides: Partial<HeartbeatIngestOptions> = {}) {
-  const registry = overrides.registry ?? new InstanceRegistry();
+function makeIngest({
+  registry = new InstanceRegistry(),
+  ...overrides
+}: Partial<Omit<HeartbeatIngestOptions, 'apps'>> & { registry?: InstanceRegistry } = {}) {
   const applied: ApplyOutcome[] = [];
   const rejected: RejectReason[] = [];
   const ingest = new HeartbeatIngest({
-    app: APP,
-    registry,
+    apps: ingestInto(APP, registry),
     redisUrl: null,
     log: silentLogger(),
     onApplied: (outcome) => applied.push(outcome),
@@ -198,8 +200,7 @@ describe('HeartbeatIngest: relay into Redis', () => {
 
   it('closes idempotently, also when it never connected', async () => {
     const ingest = new HeartbeatIngest({
-      app: APP,
-      registry: new InstanceRegistry(),
+      apps: ingestInto(APP, new InstanceRegistry()),
       redisUrl: redis.url,
       log: silentLogger(),
     });

@@ -139,8 +139,17 @@ describe('dashboard assets', () => {
     }
   });
 
-  test('the page script reads the vocabulary from the element the page renders', () => {
-    expect(SCRIPTS.get('app.js')).toContain(`'${VOCABULARY_ELEMENT_ID}'`);
+  test('the page scripts read the vocabulary from the element the page renders', () => {
+    expect(SCRIPTS.get('dom.js')).toContain(`'${VOCABULARY_ELEMENT_ID}'`);
+    for (const entry of ['app.js', 'fleet.js'] as const)
+      expect(SCRIPTS.get(entry)).toContain('readVocabulary()');
+  });
+
+  test("every request of an app's page names its app (?app=): each URL goes through url()", () => {
+    const script = SCRIPTS.get('app.js') ?? '';
+    expect(script).toContain("fetch(url('api/v1/events')");
+    expect(script).toMatch(/\bapi\(url\(/);
+    expect(script.match(/\b(?:fetch|api)\((?!url\()/g)).toBeNull();
   });
 
   test('a missing build fails loudly, naming the fix', () => {

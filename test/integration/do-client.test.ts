@@ -16,9 +16,13 @@ import {
   PlatformRetryableError,
   PlatformSchemaError,
 } from '../../aggregator/platform/digitalocean/errors';
+import { MAX_APP_PAGES, MAX_LISTED_APPS } from '../../aggregator/platform/digitalocean/app-list';
 import type { Clock } from '../../shared/clock';
 import { createLogger } from '../../shared/logger';
 import { RetryableError } from '../../shared/retry';
+import { captureLogs } from '../support/logs';
+import { loadAppsOpenApi, responseExamples } from '../support/openapi';
+import { waitFor } from '../support/wait';
 
 const TOKEN = 'dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab';
 const APP = '4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf';
@@ -607,5 +611,194 @@ describe('the token', () => {
       expect(dump).not.toContain(TOKEN);
     }
     expect(lines.join('')).not.toContain(TOKEN);
+  });
+});
+
+describe('the fleet calls: listApps and listInstanceSizes', () => {
+  const UNAUTHORIZED = { id: 'unauthorized', message: 'Unable to authenticate you.', request_id: 'r-401' };
+
+  /** The page a request asks for (1 when it names none). */
+  const pageOf = (req: IncomingMessage) =>
+    Number(new URL(req.url ?? '/', 'http://test.invalid').searchParams.get('page') ?? '1');
+
+  it('lists every app over three pages, asking its own host for each, 200 a page', async () => {
+    const pages: Record<number, unknown> = {
+      1: {
+        apps: [
+          { id: 'a1', spec: { name: 'shop', services: [{ name: 'web', instance_count: 2 }] } },
+          { spec: { name: 'no-id' } },
+          { id: 'a2', spec: { name: 'billing' } },
+        ],
+        // Another host, as the real API names itself: only the page number is taken.
+        links: { pages: { next: 'https://api.digitalocean.com/v2/apps?page=2&per_page=200' } },
+        meta: { total: 5 },
+      },
+      2: {
+        // An app created while paging shifts the pages: a2 comes again.
+        apps: [{ id: 'a2', spec: { name: 'billing' } }, { id: 'a3' }],
+        links: { pages: { prev: '…?page=1', next: 'https://elsewhere.example/v2/apps?page=3&per_page=200' } },
+        meta: { total: 5 },
+      },
+      3: {
+        apps: [{ id: 'a4', spec: { name: 'jobs' } }],
+        links: { pages: { prev: '…?page=2' } },
+        meta: { total: 5 },
+      },
+    };
+    const server = await serve((req, res) => json(res, 200, pages[pageOf(req)] ?? { apps: [] }));
+    const logs = captureLogs();
+    const api = client(server.url, { log: logs.log });
+
+    await expect(api.listApps()).resolves.toEqual([
+      { id: 'a1', name: 'shop' },
+      { id: 'a2', name: 'billing' },
+      { id: 'a3', name: null },
+      { id: 'a4', name: 'jobs' },
+    ]);
+    expect(server.seen.map((r) => [r.method, r.url, r.authorization])).toEqual(
+      [1, 2, 3].map((page) => ['GET', `/v2/apps?page=${page}&per_page=200`, `Bearer ${TOKEN}`]),
+    );
+    // The skipped entry is said once, not on every listing that still has it.
+    await api.listApps();
+    await waitFor(() => logs.messages().includes('apps listed without an id were skipped'));
+    expect(logs.lines.filter((l) => l.level === 'warn')).toEqual([
+      expect.objectContaining({ message: 'apps listed without an id were skipped', skipped: 1, pages: 3 }),
+    ]);
+  });
+
+  it('reads the official example of GET /v2/apps', async () => {
+    const [example] = responseExamples(loadAppsOpenApi(), 'get', '/v2/apps', 200);
+    const server = await serve((_req, res) => json(res, 200, example?.value));
+    await expect(client(server.url).listApps()).resolves.toEqual([
+      { id: '4f6c71e2-1e90-4762-9fee-6cc4a0a9f2cf', name: 'sample-php' },
+    ]);
+  });
+
+  it('ends at a page that adds nothing, even when it links another', async () => {
+    const server = await serve((req, res) =>
+      json(res, 200, {
+        apps: [{ id: 'a1', spec: { name: 'shop' } }],
+        links: { pages: { next: `/v2/apps?page=${pageOf(req) + 1}` } },
+      }),
+    );
+    await expect(client(server.url).listApps()).resolves.toEqual([{ id: 'a1', name: 'shop' }]);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('reads an empty account as no apps only when meta.total says 0, and a body without a list as junk', async () => {
+    const server = await serve((_req, res) => json(res, 200, { links: {}, meta: { total: 3 } }));
+    const empty = await serve((_req, res) => json(res, 200, { links: {}, meta: { total: 0 } }));
+    await expect(client(empty.url).listApps()).resolves.toEqual([]);
+    const err = await failure(client(server.url).listApps());
+    expect(err).toBeInstanceOf(PlatformSchemaError);
+    expect(err.message).toBe(
+      'GET /v2/apps?page=1&per_page=200: response does not fit the schema at apps: ' +
+        'no list of apps (and meta.total does not say 0)',
+    );
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it(`stops past MAX_LISTED_APPS (${MAX_LISTED_APPS} apps, ${MAX_APP_PAGES} pages), naming the limit`, async () => {
+    // Every page full of new apps and linking the next: an account past the limit, or a loop.
+    const server = await serve((req, res) => {
+      const page = pageOf(req);
+      json(res, 200, {
+        apps: Array.from({ length: 200 }, (_, i) => ({ id: `app-${page}-${i}` })),
+        links: { pages: { next: `https://api.digitalocean.com/v2/apps?page=${page + 1}&per_page=200` } },
+      });
+    });
+    const err = await failure(client(server.url).listApps());
+    expect(err).toBeInstanceOf(PlatformSchemaError);
+    expect(err.message).toContain(`GET /v2/apps?page=${MAX_APP_PAGES}&per_page=200: `);
+    expect(err.message).toContain('MAX_LISTED_APPS = 10,000');
+    expect(server.seen).toHaveLength(MAX_APP_PAGES);
+  });
+
+  it('fails a 401 on either list as a PlatformHttpError with status 401, not retried', async () => {
+    const server = await serve((_req, res) => json(res, 401, UNAUTHORIZED));
+    const api = client(server.url);
+    const errors = await Promise.all([failure(api.listApps()), failure(api.listInstanceSizes())]);
+    expect(
+      errors.map((e) => ({
+        type: e.constructor.name,
+        status: (e as PlatformHttpError).status,
+        requestId: (e as PlatformHttpError).requestId,
+        message: e.message,
+      })),
+    ).toEqual([
+      {
+        type: 'PlatformHttpError',
+        status: 401,
+        requestId: 'r-401',
+        message:
+          'GET /v2/apps?page=1&per_page=200: HTTP 401 unauthorized: Unable to authenticate you (request_id r-401)',
+      },
+      {
+        type: 'PlatformHttpError',
+        status: 401,
+        requestId: 'r-401',
+        message:
+          'GET /v2/apps/tiers/instance_sizes: HTTP 401 unauthorized: Unable to authenticate you (request_id r-401)',
+      },
+    ]);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('keep the token out of their errors, even when the server echoes it', async () => {
+    const server = await serve((req, res) =>
+      json(res, 400, { id: 'bad_request', message: `you sent ${req.headers.authorization ?? ''}` }),
+    );
+    const api = client(server.url);
+    const errors = await Promise.all([failure(api.listApps()), failure(api.listInstanceSizes())]);
+    expect(errors.map((e) => e.message)).toEqual([
+      'GET /v2/apps?page=1&per_page=200: HTTP 400 bad_request: you sent Bearer [REDACTED]',
+      'GET /v2/apps/tiers/instance_sizes: HTTP 400 bad_request: you sent Bearer [REDACTED]',
+    ]);
+    for (const err of errors) expect(inspect(err, { depth: 10, showHidden: true })).not.toContain(TOKEN);
+  });
+
+  it('retries a 500 on the app list like any other GET', async () => {
+    const server = await serve((_req, res, index) =>
+      index === 0 ? json(res, 500, { id: 'server_error' }) : json(res, 200, { apps: [{ id: 'a1' }] }),
+    );
+    await expect(client(server.url).listApps()).resolves.toEqual([{ id: 'a1', name: null }]);
+    expect(server.seen).toHaveLength(2);
+  });
+
+  it('reads the official instance size list into exact cents', async () => {
+    const [example] = responseExamples(loadAppsOpenApi(), 'get', '/v2/apps/tiers/instance_sizes', 200);
+    const listed = (example?.value as { instance_sizes: { slug: string; usd_per_month: string }[] })
+      .instance_sizes;
+    const server = await serve((_req, res) => json(res, 200, example?.value));
+    const sizes = await client(server.url).listInstanceSizes();
+    expect(server.seen.map((r) => r.url)).toEqual(['/v2/apps/tiers/instance_sizes']);
+    expect(listed.length).toBeGreaterThan(10);
+    // The example's prices are whole dollars ("12.00"): here a float read is exact, so it can check.
+    expect(sizes).toEqual(
+      listed.map((size) => ({ slug: size.slug, monthlyCents: Math.round(Number(size.usd_per_month) * 100) })),
+    );
+    expect(sizes.slice(0, 3)).toEqual([
+      { slug: 'apps-s-1vcpu-0.5gb', monthlyCents: 500 },
+      { slug: 'apps-s-1vcpu-1gb-fixed', monthlyCents: 1000 },
+      { slug: 'apps-s-1vcpu-1gb', monthlyCents: 1200 },
+    ]);
+  });
+
+  it('leaves out sizes without a slug and keeps an unreadable price as unknown', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 200, {
+        instance_sizes: [
+          { slug: 'apps-s-1vcpu-1gb', usd_per_month: '29.995' },
+          { name: 'no slug', usd_per_month: '5.00' },
+          { slug: 'apps-d-1vcpu-1gb', usd_per_month: '-3' },
+          { slug: 'apps-d-2vcpu-4gb' },
+        ],
+      }),
+    );
+    await expect(client(server.url).listInstanceSizes()).resolves.toEqual([
+      { slug: 'apps-s-1vcpu-1gb', monthlyCents: 3000 },
+      { slug: 'apps-d-1vcpu-1gb', monthlyCents: null },
+      { slug: 'apps-d-2vcpu-4gb', monthlyCents: null },
+    ]);
   });
 });

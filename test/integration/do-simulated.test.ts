@@ -9,7 +9,12 @@
  */
 import { request } from 'undici';
 import { generationOf } from '../../aggregator/model';
-import type { ScenarioName, SimulatedPlatform, SimulatedRequest } from '../../aggregator/platform/simulated';
+import type {
+  ScenarioName,
+  SimulatedPlatform,
+  SimulatedRequest,
+  SimulatedScenarioPlatformOptions,
+} from '../../aggregator/platform/simulated';
 import {
   SCENARIO_NAMES,
   scenarioAgents,
@@ -34,7 +39,7 @@ function manualClock(): Clock & { advance(ms: number): void } {
 
 async function start(
   scenario: ScenarioName,
-  options: Omit<Parameters<typeof startSimulatedPlatform>[0], 'scenario'> = {},
+  options: Omit<SimulatedScenarioPlatformOptions, 'scenario'> = {},
 ): Promise<SimulatedPlatform> {
   const fake = await startSimulatedPlatform({ scenario, ...options });
   platforms.push(fake);
@@ -232,6 +237,21 @@ describe('the simulated App Platform API', () => {
     const { steps, ...counts } = app.body.app.active_deployment.progress;
     expect(counts).toEqual({ success_steps: 6, total_steps: 6 });
     expect(leaves(steps).every(([, status]) => status === 'SUCCESS')).toBe(true);
+  });
+
+  it('is an account of one app: GET /v2/apps lists the scenario app, its fault left to the app routes', async () => {
+    const fake = await start('rate-limited', { fault: { afterRequests: 0 } });
+    const listed = await call<{ apps: { id: string }[]; meta: { total: number } }>(fake, 'GET', '/v2/apps');
+    expect([listed.status, listed.body.apps.map((a) => a.id), listed.body.meta.total]).toEqual([
+      200,
+      [fake.appId],
+      1,
+    ]);
+    expect((await call(fake, 'GET', '/v2/apps/{app}')).status).toBe(429);
+    expect(fake.apps().map((a) => [a.appId, a.name, a.state])).toEqual([
+      [fake.appId, 'replica-demo', fake.state],
+    ]);
+    expect([fake.state.requestCount(), fake.requestCount()]).toEqual([1, 2]);
   });
 
   it('can change its fault at run time', async () => {

@@ -54,6 +54,7 @@ beforeAll(async () => {
   view = {
     source: 'digitalocean',
     appId: APP,
+    appName: 'replica-demo',
     status: 'ok',
     fetchedAtMs: null,
     error: null,
@@ -61,6 +62,7 @@ beforeAll(async () => {
       {
         name: 'backend',
         kind: 'service',
+        instanceSize: { slug: 'apps-s-1vcpu-1gb', monthlyCents: 1200 },
         desired: { min: 2, max: 2, autoscaling: false },
         ready: 4,
         listed: ['backend-new7f-a1', 'backend-new7f-a2', 'backend-old5d-o1', 'backend-new7f-zz'].map(listed),
@@ -68,6 +70,7 @@ beforeAll(async () => {
       {
         name: 'worker',
         kind: 'worker',
+        instanceSize: null,
         desired: { min: 1, max: 3, autoscaling: true },
         ready: 0,
         listed: [],

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { loadAgentConfig } from '../../agent/config';
-import { admitHeartbeat } from '../../aggregator/collector/accept';
+import { admitHeartbeat, oneApp } from '../../aggregator/collector/accept';
 import { ReplayGuard } from '../../aggregator/collector/replay-guard';
 import { ConfigError } from '../../shared/config';
 import {
@@ -172,10 +172,20 @@ describe('what the client sends', () => {
     // Nested, `sig` is not left out: the canonical text of the whole heartbeat, signature included.
     expect(raw).toBe(canonicalHeartbeatContent({ x: value }).slice('{"x":'.length, -1));
     const guard = new ReplayGuard(() => undefined);
-    const admitted = admitHeartbeat(raw, { app: 'py-app', heartbeatSecret: SECRET }, Date.now(), guard);
+    const admitted = admitHeartbeat(
+      raw,
+      { apps: oneApp('py-app'), heartbeatSecret: SECRET },
+      Date.now(),
+      guard,
+    );
     expect(admitted.ok).toBe(true);
     expect(
-      admitHeartbeat(raw, { app: 'py-app', heartbeatSecret: 'another-secret-0123' }, Date.now(), guard),
+      admitHeartbeat(
+        raw,
+        { apps: oneApp('py-app'), heartbeatSecret: 'another-secret-0123' },
+        Date.now(),
+        guard,
+      ),
     ).toMatchObject({
       ok: false,
       reason: 'bad_signature',

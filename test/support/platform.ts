@@ -5,6 +5,7 @@
 import type {
   DeploymentInfo,
   DesiredRange,
+  InstanceSize,
   PlatformComponent,
   PlatformFailure,
   PlatformInstance,
@@ -52,8 +53,21 @@ export function listed(name: string, overrides: Partial<PlatformInstance> = {}):
   return { name, alias: null, generation: null, ...overrides };
 }
 
+/** An instance size; by default `apps-s-1vcpu-1gb` at $12.00 a month (1200 cents). */
+export function instanceSize(slug = 'apps-s-1vcpu-1gb', monthlyCents: number | null = 1200): InstanceSize {
+  return { slug, monthlyCents };
+}
+
 export function component(name: string, overrides: Partial<PlatformComponent> = {}): PlatformComponent {
-  return { name, kind: 'service', desired: fixed(2), ready: null, listed: null, ...overrides };
+  return {
+    name,
+    kind: 'service',
+    instanceSize: null,
+    desired: fixed(2),
+    ready: null,
+    listed: null,
+    ...overrides,
+  };
 }
 
 /** A fresh DigitalOcean view of app `app-123` with no components; override what matters. */
@@ -61,6 +75,7 @@ export function view(overrides: Partial<PlatformView> = {}): PlatformView {
   return {
     source: 'digitalocean',
     appId: 'app-123',
+    appName: 'replica-demo',
     status: 'ok',
     fetchedAtMs: NOW - 5_000,
     error: null,

@@ -42,6 +42,11 @@ export function componentReport(overrides: Partial<ComponentReport> = {}): Compo
     verdict: 'ok',
     findings: [],
     note: null,
+    app: 'shop',
+    instance_size_slug: null,
+    usd_per_month: null,
+    surplus_instances: 0,
+    estimated_monthly_waste_usd: 0,
     ...overrides,
   };
 }
@@ -70,6 +75,9 @@ export function reportSummary(overrides: Partial<ReportSummary> = {}): ReportSum
     do_api_status: 'not_configured',
     platform_data_age_ms: null,
     do_api_error: null,
+    agentless: false,
+    surplus_instances: 0,
+    estimated_monthly_waste_usd: 0,
     ...overrides,
   };
 }
@@ -85,6 +93,7 @@ export function sampleReport(
   return {
     generated_at: '2026-01-02T03:04:05.000Z',
     app: 'shop',
+    app_name: null,
     platform: 'static',
     app_id: null,
     active_deployment_id: null,

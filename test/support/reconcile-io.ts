@@ -4,7 +4,7 @@
  * instead when it is missing.
  */
 import { reconcile } from '../../aggregator/reconcile';
-import type { ReconcileInput, ReconcileResult } from '../../aggregator/reconcile';
+import type { ReconcileInput, ReconcileMemory, ReconcileResult } from '../../aggregator/reconcile';
 import type {
   ComponentReport,
   Finding,
@@ -16,6 +16,12 @@ import type {
 import type { PublishedReport } from '../../aggregator/report-store';
 import { view } from './platform';
 import { HEALTHY, NOW } from './records';
+
+/**
+ * The memory of a reconciler that has seen agents of the app before (and nothing else): with it,
+ * an empty registry is agents that stopped, never an app without agents.
+ */
+export const AGENTS_SEEN: ReconcileMemory = Object.freeze({ rollout: null, agentsSeen: true });
 
 /** A reconcile input at NOW with a healthy collector, STALE_AFTER_MS unset and a 10-minute rollout grace. */
 export function input(overrides: Partial<ReconcileInput> = {}): ReconcileInput {

@@ -15,7 +15,7 @@ describe('aggregator config', () => {
       port: AGGREGATOR_DEFAULTS.port,
       redisUrl: null,
       platform: 'static',
-      app: 'default',
+      apps: { kind: 'fixed', apps: [{ app: 'default', appId: null }] },
       reconcileIntervalMs: 10_000,
       resyncIntervalMs: 60_000,
       staleAfterMs: null,
@@ -29,7 +29,10 @@ describe('aggregator config', () => {
       DO_APP_ID: 'a1b2c3d4-0000-4000-8000-000000000000',
     });
     expect(config.platform).toBe('digitalocean');
-    expect(config.app).toBe('a1b2c3d4-0000-4000-8000-000000000000');
+    expect(config.apps).toEqual({
+      kind: 'fixed',
+      apps: [{ app: 'a1b2c3d4-0000-4000-8000-000000000000', appId: 'a1b2c3d4-0000-4000-8000-000000000000' }],
+    });
   });
 
   test('one error names every bad variable', () => {

@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadAgentConfig } from '../../agent/config';
-import { loadAggregatorConfig } from '../../aggregator/config';
+import { loadAggregatorConfig, soleApp } from '../../aggregator/config';
 import { loadAppsOpenApi, resolve } from '../support/openapi';
 import { AGENT_NAMES, AGGREGATOR_NAMES } from '../support/config-names';
 import { REPO_ROOT } from '../support/spawn';
@@ -232,7 +232,7 @@ describe.each(SPECS.map((s) => [s.relative, s] as const))('%s', (_relative, { sp
       const keys = envKeys(source);
       expect({ source: source.name, app: envOf(source).AGENT_APP }).toEqual({
         source: source.name,
-        app: config.app,
+        app: soleApp(config)?.app,
       });
       // A signing side without a verifying one (or the reverse) refuses every heartbeat.
       expect({ source: source.name, signs: keys.has('HEARTBEAT_SECRET') }).toEqual({

@@ -3,13 +3,13 @@
  * the decoded value beside the typed heartbeat, and the signature is checked on that value, the
  * fields as sent, unknown ones included.
  */
-import { admitHeartbeat, parseForApp } from '../../aggregator/collector/accept';
+import { admitHeartbeat, oneApp, parseForApp } from '../../aggregator/collector/accept';
 import { decodeHeartbeatFast } from '../../aggregator/collector/fast-parse';
 import { signHeartbeat } from '../../shared/signature';
 import { makeHeartbeat } from '../support/heartbeats';
 
 const SECRET = 'heartbeat-secret-0123456789';
-const policy = { app: 'test-app', heartbeatSecret: SECRET };
+const policy = { apps: oneApp('test-app'), heartbeatSecret: SECRET };
 const heartbeat = makeHeartbeat();
 
 afterEach(() => jest.restoreAllMocks());
@@ -58,7 +58,7 @@ describe('admitHeartbeat', () => {
     const signed = signHeartbeat({ ...heartbeat, future_field: 1 }, SECRET);
     const body = JSON.stringify({ ...signed, future_field: 2 });
     // The schema's output is the same either way; only the decoded value tells them apart.
-    expect(parseForApp(body, policy.app)).toEqual(parseForApp(JSON.stringify(signed), policy.app));
+    expect(parseForApp(body, policy.apps)).toEqual(parseForApp(JSON.stringify(signed), policy.apps));
     expect(admitHeartbeat(body, policy, Date.now(), null)).toMatchObject({
       ok: false,
       reason: 'bad_signature',
@@ -66,10 +66,10 @@ describe('admitHeartbeat', () => {
   });
 
   test('without a secret, parseForApp’s answer: the heartbeat alone, or wrong_app', () => {
-    const open = { app: 'test-app', heartbeatSecret: null };
+    const open = { apps: oneApp('test-app'), heartbeatSecret: null };
     const body = Buffer.from(JSON.stringify(heartbeat));
     expect(admitHeartbeat(body, open, Date.now(), null)).toEqual({ ok: true, heartbeat });
-    expect(admitHeartbeat(body, { ...open, app: 'other-app' }, Date.now(), null)).toMatchObject({
+    expect(admitHeartbeat(body, { ...open, apps: oneApp('other-app') }, Date.now(), null)).toMatchObject({
       ok: false,
       reason: 'wrong_app',
     });

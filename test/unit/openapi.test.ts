@@ -3,9 +3,10 @@
  * report types, the reconciler's output in many shapes validates, and every route the HTTP app
  * registers is documented.
  */
+import { embeddedIngest, soloApp } from '../support/http-deps';
 import type { Router } from 'express';
 import { Registry } from 'prom-client';
-import { HeartbeatIngest, InstanceRegistry } from '../../aggregator/collector';
+import { InstanceRegistry } from '../../aggregator/collector';
 import type { HistoryPoint } from '../../aggregator/history';
 import { MemoryHistoryStore } from '../../aggregator/history';
 import { createHttpApp } from '../../aggregator/http/app';
@@ -74,6 +75,7 @@ const FIELDS: Record<string, string[]> = {
     instances: 1,
     recommendations: 1,
     degraded: 1,
+    app_name: 1,
   } satisfies Record<keyof Report, 1>),
   ReportSummary: Object.keys({
     configured_replicas: 1,
@@ -84,6 +86,9 @@ const FIELDS: Record<string, string[]> = {
     do_api_status: 1,
     platform_data_age_ms: 1,
     do_api_error: 1,
+    agentless: 1,
+    surplus_instances: 1,
+    estimated_monthly_waste_usd: 1,
   } satisfies Record<keyof ReportSummary, 1>),
   PlatformErrorReport: Object.keys({
     kind: 1,
@@ -114,6 +119,11 @@ const FIELDS: Record<string, string[]> = {
     verdict: 1,
     findings: 1,
     note: 1,
+    app: 1,
+    instance_size_slug: 1,
+    usd_per_month: 1,
+    surplus_instances: 1,
+    estimated_monthly_waste_usd: 1,
   } satisfies Record<keyof ComponentReport, 1>),
   Finding: Object.keys({
     code: 1,
@@ -155,6 +165,7 @@ const FIELDS: Record<string, string[]> = {
     clock_offset_ms: 1,
     draining: 1,
     container: 1,
+    app: 1,
   } satisfies Record<keyof InstanceReport, 1>),
   HistoryPoint: Object.keys({
     at: 1,
@@ -462,15 +473,18 @@ describe('routes', () => {
     const registry = new InstanceRegistry();
     const events = new ReportEventStream({ store, log: silentLogger() });
     const app = createHttpApp({
-      store,
-      ingest: new HeartbeatIngest({ app: 'default', registry, redisUrl: null, log: silentLogger() }),
+      apps: soloApp({
+        app: 'default',
+        store,
+        events,
+        history: new MemoryHistoryStore(),
+        audit: new MemoryAuditTrail(),
+      }),
+      ingest: embeddedIngest('default', { registry }),
       metricsRegistry: new Registry(),
       clock: systemClock,
       log: silentLogger(),
       onRejected: () => undefined,
-      events,
-      history: new MemoryHistoryStore(),
-      audit: new MemoryAuditTrail(),
     });
     const registered = [...routesOf(app.router as unknown as Router, new Set())]
       // The page's own script and stylesheet: part of GET /, not an API.

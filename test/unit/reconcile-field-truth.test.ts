@@ -77,14 +77,29 @@ describe('blind is never green', () => {
     ).toBe('warning');
   });
 
-  test('an API that has not answered yet says so, and its blindness is timed across reconciles', () => {
+  test('an API that has not answered yet is unseen, not green, and alerts only once a refresh fails', () => {
     const platform = view({ status: 'unavailable', fetchedAtMs: null, error: null });
     const first = reconcile(input({ platform, nowMs: NOW - 60_000 }));
     expect(first.report.summary.verdict).toBe('degraded');
-    expect(findingOf(first.report, 'DATA_DEGRADED')).toMatchObject({ severity: 'warning' });
+    // The first refresh may wait its turn in the token's budget (many apps): no failure yet, info.
+    expect(findingOf(first.report, 'DATA_DEGRADED')).toMatchObject({ severity: 'info' });
     expect(findingOf(first.report, 'DATA_DEGRADED').message).toContain('has not answered yet');
     expect(first.memory.platformBlindSinceMs).toBe(NOW - 60_000);
-    const later = reconcile(input({ platform, memory: first.memory }));
+    const waiting = reconcile(input({ platform, memory: first.memory }));
+    expect(waiting.report.summary.verdict).toBe('degraded');
+    expect(findingOf(waiting.report, 'DATA_DEGRADED').severity).toBe('info');
+    // The refresh failed: blind since the failure, warning, critical once it lasts ALERT_FOR_MS.
+    const failing = {
+      ...platform,
+      error: platformError('no answer within 10 s', {
+        kind: 'unreachable',
+        httpStatus: null,
+        sinceMs: NOW - 5_000,
+      }),
+    };
+    expect(findingOf(run({ platform: failing }), 'DATA_DEGRADED').severity).toBe('warning');
+    const lasting = { ...failing, error: { ...failing.error, sinceMs: NOW - 61_000 } };
+    const later = reconcile(input({ platform: lasting, memory: waiting.memory }));
     expect(findingOf(later.report, 'DATA_DEGRADED').severity).toBe('critical');
     // Seen again: the memory lets go of it.
     const seen = reconcile(input({ platform: goodView, instances: twoLive, memory: later.memory }));

@@ -4,6 +4,7 @@ import { UNKNOWN_APP_ID } from '../../aggregator/reconcile/commands';
 import type { ReconcileInput, ReconcileResult } from '../../aggregator/reconcile';
 import { autoscaled, component, deployment, fixed, listed, platformError, view } from '../support/platform';
 import {
+  AGENTS_SEEN,
   codes,
   componentOf,
   findingOf,
@@ -115,8 +116,9 @@ describe('each finding alone', () => {
       discrepancy: true,
     },
     {
+      // Agents were seen before: an empty registry is a fleet that stopped, not an app without agents.
       name: 'nothing live at all',
-      given: { platform: backend({ desired: fixed(2) }), instances: [] },
+      given: { platform: backend({ desired: fixed(2) }), instances: [], memory: AGENTS_SEEN },
       expected: [['MISSING_INSTANCES', 'critical']],
       verdict: 'discrepancy',
       discrepancy: true,
@@ -513,6 +515,7 @@ describe('report fields', () => {
       app: 'default',
       platform: 'digitalocean',
       app_id: 'app-123',
+      app_name: 'replica-demo',
       active_deployment_id: 'd1',
       in_progress_deployment: null,
       pending_deployment: null,
@@ -528,6 +531,9 @@ describe('report fields', () => {
       do_api_status: 'ok',
       platform_data_age_ms: 5_000,
       do_api_error: null,
+      agentless: false,
+      surplus_instances: 0,
+      estimated_monthly_waste_usd: 0,
     });
   });
 

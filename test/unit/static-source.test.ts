@@ -23,6 +23,7 @@ describe('static platform source', () => {
       {
         name: 'backend',
         kind: 'service',
+        instanceSize: null,
         desired: { min: 2, max: 4, autoscaling: true },
         ready: null,
         listed: null,
@@ -30,6 +31,7 @@ describe('static platform source', () => {
       {
         name: 'worker',
         kind: 'service',
+        instanceSize: null,
         desired: { min: 1, max: 1, autoscaling: false },
         ready: null,
         listed: null,

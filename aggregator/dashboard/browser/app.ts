@@ -5,12 +5,19 @@
  * vocabulary the server rendered into the page.
  *
  * The event stream is read with fetch rather than EventSource so that it can carry the
- * `Authorization` header when the API is guarded by AGGREGATOR_API_TOKEN.
+ * `Authorization` header when the API is guarded by AGGREGATOR_API_TOKEN. The report is also
+ * fetched once at the start (drawn before the stream's first frame) and every few seconds while
+ * the stream is down, so the page neither waits on nor freezes with the stream.
+ *
+ * With an aggregator that watches many apps the page is about the app of `?app=` in its address,
+ * and every API request it makes (the stream too) names that app.
  */
 import type { ComponentReport, Finding, InstanceReport, Verdict } from '../../reconcile/report';
 import type { HistoryPoint } from '../../history/history-point';
 import { renderHistory as drawHistory, type HistoryStatus } from './chart.js';
-import { byId, h, replace, type Child } from './dom.js';
+import { api, errorOf, errorText, headers, saveToken } from './api.js';
+import { appOf, withApp } from './app-url.js';
+import { badge, byId, h, onTokenEntered, readVocabulary, replace, type Child } from './dom.js';
 import {
   capitalized,
   clock,
@@ -22,11 +29,7 @@ import {
   plural,
   type PageReport,
 } from './text.js';
-import type { Badge, DashboardVocabulary } from './vocabulary';
 
-/** The element of the page that holds the vocabulary (aggregator/dashboard/page.ts renders it). */
-const VOCABULARY_ID = 'dashboard-vocabulary';
-const TOKEN_KEY = 'replica-watch-token';
 const HISTORY_WINDOW_MS = 60 * 60 * 1000;
 const HISTORY_REFRESH_MS = 15_000;
 // A missing or failing history endpoint is asked again, but rarely.
@@ -38,6 +41,8 @@ const MAX_FINDING_IDS = 12;
 // Three missed keep-alive comments (sent every 15 s): the connection is dead even if TCP says not.
 const STALL_MS = 45_000;
 const MAX_BACKOFF_MS = 15_000;
+// While the stream is down the report is fetched at this pace instead.
+const REPORT_POLL_MS = 5_000;
 
 type Conn = 'connecting' | 'live' | 'reconnecting' | 'auth';
 const CONN_TEXT: Readonly<Record<Conn, string>> = {
@@ -47,8 +52,12 @@ const CONN_TEXT: Readonly<Record<Conn, string>> = {
   auth: 'Token needed',
 };
 
-const vocabulary = JSON.parse(byId(VOCABULARY_ID).textContent ?? '') as DashboardVocabulary;
+const vocabulary = readVocabulary();
 const text = dashboardText(vocabulary);
+/** The app of `?app=`, named in every API request; null: the aggregator's one app. */
+const APP = appOf(location.search);
+/** An API path of this page's app. */
+const url = (path: string): string => withApp(path, APP);
 
 const state = {
   report: null as PageReport | null,
@@ -66,6 +75,9 @@ const state = {
   historyDetail: '',
   historyAt: 0,
   historyLoading: false,
+  reportLoading: false,
+  // Why the report could not be fetched (an unknown app, a failing server); null when it could.
+  reportError: null as string | null,
 };
 
 // ---- small helpers ----------------------------------------------------------------------
@@ -80,35 +92,6 @@ function bytes(value: number | null): string {
     i++;
   }
   return `${scaled >= 100 || i === 0 ? Math.round(scaled) : scaled.toFixed(1)} ${units[i]}`;
-}
-
-function badge<K extends string>(kind: string, key: K, table: Readonly<Record<K, Badge>>): HTMLElement {
-  const entry: Badge = table[key] ?? { label: String(key), symbol: '?' };
-  return h('span', { class: `badge ${kind}-${key}` }, [
-    h('span', { 'aria-hidden': 'true' }, entry.symbol),
-    entry.label,
-  ]);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function token(): string | null {
-  try {
-    return sessionStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
-}
-
-function headers(accept: string): Record<string, string> {
-  const t = token();
-  return t ? { Accept: accept, Authorization: `Bearer ${t}` } : { Accept: accept };
-}
-
-function api(path: string): Promise<Response> {
-  return fetch(path, { headers: headers('application/json'), cache: 'no-store' });
 }
 
 // ---- the event stream -------------------------------------------------------------------
@@ -130,7 +113,7 @@ function connect(): void {
     stall = setTimeout(() => controller.abort(), STALL_MS);
   };
   if (state.conn !== 'live' && state.conn !== 'reconnecting') setConn('connecting');
-  fetch('api/v1/events', {
+  fetch(url('api/v1/events'), {
     headers: headers('text/event-stream'),
     cache: 'no-store',
     signal: controller.signal,
@@ -197,27 +180,52 @@ function needToken(): void {
   byId('auth-token').focus();
 }
 
-byId('auth-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const input = byId<HTMLInputElement>('auth-token');
-  const value = input.value.trim();
-  if (!value) return;
-  try {
-    sessionStorage.setItem(TOKEN_KEY, value);
-  } catch {
-    // Private mode: asked again next time.
-  }
-  input.value = '';
-  byId('auth').hidden = true;
+onTokenEntered(saveToken, () => {
   state.historyAt = 0;
   state.instancesFetchedAt = 0;
+  loadReport();
   connect();
 });
 
 // ---- data --------------------------------------------------------------------------------
 
+/**
+ * The report without its instance list (fetched apart, as for a large fleet): at the start, and
+ * while the stream is down. Drawn only when newer than the one shown, so an answer that arrives
+ * after the stream's frame cannot take the page back.
+ */
+function loadReport(): void {
+  if (state.reportLoading) return;
+  state.reportLoading = true;
+  const path = 'api/v1/monitoring/replicas';
+  api(url(`${path}?instances=false`))
+    .then(async (res) => {
+      // No report yet (503): the stream brings the first; nothing is wrong.
+      if (res.status === 503) return;
+      if (res.status === 401 || res.status === 403) return needToken();
+      if (!res.ok) {
+        const why = await errorOf(res);
+        throw new Error(`GET ${path} answered ${res.status}${why ? `: ${why}` : ''}`);
+      }
+      const report = (await res.json()) as PageReport | null;
+      if (!report || !Array.isArray(report.components)) throw new Error(`GET ${path} returned no report`);
+      state.reportError = null;
+      const shown = state.report ? Date.parse(state.report.generated_at) : -Infinity;
+      if (Date.parse(report.generated_at) > shown) onReport(report);
+      else renderBanners();
+    })
+    .catch((err: unknown) => {
+      state.reportError = errorText(err);
+      renderBanners();
+    })
+    .then(() => {
+      state.reportLoading = false;
+    });
+}
+
 function onReport(report: PageReport): void {
   state.report = report;
+  state.reportError = null;
   state.receivedAt = Date.now();
   if (Array.isArray(report.instances)) {
     state.instances = report.instances;
@@ -241,7 +249,7 @@ function loadInstances(): void {
     return;
   }
   state.instancesLoading = true;
-  api('api/v1/health/instances')
+  api(url('api/v1/health/instances'))
     .then((res) => {
       if (res.status === 401 || res.status === 403) {
         needToken();
@@ -270,7 +278,7 @@ function loadHistory(): void {
   if (state.historyLoading || (state.historyAt && Date.now() - state.historyAt < wait)) return;
   state.historyLoading = true;
   const since = new Date(Date.now() - HISTORY_WINDOW_MS).toISOString();
-  api(`api/v1/history?since=${encodeURIComponent(since)}`)
+  api(url(`api/v1/history?since=${encodeURIComponent(since)}`))
     .then(async (res) => {
       if (res.status === 404) {
         state.historyStatus = 'missing';
@@ -339,6 +347,24 @@ function banner(kind: 'warn' | 'bad', symbol: string, children: Child, name: str
 function renderBanners(): void {
   const list: HTMLElement[] = [];
   const r = state.report;
+  if (state.reportError) {
+    list.push(
+      banner(
+        'bad',
+        '!',
+        [
+          h(
+            'strong',
+            null,
+            APP === null ? 'No report. ' : ['No report for app ', h('code', null, APP), '. '],
+          ),
+          `${state.reportError}.`,
+          r ? ` The data shown is the report of ${clock(new Date(r.generated_at))}.` : null,
+        ],
+        'report',
+      ),
+    );
+  }
   if (r && state.conn !== 'live' && state.conn !== 'connecting') {
     list.push(
       banner(
@@ -707,7 +733,7 @@ function renderInstances(): void {
             'p',
             { class: 'more' },
             `Showing the first ${MAX_ROWS} of ${sorted.length} instances (problems first). ` +
-              'The full list: api/v1/health/instances',
+              `The full list: ${url('api/v1/health/instances')}`,
           )
         : null,
     ]),
@@ -724,4 +750,13 @@ window.addEventListener('resize', () => {
 setInterval(() => {
   if (state.report) renderMeta();
 }, 1000);
+setInterval(() => {
+  if (state.conn !== 'live' && state.conn !== 'auth') loadReport();
+}, REPORT_POLL_MS);
+// The raw-data links of the page name its app too.
+document.querySelectorAll('a[data-api]').forEach((link) => {
+  link.setAttribute('href', url(link.getAttribute('data-api') ?? ''));
+});
+if (APP !== null) document.title = `${APP} \u00b7 replica-watch`;
+loadReport();
 connect();

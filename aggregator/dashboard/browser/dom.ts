@@ -4,6 +4,11 @@
  * (the lint config forbids the element properties and calls that parse HTML in this folder).
  */
 
+import type { Badge, DashboardVocabulary } from './vocabulary';
+
+/** The id of the element holding the vocabulary (aggregator/dashboard/page.ts renders it). */
+const VOCABULARY_ID = 'dashboard-vocabulary';
+
 /** What an element may contain: nodes, strings (as text), nothing, or lists of these. */
 export type Child = Node | string | number | null | undefined | false | readonly Child[];
 
@@ -59,4 +64,39 @@ export function append(el: Element, children: Child): void {
 export function replace(el: Element, children: Child): void {
   el.textContent = '';
   append(el, children);
+}
+
+/** The vocabulary the server rendered into the page as JSON (the words for the report's enums). */
+/**
+ * Wires the page's token form (#auth): a token typed in is kept for this tab (api.ts saveToken),
+ * the form hides and `then` runs, so that the page asks the API again with it.
+ */
+export function onTokenEntered(save: (token: string) => void, then: () => void): void {
+  byId('auth-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = byId<HTMLInputElement>('auth-token');
+    const value = input.value.trim();
+    if (!value) return;
+    save(value);
+    input.value = '';
+    byId('auth').hidden = true;
+    then();
+  });
+}
+
+export function readVocabulary(): DashboardVocabulary {
+  return JSON.parse(byId(VOCABULARY_ID).textContent ?? '') as DashboardVocabulary;
+}
+
+/** A value as a badge: its symbol and its word, coloured by the class `<kind>-<key>`. */
+export function badge<K extends string>(
+  kind: string,
+  key: K,
+  table: Readonly<Record<K, Badge>>,
+): HTMLElement {
+  const entry: Badge = table[key] ?? { label: String(key), symbol: '?' };
+  return h('span', { class: `badge ${kind}-${key}` }, [
+    h('span', { 'aria-hidden': 'true' }, entry.symbol),
+    entry.label,
+  ]);
 }

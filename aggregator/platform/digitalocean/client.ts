@@ -21,18 +21,25 @@ import type { Logger } from '../../../shared/logger';
 import { silentLogger } from '../../../shared/logger';
 import type { RetryPolicy } from '../../../shared/retry';
 import { withRetry } from '../../../shared/retry';
+import type { ListedApp } from './app-list';
+import { APPS_PER_PAGE, AppListing, MAX_APP_PAGES, MAX_LISTED_APPS, tooManyApps } from './app-list';
 import { PlatformHttpError, PlatformRetryableError, PlatformSchemaError } from './errors';
-import type { App, ComponentHealth, Deployment, DeploymentsPage, Instance } from './schemas';
+import type { InstanceSizePrice } from './instance-sizes';
+import { instanceSizePrices } from './instance-sizes';
+import type { App, AppsPage, ComponentHealth, Deployment, DeploymentsPage, Instance } from './schemas';
 import {
   appResponseSchema,
+  appsResponseSchema,
   deploymentResponseSchema,
   deploymentsResponseSchema,
   healthResponseSchema,
+  instanceSizesResponseSchema,
   instancesResponseSchema,
 } from './schemas';
 
 /** Endpoint templates: the names used in errors and the bounded `endpoint` label of metrics. */
 export const ENDPOINTS = {
+  listApps: 'GET /v2/apps',
   getApp: 'GET /v2/apps/{id}',
   listDeployments: 'GET /v2/apps/{app_id}/deployments',
   getDeployment: 'GET /v2/apps/{app_id}/deployments/{deployment_id}',
@@ -40,6 +47,7 @@ export const ENDPOINTS = {
   getHealth: 'GET /v2/apps/{app_id}/health',
   restart: 'POST /v2/apps/{app_id}/restart',
   createDeployment: 'POST /v2/apps/{app_id}/deployments',
+  listInstanceSizes: 'GET /v2/apps/tiers/instance_sizes',
 } as const;
 export type Endpoint = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];
 
@@ -124,6 +132,8 @@ export class DigitalOceanClient {
   private readonly maxBytes: number;
   /** `host:port` of the API, for network failures in words. */
   private readonly hostPort: string;
+  /** Entries without an id in the last listing of apps: logged when it changes, not every time. */
+  private skippedApps = 0;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: DigitalOceanClientOptions) {
@@ -147,6 +157,55 @@ export class DigitalOceanClient {
       headersTimeout: this.timeoutMs + BACKSTOP_MS,
       bodyTimeout: this.timeoutMs + BACKSTOP_MS,
     });
+  }
+
+  /**
+   * Every app of the account (the token's), id and name, in the API's order. Pages of
+   * APPS_PER_PAGE follow `links.pages.next` as listDeployments() does: only the page number is
+   * taken from the link, a page that adds no new app ends the listing, an id listed twice is kept
+   * once. An entry without an id is skipped and counted (a warning when the count changes); a
+   * body without a list of apps fails with PlatformSchemaError. Past MAX_LISTED_APPS (50 pages)
+   * it stops with a PlatformSchemaError that names the limit, rather than return part of the fleet.
+   */
+  async listApps(options?: CallOptions): Promise<ListedApp[]> {
+    const listing = new AppListing();
+    let pages = 0;
+    for (let page: number | null = 1; page !== null;) {
+      const path = `/v2/apps?page=${page}&per_page=${APPS_PER_PAGE}`;
+      const body: AppsPage = await this.call(
+        { endpoint: ENDPOINTS.listApps, method: 'GET', path, schema: appsResponseSchema },
+        options,
+      );
+      pages++;
+      const added = listing.add(body.apps ?? []);
+      const next: number | null = added > 0 ? nextPage(body.links?.pages?.next, page) : null;
+      // Past the limit: a page links one beyond the last allowed, or the pages hold more apps
+      // than asked for (a server may answer more than per_page).
+      if ((next !== null && pages >= MAX_APP_PAGES) || listing.apps.length > MAX_LISTED_APPS) {
+        throw tooManyApps(ENDPOINTS.listApps, `GET ${path}`, 200);
+      }
+      page = next;
+    }
+    this.noteSkippedApps(listing.skipped, pages);
+    return [...listing.apps];
+  }
+
+  /**
+   * What each App Platform instance size costs a month, in cents (null when its price is
+   * unreadable); sizes without a slug are left out. One unpaged request: the OpenAPI declares
+   * no paging for it.
+   */
+  async listInstanceSizes(options?: CallOptions): Promise<InstanceSizePrice[]> {
+    const body = await this.call(
+      {
+        endpoint: ENDPOINTS.listInstanceSizes,
+        method: 'GET',
+        path: '/v2/apps/tiers/instance_sizes',
+        schema: instanceSizesResponseSchema,
+      },
+      options,
+    );
+    return instanceSizePrices(body.instance_sizes);
   }
 
   /** The app: its spec (desired counts) and its active, in-progress and pending deployments. */
@@ -275,6 +334,21 @@ export class DigitalOceanClient {
   close(): Promise<void> {
     this.closing ??= this.pool.destroy().catch(() => undefined);
     return this.closing;
+  }
+
+  /** Says once that listed apps lack an id, and once that they no longer do. */
+  private noteSkippedApps(skipped: number, pages: number): void {
+    if (skipped === this.skippedApps) return;
+    if (skipped > 0) {
+      this.log.warn('apps listed without an id were skipped', {
+        endpoint: ENDPOINTS.listApps,
+        skipped,
+        pages,
+      });
+    } else {
+      this.log.info('every listed app has an id again', { endpoint: ENDPOINTS.listApps });
+    }
+    this.skippedApps = skipped;
   }
 
   private call<S extends z.ZodType>(request: Request<S>, options?: CallOptions): Promise<z.output<S>> {

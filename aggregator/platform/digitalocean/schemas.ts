@@ -33,6 +33,8 @@ const autoscalingSchema = z.object({
 /** A service or worker in the spec: the fields that say how many instances it wants. */
 const componentSpecSchema = z.object({
   name: z.string().min(1),
+  /** What one instance costs (GET /v2/apps/tiers/instance_sizes names the price). */
+  instance_size_slug: z.string().min(1).nullish(),
   /** Default 1; must not be set together with autoscaling. */
   instance_count: count.nullish(),
   autoscaling: autoscalingSchema.nullish(),
@@ -105,10 +107,13 @@ const appSchema = z.object({
 /** GET /v2/apps/{id}, and PUT /v2/apps/{id}. */
 export const appResponseSchema = z.object({ app: appSchema });
 
+/** The links of one page of a list: `links.pages.next` says there is another. */
+const pageLinksSchema = z.object({ pages: z.object({ next: z.string().nullish() }).nullish() }).nullish();
+
 /** GET /v2/apps/{app_id}/deployments: one page; `links.pages.next` says there is another. */
 export const deploymentsResponseSchema = z.object({
   deployments: z.array(deploymentSchema).nullish(),
-  links: z.object({ pages: z.object({ next: z.string().nullish() }).nullish() }).nullish(),
+  links: pageLinksSchema,
 });
 
 /** GET /v2/apps/{app_id}/deployments/{deployment_id}, POST …/deployments and POST …/restart. */
@@ -149,6 +154,52 @@ export const healthResponseSchema = z
   })
   .transform((body) => ({ components: body.app_health?.components ?? body.components ?? [] }));
 
+/**
+ * One app of GET /v2/apps as the fleet listing reads it: its id and its name, nothing else (the
+ * app itself is read with GET /v2/apps/{id}). A value of the wrong type reads as absent instead
+ * of failing the whole list: an entry without an id is skipped (and counted) by the client, one
+ * without a name is listed with none. An entry that is not an object at all fails the body.
+ */
+export const listedAppSchema = z.object({
+  id: z.string().min(1).nullish().catch(null),
+  spec: z.object({ name: z.string().min(1).nullish().catch(null) }).nullish(),
+});
+
+/**
+ * GET /v2/apps: one page of the account's apps. The list must be there: a body without one is
+ * not read as "no apps" (that would drop every app of the fleet at once), unless `meta.total`
+ * says 0, which is how a protobuf-JSON API may answer an empty account (zero-value fields are
+ * left out).
+ */
+export const appsResponseSchema = z
+  .object({
+    apps: z.array(listedAppSchema).nullish(),
+    links: pageLinksSchema,
+    meta: z.object({ total: count.nullish().catch(null) }).nullish(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.apps == null && body.meta?.total !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apps'],
+        message: 'no list of apps (and meta.total does not say 0)',
+      });
+    }
+  });
+
+/**
+ * One size of GET /v2/apps/tiers/instance_sizes: its slug and its monthly price, a decimal
+ * string (`"12.00"`) that instance-sizes.ts turns into cents. A value of the wrong type reads as
+ * absent: a size without a slug is skipped, one without a readable price has an unknown one.
+ */
+const instanceSizeSchema = z.object({
+  slug: z.string().min(1).nullish().catch(null),
+  usd_per_month: z.union([z.string(), z.number()]).nullish().catch(null),
+});
+
+/** GET /v2/apps/tiers/instance_sizes: the whole list, unpaged. */
+export const instanceSizesResponseSchema = z.object({ instance_sizes: z.array(instanceSizeSchema) });
+
 export type AppSpec = z.infer<typeof appSpecSchema>;
 export type ComponentSpec = z.infer<typeof componentSpecSchema>;
 export type App = z.infer<typeof appSchema>;
@@ -158,3 +209,7 @@ export type DeploymentsPage = z.infer<typeof deploymentsResponseSchema>;
 export type Instance = z.infer<typeof instanceSchema>;
 export type ComponentHealth = z.infer<typeof componentHealthSchema>;
 export type AppHealth = z.output<typeof healthResponseSchema>;
+export type ListedAppEntry = z.infer<typeof listedAppSchema>;
+export type AppsPage = z.output<typeof appsResponseSchema>;
+export type InstanceSizeEntry = z.infer<typeof instanceSizeSchema>;
+export type InstanceSizesPage = z.output<typeof instanceSizesResponseSchema>;

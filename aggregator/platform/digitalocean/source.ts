@@ -16,7 +16,9 @@ import { ENDPOINTS } from './client';
 import { PlatformSchemaError } from './errors';
 import { platformFailure } from './failure';
 import type { Deployment } from './schemas';
+import type { MonthlyPrice } from './view';
 import { toDeploymentInfo, toPlatformView } from './view';
+import { RefreshPacer } from '../refresh-pacer';
 
 /** The client calls the source makes; a narrower type than the client, for tests and fakes. */
 export type AppPlatformApi = Pick<
@@ -36,11 +38,18 @@ export interface DigitalOceanSourceOptions {
   readonly log?: Logger;
   /** Called after every refresh, for metrics. */
   readonly onRefresh?: (outcome: 'ok' | 'error', durationMs: number) => void;
+  /**
+   * The request budget this source shares with the other apps of its token (refresh-pacer.ts);
+   * default: one of its own, pacing it every cacheTtlMs.
+   */
+  readonly pacer?: RefreshPacer;
+  /** A size's monthly price in cents (the shared InstanceSizeCatalog); default: unknown. */
+  readonly monthlyCentsOf?: MonthlyPrice;
 }
 
 export const DIGITALOCEAN_SOURCE_DEFAULTS = Object.freeze({ cacheTtlMs: 60_000 });
 
-/** The longest a rate limit may push the next refresh back, in cache TTLs. */
+/** The longest a rate limit may push the next refreshes back, in cache TTLs. */
 const MAX_RATE_LIMIT_WAIT_TTLS = 5;
 
 /** App Platform as a PlatformSource, with the remediation actions beside it. */
@@ -61,9 +70,8 @@ export class DigitalOceanSource implements PlatformSource {
   private failures = 0;
   private lastError: unknown = null;
   private inFlight: Promise<PlatformView> | null = null;
+  private readonly pacer: RefreshPacer;
   private loop: Promise<void> | null = null;
-  private wake: AbortController | null = null;
-  private again = false;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: DigitalOceanSourceOptions) {
@@ -73,6 +81,7 @@ export class DigitalOceanSource implements PlatformSource {
     this.cacheTtlMs = options.cacheTtlMs ?? DIGITALOCEAN_SOURCE_DEFAULTS.cacheTtlMs;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger();
+    this.pacer = options.pacer ?? new RefreshPacer({ floorMs: this.cacheTtlMs, clock: this.clock });
     this.view = this.unavailable(null);
     this.actions = {
       restart: async (components: readonly string[]) => {
@@ -101,7 +110,10 @@ export class DigitalOceanSource implements PlatformSource {
     return this.view;
   }
 
-  /** Starts the background refresh loop (first refresh at once) and returns without waiting for it. */
+  /**
+   * Starts the background refresh loop (first refresh on the pacer's first turn: at once when
+   * alone) and returns without waiting for it.
+   */
   start(): Promise<void> {
     if (!this.loop && !this.closing) this.loop = this.run();
     return Promise.resolve();
@@ -123,6 +135,7 @@ export class DigitalOceanSource implements PlatformSource {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed.abort();
+      this.pacer.leave(this);
       await this.loop;
       await this.inFlight;
       await this.client.close();
@@ -131,33 +144,24 @@ export class DigitalOceanSource implements PlatformSource {
   }
 
   private async run(): Promise<void> {
-    while (!this.closed.signal.aborted) {
-      const delayMs = await this.refreshAndPlan();
-      if (this.closed.signal.aborted) return;
-      if (this.again) {
-        this.again = false;
-        continue;
+    const { signal } = this.closed;
+    while (!signal.aborted) {
+      await this.pacer.turn(this, signal);
+      if (signal.aborted) return;
+      await this.refresh();
+      // A rate limit that resets later than the next turn: waiting for it saves calls that would
+      // only be refused, for every app of the token. Capped, because ratelimit-reset names the
+      // expiry of the oldest request of the hour, and an hour-old view helps no one.
+      const retryAfterMs = this.lastError instanceof RetryableError ? (this.lastError.retryAfterMs ?? 0) : 0;
+      if (retryAfterMs > 0) {
+        this.pacer.holdFor(Math.min(retryAfterMs, MAX_RATE_LIMIT_WAIT_TTLS * this.cacheTtlMs));
       }
-      this.wake = new AbortController();
-      await this.clock.sleep(delayMs, AbortSignal.any([this.closed.signal, this.wake.signal]));
-      this.wake = null;
     }
-  }
-
-  /** Refreshes and says when the next refresh is due. */
-  private async refreshAndPlan(): Promise<number> {
-    await this.refresh();
-    // A rate limit that resets later than the next refresh: waiting for it saves calls that
-    // would only be refused. Capped, because ratelimit-reset names the expiry of the oldest
-    // request of the hour, and an hour-old view helps no one.
-    const retryAfterMs = this.lastError instanceof RetryableError ? (this.lastError.retryAfterMs ?? 0) : 0;
-    return Math.max(this.cacheTtlMs, Math.min(retryAfterMs, MAX_RATE_LIMIT_WAIT_TTLS * this.cacheTtlMs));
   }
 
   /** After an action: refresh at once, or right after the refresh in flight (it may predate the action). */
   private refreshSoon(): void {
-    if (this.wake) this.wake.abort();
-    else if (this.loop) this.again = true;
+    if (this.loop) this.pacer.expedite(this);
   }
 
   private async fetch(): Promise<PlatformView> {
@@ -182,6 +186,7 @@ export class DigitalOceanSource implements PlatformSource {
         toPlatformView(
           { appId: this.appId, app, deployments, instances, health, fetchedAtMs: startedAtMs },
           this.kind,
+          this.options.monthlyCentsOf,
         ),
       );
       this.options.onRefresh?.('ok', this.clock.now() - startedAtMs);
@@ -228,6 +233,7 @@ export class DigitalOceanSource implements PlatformSource {
     return {
       source: this.kind,
       appId: this.appId,
+      appName: null,
       status: 'unavailable',
       fetchedAtMs: null,
       error,

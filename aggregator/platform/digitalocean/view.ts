@@ -12,6 +12,7 @@ import type {
   DeploymentInfo,
   DeploymentProgress,
   DesiredRange,
+  InstanceSize,
   PlatformComponent,
   PlatformInstance,
   PlatformKind,
@@ -20,6 +21,9 @@ import type {
 import { fixedDesired } from '../../model';
 import type { App, ComponentHealth, ComponentSpec, Deployment, Instance, ProgressStep } from './schemas';
 import { readProgressSteps } from './schemas';
+
+/** A size's `usd_per_month` in cents, null when unknown (see InstanceSize). */
+export type MonthlyPrice = (slug: string) => number | null;
 
 /** Everything one refresh fetched. */
 export interface DigitalOceanSnapshot {
@@ -54,6 +58,7 @@ interface AttributedInstance {
 export function toPlatformView(
   snapshot: DigitalOceanSnapshot,
   source: PlatformKind = 'digitalocean',
+  monthlyCentsOf: MonthlyPrice = () => null,
 ): PlatformView {
   const { app } = snapshot;
   const instances = snapshot.instances.flatMap(attributed);
@@ -64,22 +69,34 @@ export function toPlatformView(
   );
   const readyBy = new Map(health.map((h) => [h.name, h.ready]));
 
-  const specComponents: { name: string; kind: ComponentKind; desired: DesiredRange | null }[] = [
+  const sized = (c: ComponentSpec): InstanceSize | null =>
+    c.instance_size_slug
+      ? { slug: c.instance_size_slug, monthlyCents: monthlyCentsOf(c.instance_size_slug) }
+      : null;
+  const specComponents: Omit<PlatformComponent, 'ready' | 'listed'>[] = [
     ...(app.spec.services ?? []).map((c) => ({
       name: c.name,
       kind: 'service' as const,
+      instanceSize: sized(c),
       desired: desiredOf(c),
     })),
     ...(app.spec.workers ?? []).map((c) => ({
       name: c.name,
       kind: 'worker' as const,
+      instanceSize: sized(c),
       desired: desiredOf(c),
     })),
     // Jobs and static sites keep no standing instances: no desired count to hold them to.
-    ...(app.spec.jobs ?? []).map((c) => ({ name: c.name, kind: 'job' as const, desired: null })),
+    ...(app.spec.jobs ?? []).map((c) => ({
+      name: c.name,
+      kind: 'job' as const,
+      instanceSize: null,
+      desired: null,
+    })),
     ...(app.spec.static_sites ?? []).map((c) => ({
       name: c.name,
       kind: 'static_site' as const,
+      instanceSize: null,
       desired: null,
     })),
   ];
@@ -99,13 +116,11 @@ export function toPlatformView(
 
   const components: PlatformComponent[] = [
     ...specComponents,
-    ...[...extra].map(([name, kind]) => ({ name, kind, desired: fixedDesired(0) })),
-  ].map(({ name, kind, desired }) => ({
-    name,
-    kind,
-    desired,
-    ready: readyBy.get(name) ?? null,
-    listed: (listedBy.get(name) ?? []).map((i) => i.instance),
+    ...[...extra].map(([name, kind]) => ({ name, kind, instanceSize: null, desired: fixedDesired(0) })),
+  ].map((c) => ({
+    ...c,
+    ready: readyBy.get(c.name) ?? null,
+    listed: (listedBy.get(c.name) ?? []).map((i) => i.instance),
   }));
 
   const active = app.active_deployment ? toDeploymentInfo(app.active_deployment) : null;
@@ -114,6 +129,7 @@ export function toPlatformView(
   return {
     source,
     appId: app.id || snapshot.appId,
+    appName: app.spec.name || null,
     status: 'ok',
     fetchedAtMs: snapshot.fetchedAtMs,
     error: null,

@@ -17,6 +17,7 @@ import type { AccessKind, FaultSpec, Scenario, SimulatedAgent, StepFailure } fro
 import { initialInstances, scenarioAppId, scenarioDeploymentId } from './scenarios';
 import type { AppSpecJson } from './spec';
 import { componentNames, normalizeSpec, runningComponents, scenarioSpec } from './spec';
+import { RequestLedger } from './request-ledger';
 import { stepCount } from './steps';
 
 export type DeploymentPhase = 'PENDING_BUILD' | 'DEPLOYING' | 'ACTIVE' | 'SUPERSEDED' | 'ERROR' | 'CANCELED';
@@ -89,6 +90,11 @@ export interface SimulatedAppOptions {
   readonly fault?: FaultSpec | null;
   /** Overrides the scenario's access. */
   readonly access?: AccessKind;
+  /**
+   * What its deployment ids and instance names derive from; default the scenario's name. A
+   * second app of one scenario in an account takes another, so that its ids are its own.
+   */
+  readonly seed?: string;
 }
 
 export const SIMULATED_APP_DEFAULTS = Object.freeze({ transitionDelayMs: 3_000, rolloutStepMs: 5_000 });
@@ -124,10 +130,8 @@ export class SimulatedAppState {
   private progress: Progress | null = null;
   private instances: InstanceRecord[];
   private serial = 0;
-  private currentFault: FaultSpec | null;
   private currentAccess: AccessKind;
-  private readonly counts = new Map<string, number>();
-  private total = 0;
+  private readonly requests: RequestLedger;
 
   constructor(scenario: Scenario, options: SimulatedAppOptions = {}) {
     this.scenario = scenario;
@@ -135,7 +139,8 @@ export class SimulatedAppState {
     this.transitionDelayMs = options.transitionDelayMs ?? SIMULATED_APP_DEFAULTS.transitionDelayMs;
     this.rolloutStepMs = options.rolloutStepMs ?? SIMULATED_APP_DEFAULTS.rolloutStepMs;
     this.appId = options.appId ?? scenarioAppId(scenario);
-    this.currentFault = options.fault === undefined ? (scenario.fault ?? null) : options.fault;
+    this.requests = new RequestLedger(options.fault === undefined ? (scenario.fault ?? null) : options.fault);
+    const seed = options.seed ?? scenario.name;
     this.currentAccess = options.access ?? scenario.access ?? 'read_write';
     const now = this.clock.now();
     this.spec = scenarioSpec(scenario);
@@ -146,7 +151,7 @@ export class SimulatedAppState {
       const createdAtMs = now - d.ageMs;
       const inProgress = d.key === scenario.inProgress;
       this.deployments.push({
-        id: scenarioDeploymentId(scenario, d.key),
+        id: scenarioDeploymentId(scenario, d.key, seed),
         cause: d.cause,
         phase: d.phase,
         failure: d.failure ?? null,
@@ -167,12 +172,12 @@ export class SimulatedAppState {
         };
       }
     }
-    const idOf = (key: string | null | undefined) => (key ? scenarioDeploymentId(scenario, key) : null);
+    const idOf = (key: string | null | undefined) => (key ? scenarioDeploymentId(scenario, key, seed) : null);
     this.activeId = idOf(scenario.active);
     this.inProgressId = idOf(scenario.inProgress);
     this.pendingId = idOf(scenario.pending);
     const types = new Map(runningComponents(this.spec).map((c) => [c.name, c.type]));
-    this.instances = initialInstances(scenario).map((i) => ({
+    this.instances = initialInstances(scenario, seed).map((i) => ({
       name: i.instanceId,
       component: i.component,
       type: types.get(i.component) ?? 'SERVICE',
@@ -241,9 +246,14 @@ export class SimulatedAppState {
     return this.startDeployment('app spec updated', null);
   }
 
+  /** The spec's app name now (an update may rename the app). */
+  appName(): string {
+    return this.spec.name;
+  }
+
   /** Changes how the API misbehaves from the next request on; null for not at all. */
   setFault(fault: FaultSpec | null): void {
-    this.currentFault = fault;
+    this.requests.setFault(fault);
   }
 
   /** How the API treats the caller's token and app id now. */
@@ -261,16 +271,12 @@ export class SimulatedAppState {
    * `afterRequests` are answered normally, then every `every`-th.
    */
   admit(route: string): FaultSpec | null {
-    this.total++;
-    this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
-    const fault = this.currentFault;
-    if (!fault || this.total <= fault.afterRequests) return null;
-    return (this.total - fault.afterRequests - 1) % Math.max(1, fault.every) === 0 ? fault : null;
+    return this.requests.admit(route);
   }
 
-  /** Authorised requests so far, to one route (e.g. `GET /v2/apps/{id}`) or all. */
+  /** Authorised requests about this app so far, to one route (e.g. `GET /v2/apps/{id}`) or all. */
   requestCount(route?: string): number {
-    return route === undefined ? this.total : (this.counts.get(route) ?? 0);
+    return this.requests.requestCount(route);
   }
 
   private startDeployment(cause: string, rolls: string[] | null): DeploymentRecord {

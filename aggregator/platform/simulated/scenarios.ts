@@ -32,6 +32,11 @@ export interface ScenarioComponent {
   /** Services and workers; omitted means the API's default, 1. */
   readonly instanceCount?: number;
   readonly autoscaling?: { readonly min: number; readonly max: number };
+  /**
+   * Services, workers and jobs: the spec's `instance_size_slug`, one of INSTANCE_SIZES (what an
+   * instance costs); default DEFAULT_INSTANCE_SIZE_SLUG, apps-s-1vcpu-0.5gb.
+   */
+  readonly instanceSizeSlug?: string;
 }
 
 /** The `reason` of a failed progress step. */
@@ -70,10 +75,12 @@ export interface ScenarioInstances {
 export type FaultKind = 'rate_limit' | 'server_error' | 'slow';
 
 /**
- * What the API lets the caller do, whatever Bearer token it sends. read_write: everything;
- * read_only: reads, and 403 on every write (POST restart, POST deployments, PUT app), like a
- * token without write scope; token_rejected: 401 on everything, like a wrong or revoked token;
- * app_not_found: 404 on every call about the app, like a DO_APP_ID that names no app.
+ * What the API lets the caller do with an app, whatever Bearer token it sends. read_write:
+ * everything; read_only: reads, and 403 on every write (POST restart, POST deployments, PUT app),
+ * like a token without write scope; token_rejected: 401 on every call about the app, like a
+ * wrong or revoked token (on the account's own routes too when every app of the account rejects
+ * it); app_not_found: 404 on every call about the app, like a DO_APP_ID that names no app, yet
+ * GET /v2/apps lists it, like an app deleted right after the listing.
  */
 export type AccessKind = 'read_write' | 'read_only' | 'token_rejected' | 'app_not_found';
 
@@ -218,7 +225,9 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       'the reported problem: backend wants 2; deployment D2 runs 2, and 4 instances of the older D1 were ' +
       'never terminated (one of them no longer serves); the dashboard shows 6 ready',
     appName: 'replica-demo',
-    components: [backend(2)],
+    // A size with a price that makes the waste plain: 4 surplus instances at 12.00 USD a month
+    // (the official instance-size example) are 48.00 USD a month.
+    components: [{ ...backend(2), instanceSizeSlug: 'apps-s-1vcpu-1gb' }],
     deployments: history356,
     active: 'D2',
     inProgress: null,
@@ -457,20 +466,24 @@ export function scenarioAppId(scenario: Scenario): string {
   return uuidFromSeed(`${scenario.name}/app`);
 }
 
-/** The UUID of a scenario deployment. */
-export function scenarioDeploymentId(scenario: Scenario, key: string): string {
-  return uuidFromSeed(`${scenario.name}/deployment/${key}`);
+/**
+ * The UUID of a scenario deployment. `seed` (default: the scenario's name) is what the ids and
+ * instance names of one app of the scenario derive from: a second app of the same scenario in
+ * one account has another seed, so that its deployments and instances are its own.
+ */
+export function scenarioDeploymentId(scenario: Scenario, key: string, seed: string = scenario.name): string {
+  return uuidFromSeed(`${seed}/deployment/${key}`);
 }
 
-/** The instances running when the scenario starts, in a stable order. */
-export function initialInstances(scenario: Scenario): InitialInstance[] {
+/** The instances running when the scenario starts, in a stable order; `seed` as for scenarioDeploymentId. */
+export function initialInstances(scenario: Scenario, seed: string = scenario.name): InitialInstance[] {
   const out: InitialInstance[] = [];
   scenario.instances.forEach((group, groupIndex) => {
-    const deploymentId = scenarioDeploymentId(scenario, group.deployment);
+    const deploymentId = scenarioDeploymentId(scenario, group.deployment, seed);
     const hash = templateHash(deploymentId, group.component);
     for (let i = 0; i < group.count; i++) {
       out.push({
-        instanceId: instanceName(group.component, hash, `${scenario.name}/${groupIndex}/${i}`),
+        instanceId: instanceName(group.component, hash, `${seed}/${groupIndex}/${i}`),
         component: group.component,
         deploymentId,
         serving: group.serving,

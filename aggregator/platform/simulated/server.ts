@@ -1,9 +1,18 @@
 /**
- * The simulated App Platform: a real node:http server speaking the App Platform API for one
- * app, over a SimulatedAppState. Used by the demo (PLATFORM=simulated) and by tests, with the
- * DigitalOcean client pointed at it through DO_API_BASE_URL. Like the real API it wants a Bearer
- * token (any non-empty one; the scenario's access says what it may do), sends the ratelimit-*
- * headers, and answers errors as `{ id, message, request_id }`.
+ * The simulated App Platform: a real node:http server speaking the App Platform API for an
+ * account of one or more apps (see account.ts), each over its own SimulatedAppState. Used by the
+ * demo (PLATFORM=simulated) and by tests, with the DigitalOcean client pointed at it through
+ * DO_API_BASE_URL. Like the real API it wants a Bearer token (any non-empty one; each app's
+ * access says what it may do with that app), sends the ratelimit-* headers, and answers errors as
+ * `{ id, message, request_id }`.
+ *
+ * Besides the operations on one app it serves the account's own: GET /v2/apps (paged like the
+ * deployments) and GET /v2/apps/tiers/instance_sizes (the official example sizes and prices).
+ * An app whose access is `app_not_found` is still listed by GET /v2/apps, but every call about
+ * it answers 404, like an app deleted right after the listing, or one the token may list but
+ * not read: what a client must survive without losing the other apps. An app whose access is
+ * `token_rejected` is listed too, and every call about it answers 401; the account's own
+ * routes answer 401 only when every app rejects the token (a one-app token-invalid account).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,33 +20,55 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../../shared/clock';
 import { systemClock } from '../../../shared/clock';
-import type { AppSnapshot } from './app-state';
-import { SimulatedApiError, SimulatedAppState } from './app-state';
+import type { SimulatedAccountApp, SimulatedAppSpec } from './account';
+import { SimulatedAccount, resolveFault } from './account';
+import type { AppSnapshot, SimulatedAppState } from './app-state';
+import { SimulatedApiError } from './app-state';
+import { RequestLedger } from './request-ledger';
 import {
   appJson,
+  appsPageJson,
   deploymentJson,
   deploymentsPageJson,
   errorJson,
   healthJson,
+  instanceSizeJson,
+  instanceSizesJson,
   instancesJson,
 } from './responses';
+import type { AccountRouteName, AppRouteName } from './routes';
+import { matchRoute } from './routes';
 import type { AccessKind, FaultSpec, Scenario, ScenarioName } from './scenarios';
-import { SCENARIOS } from './scenarios';
 
-export interface SimulatedPlatformOptions {
-  /** A scenario name, or a scenario of the caller's own. */
-  readonly scenario: ScenarioName | Scenario;
+/** What every simulated platform takes, of one app or of many. */
+export interface SimulatedPlatformBaseOptions {
   /** Default 0: any free port. */
   readonly port?: number;
   /** Default 127.0.0.1. */
   readonly host?: string;
   readonly clock?: Clock;
-  /** Default: derived from the scenario. */
-  readonly appId?: string;
   /** How long a restart, a new deployment or a spec update takes to complete. */
   readonly transitionDelayMs?: number;
   /** Time between two steps of the rollout-in-progress scenario. */
   readonly rolloutStepMs?: number;
+  /**
+   * How the account's own routes (GET /v2/apps, the instance sizes) and requests about no app
+   * of the account misbehave, with the fields as for an app's fault; default: not at all.
+   */
+  readonly accountFault?: Partial<FaultSpec> | null;
+  /**
+   * Called with every request the API serves (a route it knows, its body read), e.g. to hold
+   * the requests to the OpenAPI.
+   */
+  readonly onRequest?: (request: SimulatedRequest) => void;
+}
+
+/** One app, the scenario's, with its options beside it: the platform as it always was. */
+export interface SimulatedScenarioPlatformOptions extends SimulatedPlatformBaseOptions {
+  /** A scenario name, or a scenario of the caller's own. */
+  readonly scenario: ScenarioName | Scenario;
+  /** Default: derived from the scenario. */
+  readonly appId?: string;
   /**
    * Changes the scenario's fault: the fields given replace the scenario's (a scenario without
    * one starts from 500s on every request); null: no fault.
@@ -45,12 +76,21 @@ export interface SimulatedPlatformOptions {
   readonly fault?: Partial<FaultSpec> | null;
   /** Replaces the scenario's access (what the caller's token may do). */
   readonly access?: AccessKind;
-  /**
-   * Called with every request the API serves (a route it knows, its body read), e.g. to hold
-   * the requests to the OpenAPI.
-   */
-  readonly onRequest?: (request: SimulatedRequest) => void;
+  readonly apps?: never;
 }
+
+/** An account of several apps, each described with its own id, name, fault and access. */
+export interface SimulatedAccountPlatformOptions extends SimulatedPlatformBaseOptions {
+  /** The apps, in the order GET /v2/apps lists them; at least one. */
+  readonly apps: readonly SimulatedAppSpec[];
+  readonly scenario?: never;
+  readonly appId?: never;
+  readonly fault?: never;
+  readonly access?: never;
+}
+
+/** A scenario (one app), or the apps of an account. */
+export type SimulatedPlatformOptions = SimulatedScenarioPlatformOptions | SimulatedAccountPlatformOptions;
 
 /** A request as the simulated API received it. */
 export interface SimulatedRequest {
@@ -67,9 +107,22 @@ export interface SimulatedRequest {
 export interface SimulatedPlatform {
   /** Base URL for DO_API_BASE_URL, e.g. http://127.0.0.1:41234. */
   readonly url: string;
+  /** The first app's id (the scenario's, for a platform of one scenario). */
   readonly appId: string;
-  /** The live state: agents(), requestCount(), setFault(), setAccess()… */
+  /** The first app's live state: agents(), requestCount(), setFault(), setAccess()… */
   readonly state: SimulatedAppState;
+  /** The account's apps now, in listing order. */
+  apps(): readonly SimulatedAccountApp[];
+  /** The app with this id, null when the account has none. */
+  app(appId: string): SimulatedAccountApp | null;
+  /** Creates an app while the server runs, listed last; throws on a bad spec or a taken id. */
+  addApp(spec: SimulatedAppSpec): SimulatedAccountApp;
+  /** Deletes an app: it is no longer listed and every call about it answers 404. */
+  removeApp(appId: string): boolean;
+  /** Authorised requests so far, about any app or none, to one route (`GET /v2/apps`) or all. */
+  requestCount(route?: string): number;
+  /** Changes how the account's own routes misbehave from the next request on; null for not at all. */
+  setAccountFault(fault: FaultSpec | null): void;
   /** Idempotent: stops listening, ends open connections and held-back answers. */
   close(): Promise<void>;
 }
@@ -78,43 +131,38 @@ export interface SimulatedPlatform {
 const RATE_LIMIT_PER_HOUR = 5_000;
 const HOUR_MS = 3_600_000;
 const MAX_BODY_BYTES = 1024 * 1024;
-const DEFAULT_FAULT: FaultSpec = {
-  kind: 'server_error',
-  afterRequests: 0,
-  every: 1,
-  retryAfterSeconds: 5,
-  delayMs: 12_000,
-};
-
-interface Route {
-  readonly name: string;
-  readonly appId: string;
-  readonly deploymentId?: string;
-}
+// The API's page sizes (the page and per_page parameters in apps.yaml).
+const DEFAULT_PER_PAGE = 20;
+const MAX_PER_PAGE = 200;
 
 // DigitalOcean's answers to a refused token, a missing scope and a missing resource.
 const UNAUTHORIZED = ['unauthorized', 'Unable to authenticate you.'] as const;
 const FORBIDDEN = ['forbidden', 'You are not authorized to perform this operation.'] as const;
 const NOT_FOUND = ['not_found', 'The resource you were accessing could not be found.'] as const;
 
-/** Starts the simulated App Platform for one scenario. */
+/** Starts the simulated App Platform for one scenario, or for an account of several apps. */
 export async function startSimulatedPlatform(options: SimulatedPlatformOptions): Promise<SimulatedPlatform> {
-  const scenario = typeof options.scenario === 'string' ? SCENARIOS[options.scenario] : options.scenario;
-  if (!scenario) throw new Error(`unknown scenario "${String(options.scenario)}"`);
   const clock = options.clock ?? systemClock;
-  const state = new SimulatedAppState(scenario, {
-    appId: options.appId,
+  const account = new SimulatedAccount({
     clock,
     transitionDelayMs: options.transitionDelayMs,
     rolloutStepMs: options.rolloutStepMs,
-    fault: faultOf(scenario, options.fault),
-    access: options.access,
   });
+  const specs: readonly SimulatedAppSpec[] = options.apps ?? [
+    { scenario: options.scenario, appId: options.appId, fault: options.fault, access: options.access },
+  ];
+  const [first] = specs.map((spec) => account.add(spec));
+  if (!first) throw new Error('a simulated account needs at least one app');
+  // The account's own routes and the requests about no app of it, with their fault.
+  const accountRequests = new RequestLedger(resolveFault(null, options.accountFault));
+  // Every authorised request, whatever it was about.
+  const allRequests = new RequestLedger();
   // Answers held back by the slow fault: released when their client hangs up or at close().
   const held = new Set<AbortController>();
   const startMs = clock.now();
   let baseUrl = '';
-  // The hourly quota, counted in fixed windows from the start: enough for plausible headers.
+  // The hourly quota (one token for the whole account), counted in fixed windows from the start:
+  // enough for plausible headers.
   let window = 0;
   let used = 0;
 
@@ -145,14 +193,17 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://simulated');
     const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    const access = state.access();
-    if (!auth || access === 'token_rejected') {
+    const method = req.method ?? 'GET';
+    const route = matchRoute(method, url.pathname);
+    const target = route.scope === 'app' ? account.get(route.appId) : null;
+    const rejected = target ? target.state.access() === 'token_rejected' : account.rejectsToken();
+    if (!auth || rejected) {
       rateLimitHeaders(res, null);
       return fail(res, 401, UNAUTHORIZED);
     }
-    const method = req.method ?? 'GET';
-    const route = matchRoute(method, url.pathname);
-    const fault = state.admit(route?.name ?? 'unmatched');
+    const routeName = route.name ?? 'unmatched';
+    allRequests.admit(routeName);
+    const fault = target ? target.state.admit(routeName) : accountRequests.admit(routeName);
     if (fault?.kind === 'rate_limit') {
       rateLimitHeaders(res, fault);
       return fail(res, 429, ['too_many_requests', 'API rate limit exceeded.']);
@@ -172,19 +223,37 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
         return;
       }
     }
-    if (!route || route.appId !== state.appId || access === 'app_not_found') return fail(res, 404, NOT_FOUND);
+    const served = (body: unknown): void =>
+      options.onRequest?.({
+        method,
+        route: routeName,
+        path: url.pathname,
+        query: [...url.searchParams],
+        body,
+      });
+    if (route.scope === 'account') {
+      if (route.name === null) return fail(res, 404, NOT_FOUND);
+      served(undefined);
+      const { status, json } = respondForAccount(route.name, route.slug, url, account, baseUrl);
+      return send(res, status, json);
+    }
+    // Read again after a held-back answer: the app may have been deleted meanwhile.
+    const app = account.get(route.appId);
+    const access = app?.state.access();
+    if (!app || route.name === null || access === 'app_not_found') return fail(res, 404, NOT_FOUND);
     if (method !== 'GET' && access === 'read_only') return fail(res, 403, FORBIDDEN);
     const body = method === 'GET' ? undefined : await readJson(req);
-    options.onRequest?.({
-      method,
-      route: route.name,
-      path: url.pathname,
-      query: [...url.searchParams],
+    served(body);
+    const { status, json } = respond(
+      route.name,
+      route.deploymentId,
+      url,
       body,
-    });
-    const { status, json } = respond(route, url, body, state, (page, perPage) => {
-      return `${baseUrl}/v2/apps/${state.appId}/deployments?page=${page}&per_page=${perPage}`;
-    });
+      app.state,
+      (page, perPage) => {
+        return `${baseUrl}/v2/apps/${app.appId}/deployments?page=${page}&per_page=${perPage}`;
+      },
+    );
     send(res, status, json);
   };
 
@@ -208,8 +277,14 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
   let closed: Promise<void> | null = null;
   return {
     url: baseUrl,
-    appId: state.appId,
-    state,
+    appId: first.appId,
+    state: first.state,
+    apps: () => account.list(),
+    app: (appId) => account.get(appId),
+    addApp: (spec) => account.add(spec),
+    removeApp: (appId) => account.remove(appId),
+    requestCount: (route) => allRequests.requestCount(route),
+    setAccountFault: (fault) => accountRequests.setFault(fault),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         for (const hold of held) hold.abort();
@@ -221,46 +296,44 @@ export async function startSimulatedPlatform(options: SimulatedPlatformOptions):
   };
 }
 
-function faultOf(scenario: Scenario, override: SimulatedPlatformOptions['fault']): FaultSpec | null {
-  if (override === null) return null;
-  if (override === undefined) return scenario.fault ?? null;
-  return { ...DEFAULT_FAULT, ...scenario.fault, ...override };
+/** The answer to one of the account's own operations. */
+function respondForAccount(
+  name: AccountRouteName,
+  slug: string | undefined,
+  url: URL,
+  account: SimulatedAccount,
+  baseUrl: string,
+): { status: number; json: unknown } {
+  switch (name) {
+    case 'GET /v2/apps': {
+      const perPage = Math.min(MAX_PER_PAGE, positiveInt(url.searchParams.get('per_page'), DEFAULT_PER_PAGE));
+      const page = positiveInt(url.searchParams.get('page'), 1);
+      const withProjects = url.searchParams.get('with_projects');
+      const apps = account.list();
+      const onPage = apps.slice((page - 1) * perPage, page * perPage).map((app) => app.state.snapshot());
+      // The links keep the request's with_projects, as the API's keep its query.
+      const pageUrl = (n: number) =>
+        `${baseUrl}/v2/apps?page=${n}&per_page=${perPage}` +
+        (withProjects === null ? '' : `&with_projects=${encodeURIComponent(withProjects)}`);
+      return {
+        status: 200,
+        json: appsPageJson(onPage, apps.length, page, perPage, pageUrl, withProjects === 'true'),
+      };
+    }
+    case 'GET /v2/apps/tiers/instance_sizes':
+      return { status: 200, json: instanceSizesJson() };
+    case 'GET /v2/apps/tiers/instance_sizes/{slug}': {
+      const json = instanceSizeJson(slug ?? '');
+      if (!json) throw new SimulatedApiError(404, ...NOT_FOUND);
+      return { status: 200, json };
+    }
+  }
 }
 
-function matchRoute(method: string, path: string): Route | null {
-  const parts = path.split('/').filter((p) => p.length > 0);
-  if (parts[0] !== 'v2' || parts[1] !== 'apps' || parts[2] === undefined) return null;
-  const appId = decodeURIComponent(parts[2]);
-  const [, , , resource, deploymentId, extra] = parts;
-  if (extra !== undefined) return null;
-  if (resource === undefined) {
-    if (method === 'GET') return { name: 'GET /v2/apps/{id}', appId };
-    if (method === 'PUT') return { name: 'PUT /v2/apps/{id}', appId };
-    return null;
-  }
-  if (resource === 'deployments' && deploymentId !== undefined) {
-    return method === 'GET'
-      ? {
-          name: 'GET /v2/apps/{app_id}/deployments/{deployment_id}',
-          appId,
-          deploymentId: decodeURIComponent(deploymentId),
-        }
-      : null;
-  }
-  if (deploymentId !== undefined) return null;
-  const name = `${method} /v2/apps/{app_id}/${resource}`;
-  const known = [
-    'GET /v2/apps/{app_id}/deployments',
-    'POST /v2/apps/{app_id}/deployments',
-    'GET /v2/apps/{app_id}/instances',
-    'GET /v2/apps/{app_id}/health',
-    'POST /v2/apps/{app_id}/restart',
-  ];
-  return known.includes(name) ? { name, appId } : null;
-}
-
+/** The answer to an operation on one app. */
 function respond(
-  route: Route,
+  name: AppRouteName,
+  deploymentId: string | undefined,
   url: URL,
   body: unknown,
   state: SimulatedAppState,
@@ -268,7 +341,7 @@ function respond(
 ): { status: number; json: unknown } {
   const ok = (json: unknown) => ({ status: 200, json });
   const read = (): AppSnapshot => state.snapshot();
-  switch (route.name) {
+  switch (name) {
     case 'GET /v2/apps/{id}':
       return ok(appJson(read()));
     case 'PUT /v2/apps/{id}': {
@@ -276,12 +349,12 @@ function respond(
       return ok(appJson(read(), started));
     }
     case 'GET /v2/apps/{app_id}/deployments': {
-      const perPage = Math.min(200, positiveInt(url.searchParams.get('per_page'), 20));
+      const perPage = Math.min(MAX_PER_PAGE, positiveInt(url.searchParams.get('per_page'), DEFAULT_PER_PAGE));
       const page = positiveInt(url.searchParams.get('page'), 1);
       return ok(deploymentsPageJson(read(), page, perPage, (n) => pageUrl(n, perPage)));
     }
     case 'GET /v2/apps/{app_id}/deployments/{deployment_id}': {
-      const deployment = read().deployments.find((d) => d.id === route.deploymentId);
+      const deployment = read().deployments.find((d) => d.id === deploymentId);
       if (!deployment) throw new SimulatedApiError(404, ...NOT_FOUND);
       return ok({ deployment: deploymentJson(deployment) });
     }
@@ -298,8 +371,6 @@ function respond(
     }
     case 'POST /v2/apps/{app_id}/deployments':
       return ok({ deployment: deploymentJson(state.createDeployment(field(body, 'force_build') === true)) });
-    default:
-      throw new SimulatedApiError(404, ...NOT_FOUND);
   }
 }
 

@@ -39,7 +39,8 @@ export interface RunningComponent {
   readonly desired: number;
 }
 
-const SIZE = 'apps-s-1vcpu-0.5gb';
+/** The instance size of a scenario component that names none: the smallest shared one. */
+export const DEFAULT_INSTANCE_SIZE_SLUG = 'apps-s-1vcpu-0.5gb';
 // The API's own pattern for app and component names.
 const NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const REGIONS = ['atl', 'nyc', 'sfo', 'tor', 'ams', 'fra', 'lon', 'blr', 'sgp', 'syd'];
@@ -49,7 +50,7 @@ export function scenarioSpec(scenario: Scenario): AppSpecJson {
   const of = (kind: string) => scenario.components.filter((c) => c.kind === kind);
   const sized = (c: Scenario['components'][number]): ComponentSpecJson => ({
     name: c.name,
-    instance_size_slug: SIZE,
+    instance_size_slug: c.instanceSizeSlug ?? DEFAULT_INSTANCE_SIZE_SLUG,
     ...(c.autoscaling
       ? { autoscaling: { min_instance_count: c.autoscaling.min, max_instance_count: c.autoscaling.max } }
       : c.instanceCount === undefined
@@ -61,9 +62,18 @@ export function scenarioSpec(scenario: Scenario): AppSpecJson {
     region: 'ams',
     services: of('service').map((c) => ({ ...sized(c), http_port: 8080 })),
     workers: of('worker').map(sized),
-    jobs: of('job').map((c) => ({ name: c.name, instance_size_slug: SIZE, kind: 'PRE_DEPLOY' as const })),
+    jobs: of('job').map((c) => ({
+      name: c.name,
+      instance_size_slug: c.instanceSizeSlug ?? DEFAULT_INSTANCE_SIZE_SLUG,
+      kind: 'PRE_DEPLOY' as const,
+    })),
     static_sites: of('static_site').map((c) => ({ name: c.name })),
   };
+}
+
+/** Whether `name` fits the API's pattern for app and component names (`replica-demo`). */
+export function isValidName(name: string): boolean {
+  return NAME.test(name);
 }
 
 export function runningComponents(spec: AppSpecJson): RunningComponent[] {

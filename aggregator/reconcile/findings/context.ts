@@ -5,6 +5,7 @@ import type { ClassifiedInstance, ComponentFacts } from '../facts';
 import type { PlatformBlindness } from '../platform-blindness';
 import type { Finding, FindingCode, Severity } from '../report';
 import type { RolloutStatus } from '../rollout';
+import type { ComponentCost } from '../waste';
 
 export interface FindingContext {
   /** The real app id for commands: the platform's app id, else the aggregator's app. */
@@ -31,6 +32,10 @@ export interface FindingContext {
   readonly drainGraceMs: number;
   /** ALERT_FOR_MS, default applied. */
   readonly alertForMs: number;
+  /** No agent reports for the app: it is judged from the platform alone (agentless.ts). */
+  readonly agentless: boolean;
+  /** The component's surplus and what it costs (waste.ts). */
+  readonly cost: ComponentCost;
 }
 
 /** Builds a finding; instances and deployment ids default to none. */

@@ -2,11 +2,15 @@
  * DATA_DEGRADED: the aggregator cannot see part of the truth, and says which part.
  * - The collector is blind (Redis down, self-preservation): info. The report's `degraded` flag
  *   and verdict carry the weight, so a blind aggregator never claims a discrepancy of its making.
- * - The platform view is missing (never fetched, 401, 403, 404): warning, critical once it has
- *   lasted ALERT_FOR_MS. Blind is never green: the cause and the variable to fix are named.
+ * - The platform view is missing (401, 403, 404): warning, critical once it has lasted
+ *   ALERT_FOR_MS. Blind is never green: the cause and the variable to fix are named. Before the
+ *   first answer it is info: still degraded, but a refresh waiting its turn is not an outage.
  * - The platform data is stale from a transient failure: info (the last good view still counts).
  * - A component runs standing instances but no desired count is known for it: warning.
+ * - No agents report for the app and the platform counts none of a component's instances
+ *   (neither a ready count nor an instance list): nothing is seen of them, warning.
  */
+import { agentlessUnobserved, installAgentAdvice } from '../agentless';
 import { restartCommand } from '../commands';
 import type { Finding, Severity } from '../report';
 import { SEVERITIES } from '../report';
@@ -41,8 +45,11 @@ function platformProblem(ctx: FindingContext): Problem | null {
   if (platformBlind !== null) {
     const sinceMs = ctx.platformBlindSinceMs ?? nowMs;
     const lasting = nowMs - sinceMs >= ctx.alertForMs;
+    // No answer yet (sinceMs null) is no failure yet: the first refresh may wait its turn in the
+    // token's request budget (many apps), so it does not alert; a refresh that fails names why.
+    const severity = platformBlind.sinceMs === null ? 'info' : lasting ? 'critical' : 'warning';
     return {
-      severity: lasting ? 'critical' : 'warning',
+      severity,
       text:
         `${platformBlind.reason}; the desired and platform counts are unknown ` +
         `(since ${isoTime(sinceMs)}, ${formatDuration(nowMs - sinceMs)} ago)`,
@@ -83,11 +90,27 @@ function desiredProblem(ctx: FindingContext): Problem | null {
   };
 }
 
+/** Agentless and the platform gives no count: nothing at all is seen of the component's instances. */
+function agentlessProblem(ctx: FindingContext): Problem | null {
+  const { facts } = ctx;
+  if (!agentlessUnobserved(facts, ctx.agentless) || ctx.platformBlind !== null) return null;
+  return {
+    severity: 'warning',
+    text:
+      `No agents report for this app and the platform counts none of ${facts.name}'s instances ` +
+      '(no ready count, no instance list): nothing is known of what runs',
+    fix: `To see what runs, ${installAgentAdvice(facts.name)}; check what the platform says: doctl apps get ${ctx.appId}`,
+  };
+}
+
 /** One finding per component joining every problem, at the worst of their severities. */
 export function dataDegradedFinding(ctx: FindingContext): Finding | null {
-  const problems = [collectorProblem(ctx), platformProblem(ctx), desiredProblem(ctx)].filter(
-    (p): p is Problem => p !== null,
-  );
+  const problems = [
+    collectorProblem(ctx),
+    platformProblem(ctx),
+    desiredProblem(ctx),
+    agentlessProblem(ctx),
+  ].filter((p): p is Problem => p !== null);
   if (problems.length === 0) return null;
   const severity = problems.reduce<Severity>(
     (worst, p) => (SEVERITIES.indexOf(p.severity) > SEVERITIES.indexOf(worst) ? p.severity : worst),

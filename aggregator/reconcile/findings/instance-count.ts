@@ -10,12 +10,13 @@ import { orphanRecommendation } from './orphaned';
 
 /**
  * live < desired.min. Warning; critical when nothing is live; info while a rollout is in
- * progress. Never while the collector is blind: not seeing heartbeats is not missing instances.
+ * progress. Never while the collector is blind: not seeing heartbeats is not missing instances;
+ * nor for an app no agent reports for (agentless.ts): it has no heartbeats to miss.
  */
 export function missingFinding(ctx: FindingContext): Finding | null {
   const { facts, appId, view } = ctx;
   const { desired } = facts;
-  if (!facts.standing || desired === null || !ctx.collector.healthy) return null;
+  if (!facts.standing || desired === null || !ctx.collector.healthy || ctx.agentless) return null;
   if (facts.live.length >= desired.min) return null;
   const gone = facts.instances.filter((i) => i.state === 'gone');
   const goneNote =
@@ -58,12 +59,13 @@ export function surplusOrder(
 
 /**
  * live > desired.max. Warning; info while a rollout is in progress. `instances` are the extra
- * ones in surplusOrder; the message says how many of them are orphans.
+ * ones in surplusOrder; the message says how many of them are orphans. Never for an agentless
+ * app: its surplus by the platform's own numbers is PLATFORM_COUNT_MISMATCH's.
  */
 export function surplusFinding(ctx: FindingContext): Finding | null {
   const { facts, appId, view } = ctx;
   const { desired } = facts;
-  if (!facts.standing || desired === null || facts.live.length <= desired.max) return null;
+  if (!facts.standing || desired === null || ctx.agentless || facts.live.length <= desired.max) return null;
   const extra = facts.live.length - desired.max;
   const surplus = surplusOrder(facts.live, facts.activeGeneration, facts.orphans).slice(0, extra);
   const orphanSet = new Set(facts.orphans);

@@ -1,5 +1,6 @@
 /** PLATFORM_COUNT_MISMATCH: the dashboard's numbers disagree with the heartbeats or the spec. */
 import { restartCommand, runLogsCommand, specEditCommand } from '../commands';
+import { agentlessCountFinding } from './agentless-count';
 import { orphansByGeneration } from '../facts';
 import type { Finding } from '../report';
 import { formatDuration, isoTime, listWords, plural } from '../text';
@@ -34,9 +35,11 @@ function caveats(ctx: FindingContext): string {
  * or ready > desired.max (the dashboard over-counts); instances draining within DRAIN_GRACE_MS
  * may be counted on the platform's side without a mismatch. Warning; info while a rollout is in
  * progress (counts move then), while the collector is blind or while the platform data is stale,
- * because then the two sides are not compared at the same moment.
+ * because then the two sides are not compared at the same moment. For an app no agent reports
+ * for, the platform is compared with itself instead (agentless-count.ts).
  */
 export function platformCountFinding(ctx: FindingContext): Finding | null {
+  if (ctx.agentless) return agentlessCountFinding(ctx);
   const { facts, view, appId } = ctx;
   if (!facts.standing || facts.platform === null) return null;
   const ready = facts.platform.ready;

@@ -34,12 +34,13 @@ function isDraining(ctx: FindingContext, listed: PlatformInstance): boolean {
  * (or pod name). Warning; info while a rollout is in progress (new instances are listed before
  * their first heartbeat) or while the platform data is stale. An instance that said goodbye
  * within DRAIN_GRACE_MS is draining: while every unreported instance is, the finding is info and
- * says so; past the grace a listed instance is a zombie. Never while the collector is blind.
+ * says so; past the grace a listed instance is a zombie. Never while the collector is blind,
+ * nor for an app no agent reports for (agentless.ts): every instance would be "unreported".
  */
 export function unreportedFinding(ctx: FindingContext): Finding | null {
   const { facts, appId } = ctx;
   const listed = facts.platform?.listed ?? null;
-  if (!facts.standing || listed === null || !ctx.collector.healthy) return null;
+  if (!facts.standing || listed === null || !ctx.collector.healthy || ctx.agentless) return null;
   const unreported = listed
     .filter((instance) => heartbeatOf(ctx, instance)?.live !== true)
     .sort((a, b) => compareStrings(a.name, b.name));
