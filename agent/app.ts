@@ -8,6 +8,8 @@ import { systemClock } from '../shared/clock';
 import type { ServingStatus, SystemStats } from '../shared/heartbeat';
 import type { Logger } from '../shared/logger';
 import { redact, silentLogger } from '../shared/logger';
+import type { RedisEngine } from '../shared/redis-engine';
+import { redisEngineHosts, redisEngineTls } from '../shared/redis-engine';
 import type { AgentConfig } from './config';
 import { AGENT_DEFAULTS, agentSecrets } from './config';
 import type { HeartbeatBuilder } from './heartbeat-builder';
@@ -72,6 +74,12 @@ export interface TransportInfo {
   readonly configured: boolean;
   readonly host: string | null;
   readonly tls: boolean;
+}
+
+/** The Redis transport: its hosts (a cluster's seeds, the sentinels), never its credentials. */
+function redisInfo(engine: RedisEngine | null): TransportInfo {
+  if (engine === null) return { configured: false, host: null, tls: false };
+  return { configured: true, host: redisEngineHosts(engine), tls: redisEngineTls(engine) };
 }
 
 function transportInfo(url: string | null): TransportInfo {
@@ -218,8 +226,9 @@ async function listen(
 
 /** Whether any connection the agent opens is TLS, so that NODE_EXTRA_CA_CERTS matters. */
 function usesTls(config: AgentConfig): boolean {
-  return [config.redisUrl, config.aggregatorUrl, config.probeUrl].some(
-    (url) => url !== null && ['rediss:', 'https:'].includes(new URL(url).protocol),
+  return (
+    (config.redis !== null && redisEngineTls(config.redis)) ||
+    [config.aggregatorUrl, config.probeUrl].some((url) => url !== null && new URL(url).protocol === 'https:')
   );
 }
 
@@ -246,7 +255,7 @@ function health(
     ttl_ms: config.ttlMs,
     transport: {
       active: transport?.name ?? null,
-      redis: transportInfo(config.redisUrl),
+      redis: redisInfo(config.redis),
       http: transportInfo(config.aggregatorUrl),
     },
     probe: { configured: config.probeUrl !== null, timeout_ms: config.probeTimeoutMs },
@@ -283,7 +292,7 @@ class HeartbeatLoop {
   }
 
   async run(): Promise<void> {
-    const { clock, config } = this.deps;
+    const { clock, config, state, transport } = this.deps;
     const signal = this.controller.signal;
     let next = clock.now();
     while (!signal.aborted) {
@@ -291,7 +300,14 @@ class HeartbeatLoop {
       // A fixed schedule, not "interval after the last send": a slow send does not stretch the
       // gap past the TTL. After a tick that overran, the next one goes at once.
       next = Math.max(next + config.intervalMs, clock.now());
-      await clock.sleep(next - clock.now(), signal);
+      // After a failed send, the transport's return (Redis back, a failover's new master found)
+      // ends the wait: the instance, silent since, is heard again at once rather than up to an
+      // interval later (the aggregator keeps an outage's data degraded until renewals come back).
+      const back = new AbortController();
+      const unsubscribe = state.consecutiveFailures > 0 ? transport.onReady?.(() => back.abort()) : undefined;
+      await clock.sleep(next - clock.now(), AbortSignal.any([signal, back.signal]));
+      unsubscribe?.();
+      if (back.signal.aborted) next = clock.now();
     }
   }
 

@@ -7,6 +7,8 @@ import { EnvReader } from '../shared/config';
 import { LABEL_MAX_LENGTH } from '../shared/heartbeat-limits';
 import { NAME_PATTERN } from '../shared/names';
 import type { LogLevel } from '../shared/logger';
+import type { RedisEngine } from '../shared/redis-engine';
+import { readRedisEngine, REDIS_ENGINE_VARIABLES, redisEngineSecrets } from '../shared/redis-engine';
 
 /** The agent's typed, frozen configuration (see loadAgentConfig for the variables). */
 export interface AgentConfig {
@@ -28,7 +30,11 @@ export interface AgentConfig {
   /** 0: any free port (tests, several agents on one host). */
   readonly port: number;
   readonly host: string;
-  readonly redisUrl: string | null;
+  /**
+   * Where heartbeats are written: REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS with
+   * REDIS_SENTINEL_MASTER (credentials in the URLs or REDIS_USERNAME / REDIS_PASSWORD); null: HTTP only.
+   */
+  readonly redis: RedisEngine | null;
   /** Base URL of the aggregator, used for heartbeats over HTTP when Redis is absent or failing. */
   readonly aggregatorUrl: string | null;
   /** AGGREGATOR_API_TOKEN: sent as a bearer token, since the aggregator guards `/api/*` with it. */
@@ -117,12 +123,13 @@ export function loadAgentConfig(env: Env, defaults: { hostname: string }): Agent
     read.problem('AGENT_PROBE_TIMEOUT_MS', `must be less than AGENT_INTERVAL_MS (${intervalMs})`);
   }
 
-  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']) ?? null;
+  const redis = readRedisEngine(read);
   const aggregatorUrl = read.url('AGGREGATOR_URL', ['http:', 'https:']) ?? null;
-  if (enabled && read.raw('REDIS_URL') === undefined && read.raw('AGGREGATOR_URL') === undefined) {
+  const redisNamed = REDIS_ENGINE_VARIABLES.some((name) => read.raw(name) !== undefined);
+  if (enabled && !redisNamed && read.raw('AGGREGATOR_URL') === undefined) {
     read.problem(
       'AGENT_ENABLED',
-      'is true but neither REDIS_URL nor AGGREGATOR_URL is set: heartbeats have nowhere to go',
+      'is true but no Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS) nor AGGREGATOR_URL is set: heartbeats have nowhere to go',
     );
   }
 
@@ -142,7 +149,7 @@ export function loadAgentConfig(env: Env, defaults: { hostname: string }): Agent
     probeTimeoutMs,
     port: read.int('AGENT_PORT', AGENT_DEFAULTS.port, { min: 0, max: 65535 }),
     host: read.string('AGENT_HOST', AGENT_DEFAULTS.host),
-    redisUrl,
+    redis,
     aggregatorUrl,
     aggregatorToken: read.secret('AGGREGATOR_API_TOKEN') ?? null,
     heartbeatSecret: read.secret('HEARTBEAT_SECRET'),
@@ -154,15 +161,14 @@ export function loadAgentConfig(env: Env, defaults: { hostname: string }): Agent
 }
 
 /**
- * The values of a config that must never be written anywhere: passwords inside the URLs (raw and
- * decoded), the API token and the heartbeat secret. For the logger's redaction and for error texts.
+ * The values of a config that must never be written anywhere: Redis passwords (REDIS_PASSWORD and
+ * those inside the URLs, raw and decoded), the API token and the heartbeat secret. For the
+ * logger's redaction and for error texts.
  */
 export function agentSecrets(config: AgentConfig): string[] {
-  const secrets: string[] = [];
-  for (const url of [config.redisUrl, config.aggregatorUrl]) {
-    if (url === null) continue;
-    const { password } = new URL(url);
-    if (password === '') continue;
+  const secrets: string[] = redisEngineSecrets(config.redis);
+  const password = config.aggregatorUrl === null ? '' : new URL(config.aggregatorUrl).password;
+  if (password !== '') {
     secrets.push(password);
     try {
       secrets.push(decodeURIComponent(password));

@@ -3,6 +3,7 @@ export { startAgent } from './app';
 export type { AgentDeps, AgentHealth, RunningAgent, TransportInfo } from './app';
 export { AGENT_DEFAULTS, agentSecrets, loadAgentConfig } from './config';
 export type { AgentConfig } from './config';
+export type { RedisEngine } from '../shared/redis-engine';
 export type { AgentIdentity } from './identity';
 export { AgentStartError } from './start-error';
 export type { StartFailureReason } from './start-error';

@@ -20,7 +20,7 @@ import type { ReportStore } from './report-store';
 
 export type AlertingConfig = Pick<
   AppConfig,
-  | 'redisUrl'
+  | 'redis'
   | 'app'
   | 'reconcileIntervalMs'
   | 'alertConfirmations'
@@ -82,8 +82,8 @@ export function alertExpiryMs(config: Pick<AlertingConfig, 'reconcileIntervalMs'
 export function createAlerting(config: AlertingConfig, deps: AlertingDeps): Alerting {
   const { clock, metrics, leadership } = deps;
   const log = deps.log.child({ part: 'alerting' });
-  const states: AlertStateStore = config.redisUrl
-    ? new RedisAlertStateStore({ url: config.redisUrl, app: config.app, log })
+  const states: AlertStateStore = config.redis
+    ? new RedisAlertStateStore({ engine: config.redis, app: config.app, log })
     : new MemoryAlertStateStore();
   const sinks = configuredSinks(config).map(
     (sink) =>

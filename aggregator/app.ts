@@ -1,7 +1,8 @@
 /**
  * Wires the aggregator: the platform account, the fleet of watched apps (each collector →
  * reconcile loop → report store, alerts and journals: fleet/app-watch.ts), the shared ingest and
- * HTTP server. `startAggregator` runs it in-process (main.ts, the demo, tests).
+ * HTTP server, and, sharded, the fleet summaries the shards share (fleet/summary-store.ts).
+ * `startAggregator` runs it in-process (main.ts, the demo, tests).
  */
 import { Registry } from 'prom-client';
 import type { Clock } from '../shared/clock';
@@ -12,6 +13,8 @@ import { HeartbeatIngest } from './collector';
 import type { AggregatorConfig } from './config';
 import type { AppWatch } from './fleet/app-watch';
 import { Fleet } from './fleet/fleet';
+import type { SummaryTiming } from './fleet/summary-store';
+import { openSummaryStore } from './fleet/summary-store';
 import { createHttpListener } from './http/app';
 import { closeServer, listen } from './http/listen';
 import type { Leadership } from './leader';
@@ -33,6 +36,8 @@ export interface AggregatorDeps {
   readonly leadership?: Leadership;
   /** The firing alerts remediation acts on (the notifier); none: remediation never acts. */
   readonly firing?: FiringSource;
+  /** Shorter intervals and stale limits of the fleet summaries of a sharded aggregator (tests). */
+  readonly summaryTiming?: Partial<SummaryTiming>;
 }
 
 export interface RunningAggregator {
@@ -95,6 +100,13 @@ export async function startAggregator(
     ? givenSource(deps.platform)
     : await createPlatformAccount(config, { log, clock, onApiCall: metrics.countPlatformCall });
   let boundPort = config.port;
+  // Sharded: this shard's rows out to Redis, the other shards' in (null unsharded).
+  const summaries = await openSummaryStore(config, {
+    clock,
+    log,
+    rows: () => fleet.ownRows(),
+    timing: deps.summaryTiming,
+  });
   const fleet = new Fleet(config, {
     account,
     metrics,
@@ -103,10 +115,11 @@ export async function startAggregator(
     publicUrl: () => config.publicUrl ?? `http://localhost:${boundPort}`,
     leadership: deps.leadership,
     firing: deps.firing,
+    summaries: summaries ?? undefined,
   });
   const ingest = new HeartbeatIngest({
     apps: fleet,
-    redisUrl: config.redisUrl,
+    redis: config.redis,
     heartbeatSecret: config.heartbeatSecret,
     log: log.child({ part: 'ingest' }),
     onApplied: (outcome, heartbeat) => {
@@ -118,6 +131,7 @@ export async function startAggregator(
   let server: import('node:http').Server | undefined;
   try {
     await fleet.start();
+    await summaries?.start();
     const http = createHttpListener({
       apps: fleet,
       ingest,
@@ -136,6 +150,7 @@ export async function startAggregator(
     server = bound.server;
     boundPort = bound.port;
   } catch (err) {
+    await summaries?.close();
     await Promise.allSettled([fleet.stop(), ingest.close()]);
     await account.close();
     throw err;
@@ -170,6 +185,8 @@ export async function startAggregator(
         // Event streams never go idle: each app ends its own before the server waits on them.
         for (const watch of fleet.list()) watch.events.close();
         const closing = closeServerWithin(running, DRAIN_MS);
+        // Before the fleet: its apps stopping are not dropped apps whose rows go (they stay, to age).
+        await summaries?.close();
         await fleet.stop();
         await Promise.all([closing, ingest.close()]);
         await account.close();

@@ -6,11 +6,15 @@ import type { Env } from '../shared/config';
 import { EnvReader } from '../shared/config';
 import { NAME_PATTERN } from '../shared/names';
 import type { LogLevel } from '../shared/logger';
+import type { RedisEngine } from '../shared/redis-engine';
+import { readRedisEngine, REDIS_ENGINE_VARIABLES, redisEngineSecrets } from '../shared/redis-engine';
 import type { DesiredRange, PlatformKind } from './model';
 import { PLATFORM_KINDS } from './model';
 import type { RemediationMode } from './remediate/types';
 import { REMEDIATION_MODES } from './remediate/types';
 import type { ScenarioName } from './platform/simulated';
+import type { ShardAssignment } from '../shared/shard';
+import { ordinalOfHostname, UNSHARDED } from '../shared/shard';
 import { SCENARIO_NAMES } from './platform/simulated';
 
 /** Desired counts from DESIRED_REPLICAS: per component, and a default for the rest. */
@@ -41,10 +45,19 @@ export interface AggregatorConfig {
   readonly port: number;
   /** Interface to listen on. */
   readonly host: string;
-  /** null: the embedded mode, fed by POST /api/v1/heartbeats only. */
-  readonly redisUrl: string | null;
+  /**
+   * REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS with REDIS_SENTINEL_MASTER (credentials in
+   * the URLs or REDIS_USERNAME / REDIS_PASSWORD); null: the embedded mode, fed by POST
+   * /api/v1/heartbeats only.
+   */
+  readonly redis: RedisEngine | null;
   /** The apps it watches, each with its own registry, report, alerts and leader lease. */
   readonly apps: AppSelection;
+  /**
+   * SHARD of TOTAL_SHARDS (SHARD_FROM_HOSTNAME: the StatefulSet ordinal): it watches only the apps
+   * whose `fnv1a32(app id) mod TOTAL_SHARDS` is its SHARD.
+   */
+  readonly shard: ShardAssignment;
   readonly platform: PlatformKind;
   readonly doApiToken: string | null;
   readonly doApiBaseUrl: string;
@@ -314,8 +327,8 @@ function readScenarios(read: EnvReader): ScenarioName[] {
 
 /**
  * Every value of a config that must never be written anywhere (for the logger's redaction):
- * the tokens and secrets, Slack's webhook URL (the URL is the credential) and the password
- * inside REDIS_URL, raw and decoded.
+ * the tokens and secrets, Slack's webhook URL (the URL is the credential) and the Redis
+ * passwords (REDIS_PASSWORD and those inside the Redis URLs, raw and decoded).
  */
 export function aggregatorSecrets(config: AggregatorConfig): string[] {
   const secrets = [
@@ -326,20 +339,70 @@ export function aggregatorSecrets(config: AggregatorConfig): string[] {
     config.alertWebhookSecret,
     config.slackWebhookUrl,
   ].filter((value): value is string => value !== null);
-  const password = config.redisUrl === null ? '' : new URL(config.redisUrl).password;
-  if (password !== '') {
-    secrets.push(password);
-    try {
-      secrets.push(decodeURIComponent(password));
-    } catch {
-      // A malformed escape: the raw form above is what appears in text anyway.
-    }
-  }
+  secrets.push(...redisEngineSecrets(config.redis));
   return [...new Set(secrets)];
 }
 
-/** Parses and validates the environment; throws one ConfigError naming every bad variable. */
-export function loadAggregatorConfig(env: Env): AggregatorConfig {
+/** The most shards: far more aggregators than any account's apps need, a typo's guard. */
+export const MAX_TOTAL_SHARDS = 1_024;
+
+/**
+ * SHARD, TOTAL_SHARDS, SHARD_FROM_HOSTNAME (the trailing `-<ordinal>` of HOSTNAME, else of
+ * `hostname`). A shard outside 0..TOTAL_SHARDS-1, or sharding without a shared Redis (the shards
+ * share heartbeats and the fleet's summaries through it), is refused naming the variables, each
+ * problem once. From the host name, `hostPrefix` keeps what precedes the ordinal (the peers' names).
+ */
+function readShard(read: EnvReader, hostname: string | undefined, hasRedis: boolean): ShardAssignment {
+  const totalRead = read.int('TOTAL_SHARDS', undefined, { min: 1, max: MAX_TOTAL_SHARDS });
+  const total = totalRead ?? UNSHARDED.total;
+  // A bad value is named once: the range check below would only repeat it under another name.
+  let valid = totalRead !== undefined || read.raw('TOTAL_SHARDS') === undefined;
+  const fromHostname = read.bool('SHARD_FROM_HOSTNAME', false);
+  let index = read.int('SHARD', UNSHARDED.index, { min: 0, max: MAX_TOTAL_SHARDS - 1 });
+  let hostPrefix: string | undefined;
+  let host = '';
+  if (fromHostname) {
+    host = (read.string('HOSTNAME') ?? hostname ?? '').trim();
+    const ordinal = ordinalOfHostname(host);
+    if (read.raw('SHARD') !== undefined) {
+      read.problem('SHARD', 'and SHARD_FROM_HOSTNAME=true are both set: the shard comes from one of them');
+      valid = false;
+    } else if (ordinal === null) {
+      read.problem(
+        'SHARD_FROM_HOSTNAME',
+        `is true but the host name ${JSON.stringify(host)} ends in no -<ordinal> (a StatefulSet pod's does: replica-watch-2)`,
+      );
+      valid = false;
+    } else {
+      index = ordinal;
+      hostPrefix = host.replace(/\d+$/, '');
+    }
+  }
+  if (valid && index >= total) {
+    read.problem(
+      fromHostname ? 'SHARD_FROM_HOSTNAME' : 'SHARD',
+      `gives shard ${index}${fromHostname ? ` (the host name ${JSON.stringify(host)})` : ''}, but TOTAL_SHARDS is ${total}: shards are numbered 0 to ${total - 1}`,
+    );
+    return UNSHARDED;
+  }
+  if (!valid) return UNSHARDED;
+  if (total > 1 && !hasRedis) {
+    read.problem(
+      'TOTAL_SHARDS',
+      'is above 1 without Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS): shards share heartbeats and the fleet through it',
+    );
+  }
+  return hostPrefix === undefined ? { index, total } : { index, total, hostPrefix };
+}
+
+/**
+ * Parses and validates the environment; throws one ConfigError naming every bad variable.
+ * `defaults.hostname` (os.hostname() in main) stands in for HOSTNAME with SHARD_FROM_HOSTNAME.
+ */
+export function loadAggregatorConfig(
+  env: Env,
+  defaults: { readonly hostname?: string } = {},
+): AggregatorConfig {
   const read = new EnvReader(env);
   const doApiToken = read.secret('DO_API_TOKEN') ?? null;
   const doAppIdSet = read.raw('DO_APP_ID') !== undefined;
@@ -361,6 +424,11 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
   }
   const simulatedScenarios = readScenarios(read);
   const apps = readApps(read, platform, simulatedScenarios);
+  const shard = readShard(
+    read,
+    defaults.hostname,
+    REDIS_ENGINE_VARIABLES.some((name) => read.raw(name) !== undefined),
+  );
   let desiredReplicas: StaticDesired | null = null;
   const desiredText = read.raw('DESIRED_REPLICAS');
   if (desiredText !== undefined) {
@@ -371,8 +439,9 @@ export function loadAggregatorConfig(env: Env): AggregatorConfig {
   const config: AggregatorConfig = {
     port: read.int('PORT', AGGREGATOR_DEFAULTS.port, { min: 0, max: 65535 }),
     host: read.string('HOST', AGGREGATOR_DEFAULTS.host),
-    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']) ?? null,
+    redis: readRedisEngine(read),
     apps,
+    shard,
     platform,
     doApiToken,
     doApiBaseUrl: read.url('DO_API_BASE_URL', ['https:', 'http:']) ?? AGGREGATOR_DEFAULTS.doApiBaseUrl,

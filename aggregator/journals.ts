@@ -5,7 +5,7 @@
  * mode both live in capped streams on their own connection and only the leader writes; in
  * embedded mode both are bounded rings in memory.
  */
-import type { RedisClient } from '../shared/redis-client';
+import type { RedisConnection } from '../shared/redis-client';
 import { closeQuietly } from '../shared/redis-client';
 import type { AppConfig } from './config';
 import type { HistoryStore } from './history';
@@ -34,12 +34,12 @@ export interface AggregatorJournals {
 export async function startJournals(
   config: Pick<
     AppConfig,
-    'redisUrl' | 'app' | 'remediationMode' | 'remediationCooldownMs' | 'remediationMinFiringMs'
+    'redis' | 'app' | 'remediationMode' | 'remediationCooldownMs' | 'remediationMinFiringMs'
   >,
   deps: JournalsDeps,
 ): Promise<AggregatorJournals> {
-  const client: RedisClient | null = config.redisUrl
-    ? await openJournalClient(config.redisUrl, deps.log.child({ part: 'journals' }))
+  const client: RedisConnection | null = config.redis
+    ? await openJournalClient(config.redis, deps.log.child({ part: 'journals' }))
     : null;
   const history = createHistoryStore(client, config.app, deps.log.child({ part: 'history' }));
   // In memory each aggregator keeps its own history, so each writes it; in Redis only the leader.

@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 import { systemClock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
-import type { RedisClient } from '../shared/redis-client';
+import type { RedisConnection } from '../shared/redis-client';
 import { closeQuietly, connectOrFail, createRedisClient } from '../shared/redis-client';
+import type { RedisEngine } from '../shared/redis-engine';
 import type { AppKeys } from '../shared/redis-keys';
 import { appKeys } from '../shared/redis-keys';
 import { luaScript, runLua } from '../shared/lua-script';
@@ -35,12 +36,12 @@ export interface Leadership {
  * `leader` of /readyz) asks this one object.
  */
 export function createLeadership(
-  config: { readonly redisUrl: string | null; readonly app: string; readonly leaderLeaseMs: number },
+  config: { readonly redis: RedisEngine | null; readonly app: string; readonly leaderLeaseMs: number },
   deps: { readonly clock: Clock; readonly log: Logger },
 ): Leadership {
-  if (config.redisUrl === null) return new AlwaysLeader();
+  if (config.redis === null) return new AlwaysLeader();
   return new RedisLeaderLease({
-    url: config.redisUrl,
+    engine: config.redis,
     app: config.app,
     leaseMs: config.leaderLeaseMs,
     clock: deps.clock,
@@ -107,7 +108,7 @@ return 0
 `);
 
 export interface RedisLeaderLeaseOptions {
-  readonly url: string;
+  readonly engine: RedisEngine;
   readonly app: string;
   /** LEADER_LEASE_MS: how long a lease lasts without renewal, so how long a dead leader blocks. */
   readonly leaseMs: number;
@@ -127,7 +128,7 @@ export interface RedisLeaderLeaseOptions {
 export class RedisLeaderLease implements Leadership {
   private readonly keys: AppKeys;
   private readonly clock: Clock;
-  private readonly client: RedisClient;
+  private readonly client: RedisConnection;
   private readonly holderId: string;
   private readonly listeners = new Set<(leader: boolean) => void>();
   private readonly abort = new AbortController();
@@ -143,7 +144,11 @@ export class RedisLeaderLease implements Leadership {
     this.keys = appKeys(options.app);
     this.clock = options.clock ?? systemClock;
     this.holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.client = createRedisClient({ url: options.url, log: options.log, name: 'replica-watch-leader' });
+    this.client = createRedisClient({
+      engine: options.engine,
+      log: options.log,
+      name: 'replica-watch-leader',
+    });
   }
 
   /**

@@ -5,8 +5,10 @@
  * naming every bad variable); 1 a failed start (e.g. PORT in use), or a stop that failed or
  * overran SHUTDOWN_DEADLINE_MS.
  */
+import { hostname } from 'node:os';
 import { ConfigError, CONFIG_EXIT_CODE } from '../shared/config';
 import { createLogger } from '../shared/logger';
+import { describeRedisEngine } from '../shared/redis-engine';
 import { startAggregator } from './app';
 import { aggregatorSecrets, loadAggregatorConfig } from './config';
 
@@ -16,7 +18,7 @@ const SHUTDOWN_DEADLINE_MS = 5_000;
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadAggregatorConfig(process.env);
+    config = loadAggregatorConfig(process.env, { hostname: hostname() });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`replica-watch aggregator: ${err.message}\n`);
@@ -40,7 +42,8 @@ async function main(): Promise<void> {
   }
   log.info('aggregator listening', {
     port: aggregator.port,
-    mode: config.redisUrl ? 'redis' : 'embedded',
+    mode: config.redis ? 'redis' : 'embedded',
+    redis: config.redis ? describeRedisEngine(config.redis) : null,
     platform: config.platform,
     apps: aggregator.fleet.multiApp ? aggregator.fleet.list().length : aggregator.fleet.describe(),
   });

@@ -1,13 +1,16 @@
 /**
  * `npm run loadgen -- --instances N --interval-ms MS`: heartbeats of N simulated agents, written
- * the way real agents write them (REDIS_URL from the environment, or --aggregator-url for HTTP
- * ingest), until SIGINT/SIGTERM or --duration-ms. Prints a progress line every few seconds and
+ * the way real agents write them (Redis named by the environment as agents read it: REDIS_URL,
+ * REDIS_CLUSTER_NODES or REDIS_SENTINELS; or --aggregator-url for HTTP ingest), until SIGINT/SIGTERM or --duration-ms. Prints a progress line every few seconds and
  * a JSON summary at the end. Exit codes: 0 done, 1 failed to start, 2 bad flags.
  */
 import { parseArgs } from 'node:util';
 import { systemClock } from '../shared/clock';
+import { ConfigError, EnvReader } from '../shared/config';
 import { maskUrlCredentials } from '../shared/logger';
 import { NAME_PATTERN } from '../shared/names';
+import type { RedisEngine } from '../shared/redis-engine';
+import { readRedisEngine } from '../shared/redis-engine';
 import { SimulatedFleet } from './loadgen/fleet';
 import type { LoadgenProgress } from './loadgen/run';
 import { runLoadgen } from './loadgen/run';
@@ -17,7 +20,9 @@ import { createHttpWriter, createRedisWriter } from './loadgen/writers';
 const USAGE = `usage: npm run loadgen -- --instances N [options]
 
 Writes heartbeats of N simulated instances, every instance once per interval, through Redis
-(REDIS_URL from the environment) or through HTTP ingest (--aggregator-url), until stopped.
+(from the environment, as agents read it: REDIS_URL, REDIS_CLUSTER_NODES, or REDIS_SENTINELS
+with REDIS_SENTINEL_MASTER; REDIS_USERNAME, REDIS_PASSWORD) or through HTTP ingest
+(--aggregator-url), until stopped.
 
   --instances N          simulated instances (required, 1-1000000)
   --interval-ms MS       heartbeat interval of each instance (default 10000)
@@ -26,6 +31,8 @@ Writes heartbeats of N simulated instances, every instance once per interval, th
   --aggregator-url URL   POST to URL/api/v1/heartbeats instead of writing to Redis
                          (AGGREGATOR_API_TOKEN from the environment is sent as a bearer token)
   --app NAME             the app (default: AGGREGATOR_APP, else "default")
+  --apps N               spread the instances over N apps, NAME-0 … NAME-<N-1> (default 1:
+                         NAME itself); instance i belongs to app i mod N
   --components LIST      comma-separated component names (default backend,worker,api)
   --deployments K        deployments; the newest is active, each older one keeps
                          --old-share of the instances as orphans (default 2)
@@ -47,8 +54,9 @@ interface LoadgenCli {
   readonly ttlMs: number;
   readonly durationMs: number | null;
   readonly aggregatorUrl: string | null;
-  readonly redisUrl: string | null;
+  readonly redis: RedisEngine | null;
   readonly app: string;
+  readonly apps: number;
   readonly components: string[];
   readonly deployments: number;
   readonly oldShare: number;
@@ -92,6 +100,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): LoadgenCli | 'help' {
         'duration-ms': { type: 'string' },
         'aggregator-url': { type: 'string' },
         app: { type: 'string' },
+        apps: { type: 'string' },
         components: { type: 'string' },
         deployments: { type: 'string' },
         'old-share': { type: 'string' },
@@ -137,17 +146,27 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): LoadgenCli | 'help' {
   const shard = shardMatch ? { index: Number(shardMatch[1]), count: Number(shardMatch[2]) } : null;
   if (shard === null || shard.count < 1 || shard.index >= shard.count)
     throw new UsageError(`--shard must be I/N with 0 ≤ I < N, got ${JSON.stringify(v.shard)}`);
-  const redisUrl = env.REDIS_URL || null;
-  if (aggregatorUrl === null && redisUrl === null)
-    throw new UsageError('set REDIS_URL in the environment, or pass --aggregator-url for HTTP ingest');
+  const read = new EnvReader(env);
+  const redis = readRedisEngine(read);
+  try {
+    read.finish();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.problems.join('; '));
+    throw err;
+  }
+  if (aggregatorUrl === null && redis === null)
+    throw new UsageError(
+      'set REDIS_URL (or REDIS_CLUSTER_NODES, or REDIS_SENTINELS) in the environment, or pass --aggregator-url for HTTP ingest',
+    );
   return {
     instances: integer('instances', v.instances, null, 1, 1_000_000),
+    apps: integer('apps', v.apps, 1, 1, 10_000),
     intervalMs,
     ttlMs: integer('ttl-ms', v['ttl-ms'], 3 * intervalMs, 1, 86_400_000),
     durationMs:
       v['duration-ms'] === undefined ? null : integer('duration-ms', v['duration-ms'], null, 1, 2 ** 31),
     aggregatorUrl,
-    redisUrl,
+    redis,
     app,
     components,
     deployments: integer('deployments', v.deployments, 2, 1, 50),
@@ -191,7 +210,7 @@ async function main(): Promise<number> {
   try {
     writer = cli.aggregatorUrl
       ? createHttpWriter(cli.aggregatorUrl, cli.connections, process.env.AGGREGATOR_API_TOKEN || null)
-      : await createRedisWriter(cli.redisUrl as string, cli.connections);
+      : await createRedisWriter(cli.redis as RedisEngine, cli.connections);
   } catch (err) {
     process.stderr.write(`loadgen: cannot connect: ${maskUrlCredentials((err as Error).message)}\n`);
     return 1;
@@ -199,6 +218,7 @@ async function main(): Promise<number> {
   const fleet = new SimulatedFleet({
     instances: cli.instances,
     app: cli.app,
+    apps: cli.apps,
     components: cli.components,
     deployments: cli.deployments,
     oldShare: cli.oldShare,

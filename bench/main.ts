@@ -15,6 +15,7 @@ import { apiSuite } from './suites/api';
 import { collectionSuite } from './suites/collection';
 import { detectionSuite } from './suites/detection';
 import { ingestSuite } from './suites/ingest';
+import { scaleOutSuite } from './suites/scale-out';
 import type { Suite, SuiteResult } from './suites/types';
 
 const SUITES: readonly Suite[] = [
@@ -24,6 +25,7 @@ const SUITES: readonly Suite[] = [
   agentSuite,
   aggregatorSuite,
   detectionSuite,
+  scaleOutSuite,
 ];
 
 /** The repository root: dist/bench/main.js lives two levels below it. */

@@ -47,3 +47,11 @@ export function appKeys(app: string): AppKeys {
 
 /** The field a feed entry carries its heartbeat (or goodbye) JSON in. */
 export const FEED_FIELD = 'hb';
+
+/**
+ * HASH: the fleet across shards (TOTAL_SHARDS > 1): field = app, value = the JSON of its row of
+ * GET /api/v1/apps with the shard that wrote it and when (aggregator/fleet/summary-store.ts).
+ * One key for the whole fleet: its own hash tag `{fleet}`, one Cluster slot, read whole with
+ * HGETALL. No app key ends in `:summaries`, so an app named `fleet` cannot collide with it.
+ */
+export const FLEET_SUMMARIES_KEY = 'rw:{fleet}:summaries';

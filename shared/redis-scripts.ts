@@ -4,7 +4,7 @@
  * id agree whatever the agents' clocks say.
  */
 import { luaScript, runLua, type LuaScript } from './lua-script';
-import type { RedisClient } from './redis-client';
+import type { RedisCommands } from './redis-client';
 import { appKeys, FEED_FIELD } from './redis-keys';
 import type { Heartbeat } from './heartbeat';
 import { serializeHeartbeat } from './heartbeat-wire';
@@ -52,7 +52,7 @@ const recordGoodbyeScript = luaScript(RECORD_GOODBYE);
 
 /** Both scripts return the Redis time in ms. */
 async function runScript(
-  client: RedisClient,
+  client: RedisCommands,
   script: LuaScript,
   keys: string[],
   args: string[],
@@ -62,7 +62,7 @@ async function runScript(
 
 /** Writes a heartbeat or a goodbye in one atomic round trip; resolves to the Redis time in ms. */
 export function recordHeartbeat(
-  client: RedisClient,
+  client: RedisCommands,
   heartbeat: Heartbeat,
   json = serializeHeartbeat(heartbeat),
 ): Promise<number> {

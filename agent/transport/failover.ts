@@ -61,6 +61,11 @@ export class FailoverTransport implements HeartbeatTransport {
     }
   }
 
+  /** The primary's (Redis): the fallback never went away. */
+  onReady(listener: () => void): () => void {
+    return this.primary.onReady?.(listener) ?? (() => undefined);
+  }
+
   close(): Promise<void> {
     this.closing ??= Promise.all([this.primary.close(), this.fallback.close()]).then(() => undefined);
     return this.closing;

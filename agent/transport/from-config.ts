@@ -22,14 +22,14 @@ export interface TransportDeps {
  * 10-15 MB of resident memory, and the agent runs beside every instance.
  */
 export async function createTransport(
-  config: Pick<AgentConfig, 'redisUrl' | 'aggregatorUrl' | 'aggregatorToken'>,
+  config: Pick<AgentConfig, 'redis' | 'aggregatorUrl' | 'aggregatorToken'>,
   deps: TransportDeps,
 ): Promise<HeartbeatTransport> {
   let redis: HeartbeatTransport | null = null;
-  if (config.redisUrl !== null) {
+  if (config.redis !== null) {
     const { RedisTransport } = await import('./redis');
     redis = new InstrumentedTransport(
-      new RedisTransport({ url: config.redisUrl, log: deps.log, timeoutMs: deps.timeoutMs }),
+      new RedisTransport({ engine: config.redis, log: deps.log, timeoutMs: deps.timeoutMs }),
       deps.metrics,
     );
   }
@@ -47,6 +47,10 @@ export async function createTransport(
   }
   if (redis && http) return new FailoverTransport(redis, http, deps.log);
   const only = redis ?? http;
-  if (!only) throw new Error('no heartbeat transport configured (REDIS_URL or AGGREGATOR_URL)');
+  if (!only) {
+    throw new Error(
+      'no heartbeat transport configured (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS or AGGREGATOR_URL)',
+    );
+  }
   return only;
 }

@@ -26,6 +26,10 @@ export class InstrumentedTransport implements HeartbeatTransport {
     this.metrics.heartbeatsSent.inc({ transport });
   }
 
+  onReady(listener: () => void): () => void {
+    return this.inner.onReady?.(listener) ?? (() => undefined);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -5,15 +5,16 @@
  */
 import type { Heartbeat } from '../../shared/heartbeat';
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisConnection } from '../../shared/redis-client';
 import { createRedisClient } from '../../shared/redis-client';
+import type { RedisEngine } from '../../shared/redis-engine';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import { withTimeout } from '../timeout';
 import type { HeartbeatTransport } from './transport';
 
-/** REDIS_URL (may carry AUTH and TLS; never logged) and the bound on one write. */
+/** The engine (its credentials are never logged) and the bound on one write. */
 export interface RedisTransportOptions {
-  readonly url: string;
+  readonly engine: RedisEngine;
   readonly log: Logger;
   /** Bound on one send, and on the wait for the very first connection. */
   readonly timeoutMs: number;
@@ -22,7 +23,7 @@ export interface RedisTransportOptions {
 /** Writes each heartbeat with recordHeartbeat (shared/redis-scripts.ts). */
 export class RedisTransport implements HeartbeatTransport {
   readonly name = 'redis' as const;
-  private readonly client: RedisClient;
+  private readonly client: RedisConnection;
   private readonly timeoutMs: number;
   /** Settles at the first connection or the first failure to connect, whichever comes first. */
   private readonly firstAttempt: Promise<void>;
@@ -30,7 +31,11 @@ export class RedisTransport implements HeartbeatTransport {
 
   constructor(options: RedisTransportOptions) {
     this.timeoutMs = options.timeoutMs;
-    this.client = createRedisClient({ url: options.url, log: options.log, name: 'replica-watch-agent' });
+    this.client = createRedisClient({
+      engine: options.engine,
+      log: options.log,
+      name: 'replica-watch-agent',
+    });
     this.firstAttempt = new Promise<void>((resolve) => {
       const settle = () => {
         this.client.off('ready', settle);
@@ -41,7 +46,7 @@ export class RedisTransport implements HeartbeatTransport {
       this.client.on('error', settle);
     });
     // Not awaited: the agent starts (and falls back to HTTP) whether or not Redis is up. The
-    // promise rejects only when the client is closed while still connecting.
+    // promise rejects only when the connection is closed while still connecting.
     this.client.connect().catch(() => undefined);
   }
 
@@ -51,6 +56,11 @@ export class RedisTransport implements HeartbeatTransport {
     // instead of failing over for a few milliseconds. Afterwards, an offline client fails at once.
     if (!this.client.isReady) await withTimeout(this.firstAttempt, this.timeoutMs, 'redis connect');
     await withTimeout(recordHeartbeat(this.client, heartbeat), this.timeoutMs, 'redis heartbeat write');
+  }
+
+  onReady(listener: () => void): () => void {
+    this.client.on('ready', listener);
+    return () => this.client.off('ready', listener);
   }
 
   close(): Promise<void> {
@@ -63,12 +73,8 @@ export class RedisTransport implements HeartbeatTransport {
       // Let a pending write (the goodbye) finish, but never wait on a hung server for long.
       await withTimeout(this.client.close(), this.timeoutMs, 'redis close').catch(() => undefined);
     }
-    // node-redis 6 misses a destroy() that comes while the TCP connection is being opened: the
-    // socket it opens afterwards is used and kept, holding the process up forever (an agent whose
-    // start failed right after creating the transport never exited). Destroy that one too.
-    const late = () => this.client.destroy();
-    this.client.once('connect', late);
-    this.client.once('ready', late);
+    // Also any connection still being opened (an agent whose start failed right after creating
+    // the transport must exit: destroy() takes the socket a racing connect opens too).
     this.client.destroy();
   }
 }

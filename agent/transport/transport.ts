@@ -9,6 +9,12 @@ export interface HeartbeatTransport {
   readonly name: TransportName;
   /** Resolves once the heartbeat (or goodbye) is stored; rejects on any failure, in bounded time. */
   send(heartbeat: Heartbeat): Promise<void>;
+  /**
+   * Calls `listener` whenever the transport's connection is ready again (Redis back, or a
+   * failover's new master found), so that an agent whose sends failed can send at once instead
+   * of at its next interval. Returns the unsubscribe function. Absent: no such signal (HTTP).
+   */
+  onReady?(listener: () => void): () => void;
   /** Idempotent. */
   close(): Promise<void>;
 }

@@ -5,8 +5,9 @@
  */
 import type { Heartbeat, RejectReason } from '../../shared/heartbeat';
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisConnection } from '../../shared/redis-client';
 import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
+import type { RedisEngine } from '../../shared/redis-engine';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import type { AppScope } from './accept';
 import { admitHeartbeat } from './accept';
@@ -31,7 +32,7 @@ export interface HeartbeatIngestOptions {
   /** The apps it admits heartbeats of, each into its own registry; others are refused (`wrong_app`). */
   readonly apps: IngestApps;
   /** Redis to relay accepted heartbeats into; null or absent in the embedded mode. */
-  readonly redisUrl?: string | null;
+  readonly redis?: RedisEngine | null;
   /** HEARTBEAT_SECRET: only heartbeats signed with it, and not replayed, are admitted (see admitHeartbeat). */
   readonly heartbeatSecret?: string | null;
   readonly log: Logger;
@@ -51,7 +52,7 @@ const RELAYED_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set(['new', 'updated', '
 
 /** Admits HTTP heartbeats into the registry and relays them into Redis (see the module comment). */
 export class HeartbeatIngest {
-  private readonly relayClient: RedisClient | null;
+  private readonly relayClient: RedisConnection | null;
   private readonly rejects: RejectLog;
   /** Per app: each guards its own registry's instances. */
   private readonly replayGuards = new Map<string, ReplayGuard>();
@@ -63,8 +64,8 @@ export class HeartbeatIngest {
 
   constructor(private readonly options: HeartbeatIngestOptions) {
     this.rejects = new RejectLog(options.log, options.onRejected);
-    this.relayClient = options.redisUrl
-      ? createRedisClient({ url: options.redisUrl, log: options.log, name: 'replica-watch-aggregator-relay' })
+    this.relayClient = options.redis
+      ? createRedisClient({ engine: options.redis, log: options.log, name: 'replica-watch-aggregator-relay' })
       : null;
   }
 

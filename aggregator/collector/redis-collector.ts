@@ -12,8 +12,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { maskUrlCredentials } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisConnection } from '../../shared/redis-client';
 import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
+import type { RedisEngine } from '../../shared/redis-engine';
 import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys, FEED_FIELD } from '../../shared/redis-keys';
 import { backoffDelayMs } from '../../shared/retry';
@@ -28,7 +29,8 @@ import { RejectLog } from './reject-log';
 
 /** Options of RedisCollector; everything past `onRejected` has a default tuned for production. */
 export interface RedisCollectorOptions {
-  readonly url: string;
+  /** The Redis it reads (one server, a cluster, a primary through Sentinel). */
+  readonly engine: RedisEngine;
   /** The app whose keys it reads. */
   readonly app: string;
   readonly registry: InstanceRegistry;
@@ -49,6 +51,12 @@ export interface RedisCollectorOptions {
   /** Backoff between attempts while Redis fails. */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /**
+   * Default true: when a connection is ready again (Redis back, a failover's new master found),
+   * the next attempt starts at once instead of after the rest of the backoff, so the collector
+   * sees again within moments of Redis. False keeps the whole backoff (a test that holds it).
+   */
+  readonly resumeOnReconnect?: boolean;
   /** Heartbeat keys per MGET during a resync. */
   readonly mgetChunkSize?: number;
   /**
@@ -72,6 +80,11 @@ export interface RedisCollectorStats {
   readonly outages: number;
   /** Times the feed had been trimmed past the last id read (the resync covered the gap). */
   readonly feedGaps: number;
+  /**
+   * Times the feed ended before the last id read: a failover lost entries the old primary had
+   * not yet replicated, so reading goes on from the new primary's newest entry.
+   */
+  readonly feedRewinds: number;
   /** The last feed id read; null before the first resync. */
   readonly lastId: string | null;
 }
@@ -121,9 +134,9 @@ export class RedisCollector implements Collector {
   private readonly mgetChunkSize: number;
   private readonly feedBatchMs: number;
   /** Resyncs, pruning and everything but the blocking read. */
-  private readonly client: RedisClient;
+  private readonly client: RedisConnection;
   /** The blocking XREAD only: it would hold up every other command on a shared connection. */
-  private readonly feedClient: RedisClient;
+  private readonly feedClient: RedisConnection;
   private readonly rejects: RejectLog;
   private readonly replayGuard: ReplayGuard | null;
   private readonly abort = new AbortController();
@@ -134,6 +147,7 @@ export class RedisCollector implements Collector {
     rejected: 0,
     outages: 0,
     feedGaps: 0,
+    feedRewinds: 0,
     lastId: null,
   };
   private starting: Promise<void> | undefined;
@@ -158,7 +172,7 @@ export class RedisCollector implements Collector {
     this.feedBatchMs = options.feedBatchMs ?? DEFAULT_FEED_BATCH_MS;
     this.blindSinceMs = options.clock.now();
     this.replayGuard = options.heartbeatSecret ? new ReplayGuard((id) => options.registry.get(id)) : null;
-    const connect = { url: options.url, log: options.log, maxBackoffMs: this.backoffMaxMs };
+    const connect = { engine: options.engine, log: options.log, maxBackoffMs: this.backoffMaxMs };
     this.client = createRedisClient({ ...connect, name: 'replica-watch-aggregator' });
     this.feedClient = createRedisClient({ ...connect, name: 'replica-watch-aggregator-feed' });
     this.rejects = new RejectLog(options.log, (reason, detail) => {
@@ -229,10 +243,7 @@ export class RedisCollector implements Collector {
     let failures = 0;
     if (firstFailure !== null) {
       this.markBlind(firstFailure);
-      await this.options.clock.sleep(
-        backoffDelayMs(failures++, this.backoffBaseMs, this.backoffMaxMs),
-        signal,
-      );
+      await this.backoff(failures++, signal);
     }
     while (!signal.aborted) {
       try {
@@ -250,11 +261,29 @@ export class RedisCollector implements Collector {
         if (signal.aborted) break;
         this.needResync = true;
         this.markBlind(err);
-        await this.options.clock.sleep(
-          backoffDelayMs(failures++, this.backoffBaseMs, this.backoffMaxMs),
-          signal,
-        );
+        await this.backoff(failures++, signal);
       }
+    }
+  }
+
+  /**
+   * The pause after a failed attempt: capped exponential backoff with jitter, ended early on
+   * close and (resumeOnReconnect) when either connection is ready again. After a failover the
+   * backoff has grown to seconds; waiting it out would leave the app degraded that much longer
+   * than Redis was away.
+   */
+  private async backoff(failures: number, signal: AbortSignal): Promise<void> {
+    const ms = backoffDelayMs(failures, this.backoffBaseMs, this.backoffMaxMs);
+    if (this.options.resumeOnReconnect === false) return this.options.clock.sleep(ms, signal);
+    const reconnected = new AbortController();
+    const wake = () => reconnected.abort();
+    this.client.once('ready', wake);
+    this.feedClient.once('ready', wake);
+    try {
+      await this.options.clock.sleep(ms, AbortSignal.any([signal, reconnected.signal]));
+    } finally {
+      this.client.off('ready', wake);
+      this.feedClient.off('ready', wake);
     }
   }
 
@@ -276,6 +305,20 @@ export class RedisCollector implements Collector {
       this.client.zRangeWithScores(seen, 0, -1),
     ]);
     const feedHeadId = newest?.[0]?.id ?? '0-0';
+    if (this.counters.lastId !== null && compareStreamIds(feedHeadId, this.counters.lastId) < 0) {
+      // The feed ends before what was read from it: a failover promoted a replica that had not
+      // received the newest entries (replication is asynchronous), or Redis came back empty. New
+      // entries could get ids below the last one read, so reading goes on from the feed's end.
+      this.counters.feedRewinds++;
+      this.options.log.info(
+        'feed ends before the last entry read (a failover or a restart lost entries); reading on from its end',
+        {
+          lastId: this.counters.lastId,
+          feedEndId: feedHeadId,
+        },
+      );
+      this.counters.lastId = feedHeadId;
+    }
     const lastId = this.counters.lastId;
     const oldestId = oldest?.[0]?.id;
     if (lastId !== null && oldestId !== undefined && compareStreamIds(oldestId, lastId) > 0) {

@@ -69,9 +69,9 @@ export async function startAppWatch(config: AppConfig, deps: AppWatchDeps): Prom
   const membershipChanged = (outcome: ApplyOutcome): void => {
     if (outcome === 'new' || outcome === 'left') loop?.nudge();
   };
-  const collector: Collector = config.redisUrl
+  const collector: Collector = config.redis
     ? new RedisCollector({
-        url: config.redisUrl,
+        engine: config.redis,
         app: config.app,
         registry,
         log: log.child({ part: 'collector' }),

@@ -19,7 +19,10 @@ export function blindApps(view: FleetView): FleetApp[] {
   return view.apps.filter((a) => a.verdict === 'degraded' || a.degraded);
 }
 
-/** One row per app, worst first, then the totals and, when it fails, the discovery. */
+/**
+ * One row per app, worst first, then the totals, the shards (when sharded) and, when it fails,
+ * the discovery.
+ */
 export function formatFleet(view: FleetView): string {
   const rows = [
     ['APP', 'VERDICT', 'CONFIGURED', 'ACTIVE', 'DASHBOARD READY', 'LISTED', 'SURPLUS', 'WASTE', 'FINDINGS'],
@@ -45,6 +48,16 @@ export function formatFleet(view: FleetView): string {
     `${totals.apps} app${totals.apps === 1 ? '' : 's'}${verdicts === '' ? '' : `: ${verdicts}`} · ` +
       `surplus ${cell(totals.surplus_instances, 'unknown')} · estimated waste ${formatWaste(totals.estimated_monthly_waste_usd)}${unknown}`,
   ];
+  const { shards } = view;
+  if (shards.total > 1) {
+    const owned = shards.by_shard.map((s) => `${s.shard}: ${s.apps}`).join(', ');
+    const silent = shards.by_shard.filter((s) => s.written_at === null && s.shard !== shards.shard);
+    lines.push(
+      `shard ${shards.shard} of ${shards.total} · apps per shard ${owned}` +
+        (silent.length > 0 ? ` · never heard from shard ${silent.map((s) => s.shard).join(', ')}` : '') +
+        (shards.read_status === 'failing' ? " · reading the other shards' rows fails" : ''),
+    );
+  }
   if (view.discovery?.status === 'failing') {
     lines.push(
       `BLIND: listing the apps fails (${view.discovery.error ?? 'no detail'}); these are the apps listed before`,

@@ -32,6 +32,18 @@ export interface FleetApp {
   readonly shard: number;
   /** When its report was made; null before its first reconcile. */
   readonly generated_at: string | null;
+  /**
+   * When the owning shard last wrote this row to Redis (`rw:{fleet}:summaries`): set on the rows
+   * of the other shards' apps; null on this aggregator's own apps (shown live) and on an app no
+   * shard has written.
+   */
+  readonly summary_written_at: string | null;
+  /**
+   * The row is another shard's and its summary is older than `shards.stale_after_ms`, or there is
+   * none: nothing current is known of the app, so its counts are null and its verdict `degraded`
+   * (unseen is never green). False on this aggregator's own apps.
+   */
+  readonly summary_stale: boolean;
 }
 
 /** How the app list was last read (DO_APP_ID=*); null when the apps are configured. */
@@ -43,8 +55,37 @@ export interface DiscoveryState {
   readonly error: string | null;
 }
 
+/** When one shard last wrote its summaries, and how many of the fleet's apps it owns. */
+export interface ShardState {
+  readonly shard: number;
+  /** The rows of the fleet this shard owns. */
+  readonly apps: number;
+  /** Its newest summary in Redis (this aggregator's: its last write); null when none was seen. */
+  readonly written_at: string | null;
+}
+
+export type SummaryReadStatus = 'ok' | 'failing' | 'pending';
+
+/** The shards (SHARD of TOTAL_SHARDS) and how current the other shards' rows are. */
+export interface ShardsState {
+  /** This aggregator's SHARD. */
+  readonly shard: number;
+  /** TOTAL_SHARDS. */
+  readonly total: number;
+  /** A summary written longer ago than this is stale: its app is shown unknown (`degraded`). */
+  readonly stale_after_ms: number;
+  /**
+   * How reading the other shards' summaries goes: `ok`, `failing` (their rows are the last read,
+   * aging into stale), `pending` (not read yet); null unsharded (nothing is read).
+   */
+  readonly read_status: SummaryReadStatus | null;
+  /** One per shard, 0 to TOTAL_SHARDS-1. */
+  readonly by_shard: readonly ShardState[];
+}
+
 export interface FleetView {
   readonly generated_at: string;
+  /** Every app of the fleet: this aggregator's own live, the other shards' from their summaries. */
   readonly apps: readonly FleetApp[];
   readonly totals: {
     readonly apps: number;
@@ -57,6 +98,7 @@ export interface FleetView {
     readonly unknown_waste_apps: number;
   };
   readonly discovery: DiscoveryState | null;
+  readonly shards: ShardsState;
 }
 
 /** An app the fleet holds, with its latest report (null before its first reconcile). */
@@ -103,6 +145,8 @@ export function fleetApp(entry: FleetEntry, shard: number): FleetApp {
       platform_data_age_ms: null,
       shard,
       generated_at: null,
+      summary_written_at: null,
+      summary_stale: false,
     };
   }
   const findings = report.components.flatMap((c) => c.findings);
@@ -130,6 +174,21 @@ export function fleetApp(entry: FleetEntry, shard: number): FleetApp {
     platform_data_age_ms: summary.platform_data_age_ms,
     shard,
     generated_at: report.generated_at,
+    summary_written_at: null,
+    summary_stale: false,
+  };
+}
+
+/** What is known of an app nothing current is known of: its identity, and when it was last seen. */
+export function unknownApp(
+  known: Pick<FleetApp, 'app' | 'app_id' | 'name' | 'shard' | 'generated_at' | 'summary_written_at'>,
+): FleetApp {
+  return {
+    ...fleetApp({ app: known.app, appId: known.app_id, report: null }, known.shard),
+    name: known.name,
+    generated_at: known.generated_at,
+    summary_written_at: known.summary_written_at,
+    summary_stale: true,
   };
 }
 
@@ -148,14 +207,48 @@ export function worstFirst(a: FleetApp, b: FleetApp): number {
   );
 }
 
-/** The fleet body: every app's row, worst first, and the totals. */
+/** How the shards stand, for the fleet body; unsharded: shard 0 of 1, nothing read. */
+export interface ShardsInput {
+  readonly total: number;
+  readonly staleAfterMs: number;
+  readonly readStatus: SummaryReadStatus | null;
+  /** Per shard, its newest summary seen (this aggregator's: its last write). */
+  readonly writtenAt: ReadonlyMap<number, string>;
+}
+
+/** The default stale limit of the other shards' summaries (summary-store.ts says why). */
+export const SUMMARY_STALE_AFTER_MS = 300_000;
+
+const UNSHARDED_INPUT: ShardsInput = {
+  total: 1,
+  staleAfterMs: SUMMARY_STALE_AFTER_MS,
+  readStatus: null,
+  writtenAt: new Map(),
+};
+
+/**
+ * The fleet body: every app's row, worst first, and the totals over all of them. `entries` are
+ * this aggregator's own apps (rows made here, live); `others` the other shards' rows as read
+ * from their summaries (summary-store.ts), already judged stale or not.
+ */
 export function fleetView(
   entries: readonly FleetEntry[],
-  options: { readonly nowMs: number; readonly shard: number; readonly discovery: DiscoveryState | null },
+  options: {
+    readonly nowMs: number;
+    readonly shard: number;
+    readonly discovery: DiscoveryState | null;
+    readonly others?: readonly FleetApp[];
+    readonly shards?: ShardsInput;
+  },
 ): FleetView {
-  const apps = entries.map((entry) => fleetApp(entry, options.shard)).sort(worstFirst);
+  const apps = [...entries.map((entry) => fleetApp(entry, options.shard)), ...(options.others ?? [])].sort(
+    worstFirst,
+  );
   const byVerdict: Record<Verdict, number> = { ok: 0, discrepancy: 0, rolling: 0, degraded: 0 };
   for (const app of apps) byVerdict[app.verdict]++;
+  const shards = options.shards ?? UNSHARDED_INPUT;
+  const owned = new Map<number, number>();
+  for (const app of apps) owned.set(app.shard, (owned.get(app.shard) ?? 0) + 1);
   return {
     generated_at: new Date(options.nowMs).toISOString(),
     apps,
@@ -167,5 +260,16 @@ export function fleetView(
       unknown_waste_apps: apps.filter((a) => a.estimated_monthly_waste_usd === null).length,
     },
     discovery: options.discovery,
+    shards: {
+      shard: options.shard,
+      total: shards.total,
+      stale_after_ms: shards.staleAfterMs,
+      read_status: shards.readStatus,
+      by_shard: Array.from({ length: shards.total }, (_, shard) => ({
+        shard,
+        apps: owned.get(shard) ?? 0,
+        written_at: shards.writtenAt.get(shard) ?? null,
+      })),
+    },
   };
 }

@@ -3,10 +3,17 @@
  * mode), or every app the token lists (DO_APP_ID=*), re-listed every APP_DISCOVERY_INTERVAL_MS so
  * that created apps are picked up and deleted ones dropped. Each app is an AppWatch of its own;
  * the fleet is what the HTTP API, the ingest and the fleet view look apps up in.
+ *
+ * Sharded (TOTAL_SHARDS > 1), it watches only the apps of its SHARD, `fnv1a32(app id) mod
+ * TOTAL_SHARDS` (the app name for a static app without an id); the others, from the config or the
+ * listing, are known to it but not watched: the fleet view shows them from the other shards'
+ * summaries (summary-store.ts), and a request for one is told which shard owns it (ownerOf).
  */
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { NAME_PATTERN } from '../../shared/names';
+import type { ShardAssignment } from '../../shared/shard';
+import { shardOf } from '../../shared/shard';
 import type { InstanceRegistry } from '../collector';
 import type { AggregatorConfig, WatchedApp } from '../config';
 import type { AggregatorMetrics } from '../metrics';
@@ -17,9 +24,10 @@ import type { PublishedReport } from '../report-store';
 import { publishedOf } from '../report-store';
 import type { AppWatch } from './app-watch';
 import { startAppWatch } from './app-watch';
-import type { DiscoveryState, FleetView } from './fleet-view';
-import { fleetView } from './fleet-view';
+import type { DiscoveryState, FleetApp, FleetView } from './fleet-view';
+import { fleetApp, fleetView, SUMMARY_STALE_AFTER_MS, unknownApp } from './fleet-view';
 import { mergeReports } from './merged-report';
+import type { ShardSummaries, SummarySnapshot } from './summary-store';
 
 export interface FleetDeps {
   readonly account: PlatformAccount;
@@ -30,6 +38,21 @@ export interface FleetDeps {
   /** Replaces each app's leadership (tests of a one-app aggregator). */
   readonly leadership?: Leadership;
   readonly firing?: FiringSource;
+  /** The other shards' rows (summary-store.ts); absent unsharded: the fleet is the own apps. */
+  readonly summaries?: ShardSummaries;
+}
+
+/** An app of another shard, known from the config or the listing. */
+interface OtherApp {
+  readonly app: string;
+  readonly appId: string | null;
+  readonly name: string | null;
+  readonly shard: number;
+}
+
+/** The key an app's shard is computed from: its App Platform id, else (a static app) its name. */
+export function shardKeyOf(app: WatchedApp): string {
+  return app.appId ?? app.app;
 }
 
 /** After a failed listing, the next try comes this soon (or at the interval, if sooner). */
@@ -40,6 +63,8 @@ const NAMES_SHOWN = 20;
 export class Fleet {
   /** Many apps: each request names one (`?app=`), and the report routes also answer for all. */
   readonly multiApp: boolean;
+  /** SHARD of TOTAL_SHARDS: the apps it watches are the ones this shard owns. */
+  readonly shard: ShardAssignment;
   private readonly watches = new Map<string, AppWatch>();
   private readonly log: Logger;
   private discovery: { -readonly [K in keyof DiscoveryState]: DiscoveryState[K] } | null;
@@ -49,9 +74,13 @@ export class Fleet {
   private changing: Promise<void> = Promise.resolve();
   private skippedIds = new Set<string>();
   private combinedMemo: { parts: readonly PublishedReport[]; combined: PublishedReport } | null = null;
+  /** The other shards' apps this one knows of (config, listing), by app; replaced by each listing. */
+  private others: ReadonlyMap<string, OtherApp> = new Map();
   private viewMemo: {
     parts: readonly (PublishedReport | null)[];
     discovery: string;
+    others: ReadonlyMap<string, OtherApp>;
+    snapshot: SummarySnapshot | null;
     view: FleetView;
   } | null = null;
   private stopping: Promise<void> | null = null;
@@ -61,6 +90,7 @@ export class Fleet {
     private readonly deps: FleetDeps,
   ) {
     this.log = deps.log.child({ part: 'fleet' });
+    this.shard = config.shard;
     const { apps } = config;
     this.multiApp = apps.kind === 'discovered' || apps.apps.length > 1;
     this.discovery = apps.kind === 'discovered' ? { status: 'pending', listed_at: null, error: null } : null;
@@ -70,7 +100,14 @@ export class Fleet {
   async start(): Promise<void> {
     const { apps } = this.config;
     if (apps.kind === 'fixed') {
-      for (const app of apps.apps) await this.add(app);
+      const others = new Map<string, OtherApp>();
+      for (const app of apps.apps) {
+        const shard = this.ownerShard(app);
+        if (shard === this.shard.index) await this.add(app);
+        else others.set(app.app, { app: app.app, appId: app.appId, name: null, shard });
+      }
+      this.others = others;
+      if (others.size > 0) this.log.info('watching the apps of this shard', this.shardCounts());
       return;
     }
     await this.discoverOnce();
@@ -84,6 +121,27 @@ export class Fleet {
   /** Every app, by name. */
   list(): AppWatch[] {
     return [...this.watches.values()].sort((a, b) => a.app.localeCompare(b.app));
+  }
+
+  /** The shard that owns an app (fnv1a32 of its id, else of its name, mod TOTAL_SHARDS). */
+  ownerShard(app: WatchedApp): number {
+    return shardOf(shardKeyOf(app), this.shard.total);
+  }
+
+  /**
+   * The shard that owns an app: this one for a watched app; for another, the shard its config or
+   * listing gives, else the one whose summary names it; null for an app no shard is known to own.
+   */
+  ownerOf(app: string): number | null {
+    if (this.watches.has(app)) return this.shard.index;
+    return this.others.get(app)?.shard ?? this.deps.summaries?.snapshot().rows.get(app)?.shard ?? null;
+  }
+
+  /** The rows of this shard's own apps (what it writes to the fleet summaries), live. */
+  ownRows(): FleetApp[] {
+    return this.list().map((w) =>
+      fleetApp({ app: w.app, appId: w.appId, report: w.store.current()?.report ?? null }, this.shard.index),
+    );
   }
 
   /** For the ingest: a heartbeat's app is admitted when watched. */
@@ -124,15 +182,21 @@ export class Fleet {
     return combined;
   }
 
-  /** The fleet body of GET /api/v1/apps; made once per set of reports. */
+  /**
+   * The fleet body of GET /api/v1/apps: the own apps live, the other shards' from their summaries
+   * (an app known of without one is unknown: `degraded`); made once per set of reports and read.
+   */
   view(): FleetView {
     const watches = this.list();
     const parts = watches.map((w) => w.store.current());
     const discovery = JSON.stringify(this.discovery);
+    const snapshot = this.deps.summaries?.snapshot() ?? null;
     const memo = this.viewMemo;
     if (
       memo &&
       memo.discovery === discovery &&
+      memo.others === this.others &&
+      memo.snapshot === snapshot &&
       memo.parts.length === parts.length &&
       memo.parts.every((p, i) => p === parts[i])
     ) {
@@ -144,12 +208,52 @@ export class Fleet {
       {
         // The newest report's time, not now: the body (and its ETag) stays the same until a report changes.
         nowMs: newest.length > 0 ? Math.max(...newest) : this.deps.clock.now(),
-        shard: 0,
+        shard: this.shard.index,
         discovery: this.discovery === null ? null : { ...this.discovery },
+        others: this.otherRows(snapshot),
+        shards: {
+          total: this.shard.total,
+          staleAfterMs: this.deps.summaries?.staleAfterMs ?? SUMMARY_STALE_AFTER_MS,
+          readStatus: snapshot?.readStatus ?? null,
+          writtenAt: snapshot?.writtenAt ?? new Map(),
+        },
       },
     );
-    this.viewMemo = { parts, discovery, view };
+    this.viewMemo = { parts, discovery, others: this.others, snapshot, view };
     return view;
+  }
+
+  /** The rows of the apps this aggregator does not watch: as summarized, or unknown when never. */
+  private otherRows(snapshot: SummarySnapshot | null): FleetApp[] {
+    const rows: FleetApp[] = [];
+    for (const other of this.others.values()) {
+      if (this.watches.has(other.app)) continue;
+      rows.push(
+        snapshot?.rows.get(other.app) ??
+          unknownApp({
+            app: other.app,
+            app_id: other.appId,
+            name: other.name,
+            shard: other.shard,
+            generated_at: null,
+            summary_written_at: null,
+          }),
+      );
+    }
+    for (const [app, row] of snapshot?.rows ?? []) {
+      if (!this.watches.has(app) && !this.others.has(app)) rows.push(row);
+    }
+    return rows;
+  }
+
+  /** How many apps each shard owns of those this one knows (for a log line). */
+  private shardCounts(): { shard: number; total: number; watched: number; others: number } {
+    return {
+      shard: this.shard.index,
+      total: this.shard.total,
+      watched: this.watches.size,
+      others: this.others.size,
+    };
   }
 
   /** Reconciles every app now (the demo's `--once`, tests). */
@@ -225,6 +329,7 @@ export class Fleet {
       return;
     }
     const wanted = new Map<string, WatchedApp>();
+    const others = new Map<string, OtherApp>();
     for (const app of listed) {
       // An id that cannot name keys is skipped (App Platform's ids are UUIDs: this is junk).
       if (!NAME_PATTERN.test(app.id)) {
@@ -233,7 +338,11 @@ export class Fleet {
         this.skippedIds.add(app.id);
         continue;
       }
-      wanted.set(app.id, { app: app.id, appId: app.id });
+      const watched = { app: app.id, appId: app.id };
+      const shard = this.ownerShard(watched);
+      // Another shard's app: known (its row, the owner named in a 404), not watched.
+      if (shard === this.shard.index) wanted.set(app.id, watched);
+      else others.set(app.id, { app: app.id, appId: app.id, name: app.name, shard });
     }
     const change = this.changing.then(async () => {
       const added = [...wanted.values()].filter((w) => !this.watches.has(w.app));
@@ -256,6 +365,9 @@ export class Fleet {
     });
     this.changing = change;
     await change;
+    const firstListing = this.discovery.listed_at === null;
+    this.others = others;
+    if (firstListing && others.size > 0) this.log.info('watching the apps of this shard', this.shardCounts());
     if (this.discovery.status === 'failing')
       this.log.info('listing the apps works again', { apps: wanted.size });
     this.discovery.status = 'ok';

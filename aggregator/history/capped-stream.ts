@@ -4,10 +4,10 @@
  * they start and once when they end (STYLE.md principle 12), not on every append.
  */
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisCommands } from '../../shared/redis-client';
 
 export interface CappedStreamOptions {
-  readonly client: RedisClient;
+  readonly client: RedisCommands;
   /** The stream key, from shared/redis-keys.ts. */
   readonly key: string;
   /** MAXLEN ~: Redis trims whole nodes, so the stream may hold a few more entries. */

@@ -3,16 +3,17 @@
  * the collector's connections so that a slow feed read never delays a journal write or the reverse.
  */
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisConnection } from '../../shared/redis-client';
 import { connectOrFail, createRedisClient } from '../../shared/redis-client';
+import type { RedisEngine } from '../../shared/redis-engine';
 
 /**
  * Opens the connection and waits for the first attempt (bounded by the client's connect
  * timeout). A failure is not fatal: the client keeps reconnecting, journal writes fail (logged once)
  * and reads answer 503 until it is back.
  */
-export async function openJournalClient(url: string, log: Logger): Promise<RedisClient> {
-  const client = createRedisClient({ url, log, name: 'replica-watch-aggregator-journals' });
+export async function openJournalClient(engine: RedisEngine, log: Logger): Promise<RedisConnection> {
+  const client = createRedisClient({ engine, log, name: 'replica-watch-aggregator-journals' });
   try {
     await connectOrFail(client);
   } catch {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisCommands } from '../../shared/redis-client';
 import { appKeys } from '../../shared/redis-keys';
 import { VERDICTS } from '../reconcile/report';
 import type { StreamEntry } from './capped-stream';
@@ -17,7 +17,7 @@ import { newestPoints } from './memory-history-store';
 
 export interface RedisHistoryStoreOptions {
   /** A connected (or connecting) client; the store does not close it. */
-  readonly client: RedisClient;
+  readonly client: RedisCommands;
   readonly app: string;
   readonly log: Logger;
   readonly maxEntries?: number;

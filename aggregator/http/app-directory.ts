@@ -2,13 +2,16 @@
  * The apps the HTTP API serves, and which one a request means. Every per-app route takes
  * `?app=<app>`; an aggregator that watches one app also answers without it, as it always has.
  * Without `app`, on an aggregator of many, the report routes answer for the whole fleet at once
- * (merged-report.ts) and the others ask which app is meant.
+ * (merged-report.ts) and the others ask which app is meant. Sharded, an app of another shard is
+ * a 404 that names the shard that owns it (and its pod, when the shard came from the host name).
  */
 import type { FleetView } from '../fleet/fleet-view';
 import type { HistoryStore } from '../history';
 import type { Leadership } from '../leader';
 import type { AuditTrail } from '../remediate';
 import type { PublishedReport } from '../report-store';
+import type { ShardAssignment } from '../../shared/shard';
+import { peerHost } from '../../shared/shard';
 import type { ReportEventStream } from './events';
 
 /** One app's parts that routes read. */
@@ -33,12 +36,28 @@ export interface AppDirectory {
   combined(): PublishedReport | null;
   /** The body of GET /api/v1/apps. */
   view(): FleetView;
+  /** This aggregator's SHARD of TOTAL_SHARDS (0 of 1 unsharded). */
+  readonly shard: ShardAssignment;
+  /** The shard that owns an app, when known (config, listing, the shards' summaries); null otherwise. */
+  ownerOf(app: string): number | null;
 }
 
 /** Why no app answers a request: the status and body to send. */
 export interface AppRefusal {
   readonly status: 400 | 404 | 503;
-  readonly body: { readonly error: string; readonly parameter?: string; readonly apps?: readonly string[] };
+  readonly body: AppRefusalBody;
+}
+
+/** The JSON of a refusal (OpenAPI `AppRefusal`). */
+export interface AppRefusalBody {
+  readonly error: string;
+  readonly parameter?: string;
+  /** Some of the apps this aggregator watches. */
+  readonly apps?: readonly string[];
+  /** The app belongs to another shard: its SHARD. */
+  readonly shard?: number;
+  /** That shard's pod (`<name>-<shard>`), when this aggregator took its shard from its host name. */
+  readonly host?: string;
 }
 
 /** The app a request means, `all` (the report routes of an aggregator of many), or why none. */
@@ -65,12 +84,31 @@ export function chooseApp(
     if (typeof named !== 'string' || named === '')
       return refuse(400, 'app must be given once, as ?app=<app>');
     const endpoints = directory.get(named);
-    return endpoints
-      ? { kind: 'app', endpoints }
-      : refuse(
-          404,
-          `app ${JSON.stringify(named)} is not watched by this aggregator (GET /api/v1/apps lists them)`,
-        );
+    if (endpoints) return { kind: 'app', endpoints };
+    const owner = directory.ownerOf(named);
+    const { shard } = directory;
+    if (owner !== null && owner !== shard.index) {
+      const host = peerHost(shard, owner);
+      return {
+        kind: 'refused',
+        refusal: {
+          status: 404,
+          body: {
+            error:
+              `app ${JSON.stringify(named)} belongs to shard ${owner} of ${shard.total}, and this aggregator is ` +
+              `shard ${shard.index}: ask ${host ?? `the aggregator with SHARD=${owner}`} (GET /api/v1/apps lists every app with its shard)`,
+            parameter: 'app',
+            apps: directory.names(),
+            shard: owner,
+            ...(host === null ? {} : { host }),
+          },
+        },
+      };
+    }
+    return refuse(
+      404,
+      `app ${JSON.stringify(named)} is not watched by this aggregator (GET /api/v1/apps lists them)`,
+    );
   }
   if (directory.multiApp) {
     return mayBeAll

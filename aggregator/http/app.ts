@@ -200,6 +200,12 @@ function assemble(deps: HttpDeps): Assembled {
   });
 
   app.get('/readyz', (req, res) => {
+    // A shard that owns none of the apps (more shards than apps) still serves the fleet view and
+    // the 404s that name the owners: ready, or its pod would never take a request.
+    if (deps.apps.shard.total > 1 && deps.apps.list().length === 0 && req.query.app === undefined) {
+      const { generated_at, discovery } = deps.apps.view();
+      return res.json({ status: 'ready', degraded: discovery?.status === 'failing', generated_at, apps: 0 });
+    }
     const found = reportFor(deps.apps, req.query as Record<string, unknown>);
     if (isRefusal(found)) return refuse(res, found);
     if (!found) return notReady(res);

@@ -381,8 +381,19 @@ const schemas: Record<string, Schema> = {
       error: string,
       parameter: enumOf(['app']),
       apps: { ...strings, description: 'Some of the apps this aggregator watches (at most 20).' },
+      shard: {
+        ...count,
+        description:
+          "The app belongs to another shard: that shard's SHARD (GET /api/v1/apps lists every app with its shard).",
+      },
+      host: {
+        ...string,
+        description:
+          "That shard's pod (`<name>-<shard>` of a StatefulSet), when this aggregator took its SHARD from its " +
+          'host name (SHARD_FROM_HOSTNAME).',
+      },
     },
-    ['parameter', 'apps'],
+    ['parameter', 'apps', 'shard', 'host'],
   ),
   FleetApp: object({
     app: { ...string, description: 'The app as `?app=` names it: its id, or AGGREGATOR_APP.' },
@@ -417,6 +428,42 @@ const schemas: Record<string, Schema> = {
     platform_data_age_ms: nullable(count),
     shard: { type: 'integer', minimum: 0, description: 'The shard that owns the app (SHARD; 0 unsharded).' },
     generated_at: nullable({ ...dateTime, description: 'Its report; null before its first reconcile.' }),
+    summary_written_at: nullable({
+      ...dateTime,
+      description:
+        "When the owning shard last wrote the row to Redis (rw:{fleet}:summaries): set on other shards' apps; " +
+        "null on this aggregator's own apps (live) and on an app no shard has written.",
+    }),
+    summary_stale: {
+      type: 'boolean',
+      description:
+        "Another shard's app whose summary is older than shards.stale_after_ms, or that has none: nothing " +
+        'current is known, so its counts are null and its verdict `degraded`. False on the own apps.',
+    },
+  }),
+  ShardState: object({
+    shard: count,
+    apps: { ...count, description: 'The rows of the fleet this shard owns.' },
+    written_at: nullable({
+      ...dateTime,
+      description:
+        "Its newest summary in Redis (this aggregator's: its last write); null when none was seen.",
+    }),
+  }),
+  ShardsState: object({
+    shard: { ...count, description: "This aggregator's SHARD." },
+    total: { type: 'integer', minimum: 1, description: 'TOTAL_SHARDS.' },
+    stale_after_ms: {
+      ...count,
+      description: 'A summary older than this is stale: its app is shown unknown (`degraded`).',
+    },
+    read_status: nullable({
+      ...enumOf(['ok', 'failing', 'pending']),
+      description:
+        "How reading the other shards' summaries goes (failing: their rows are the last read, aging into " +
+        'stale; pending: not read yet); null unsharded.',
+    }),
+    by_shard: { type: 'array', items: ref('ShardState'), description: 'One per shard, 0 to TOTAL_SHARDS-1.' },
   }),
   DiscoveryState: object({
     status: enumOf(['ok', 'failing', 'pending']),
@@ -425,7 +472,12 @@ const schemas: Record<string, Schema> = {
   }),
   FleetView: object({
     generated_at: dateTime,
-    apps: { type: 'array', items: ref('FleetApp'), description: 'Worst first.' },
+    apps: {
+      type: 'array',
+      items: ref('FleetApp'),
+      description:
+        "Worst first: every app of the fleet, this shard's live, the other shards' from their summaries.",
+    },
     totals: object({
       apps: count,
       by_verdict: object(Object.fromEntries(VERDICTS.map((v) => [v, count]))),
@@ -441,6 +493,7 @@ const schemas: Record<string, Schema> = {
       'DiscoveryState',
       'How the apps were last listed (DO_APP_ID=*); null when they are configured.',
     ),
+    shards: ref('ShardsState'),
   }),
   QueryError: object({
     error: string,
@@ -504,7 +557,11 @@ const APP_PARAMETER = {
 /** How a request naming an app the aggregator does not watch (or none, where one is needed) is refused. */
 const APP_REFUSALS = {
   '400': { description: 'The app parameter is malformed', content: json(ref('AppRefusal')) },
-  '404': { description: 'This aggregator watches no such app', content: json(ref('AppRefusal')) },
+  '404': {
+    description:
+      'This aggregator watches no such app; when another shard owns it, `shard` names that shard (and `host` its pod)',
+    content: json(ref('AppRefusal')),
+  },
 } as const;
 
 /** The document served at GET /openapi.json. */
@@ -571,7 +628,7 @@ export const OPENAPI_DOCUMENT = {
         security: optionalBearer,
         responses: {
           '200': {
-            description: 'Every app this aggregator watches',
+            description: "Every app of the fleet: this aggregator's own, and the other shards' from Redis",
             headers: { ETag: { description: 'Strong ETag of this body', schema: string } },
             content: json(ref('FleetView')),
           },

@@ -7,8 +7,9 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisConnection } from '../../shared/redis-client';
 import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
+import type { RedisEngine } from '../../shared/redis-engine';
 import type { AppKeys } from '../../shared/redis-keys';
 import { appKeys } from '../../shared/redis-keys';
 import { luaScript, runLua } from '../../shared/lua-script';
@@ -103,7 +104,7 @@ export function parseAlertState(json: string): AlertState | null {
 }
 
 export interface RedisAlertStateStoreOptions {
-  readonly url: string;
+  readonly engine: RedisEngine;
   readonly app: string;
   readonly log: Logger;
 }
@@ -111,13 +112,17 @@ export interface RedisAlertStateStoreOptions {
 /** The Redis mode's store: HASH rw:{app}:alerts, field alertKey → state JSON. */
 export class RedisAlertStateStore implements AlertStateStore {
   private readonly keys: AppKeys;
-  private readonly client: RedisClient;
+  private readonly client: RedisConnection;
   private connecting: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: RedisAlertStateStoreOptions) {
     this.keys = appKeys(options.app);
-    this.client = createRedisClient({ url: options.url, log: options.log, name: 'replica-watch-alerts' });
+    this.client = createRedisClient({
+      engine: options.engine,
+      log: options.log,
+      name: 'replica-watch-alerts',
+    });
   }
 
   async load(): Promise<Map<string, AlertState>> {

@@ -10,7 +10,7 @@ import type { AggregatorConfig, WatchedApp } from '../config';
 import type { PlatformKind } from '../model';
 import type { AppPlatformApi, CallOutcome, Endpoint } from './digitalocean';
 import { DigitalOceanClient, DigitalOceanSource, InstanceSizeCatalog } from './digitalocean';
-import { RefreshPacer } from './refresh-pacer';
+import { DIGITALOCEAN_RATE_BUDGET, RefreshPacer } from './refresh-pacer';
 import { startSimulatedPlatform } from './simulated';
 import type { PlatformSource } from './source';
 import { createStaticSource } from './static';
@@ -100,7 +100,9 @@ export async function createPlatformAccount(
     clock: deps.clock,
     onCall: deps.onApiCall,
   });
-  const pacer = new RefreshPacer({ floorMs: config.platformCacheTtlMs, clock: deps.clock });
+  // Every shard spends the one token: each gets its part of the budget (all of it unsharded).
+  const budget = { ...DIGITALOCEAN_RATE_BUDGET, share: DIGITALOCEAN_RATE_BUDGET.share / config.shard.total };
+  const pacer = new RefreshPacer({ floorMs: config.platformCacheTtlMs, clock: deps.clock, budget });
   const prices = new InstanceSizeCatalog({ client, clock: deps.clock, log });
   await prices.start();
   await prices.ready(PRICES_WAIT_MS);

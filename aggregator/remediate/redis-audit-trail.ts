@@ -4,7 +4,7 @@
  * new leader reads the last actions from it, so a failover does not reset the cooldown.
  */
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisCommands } from '../../shared/redis-client';
 import { appKeys } from '../../shared/redis-keys';
 import type { StreamEntry } from '../history/capped-stream';
 import { CappedStream } from '../history/capped-stream';
@@ -15,7 +15,7 @@ import { AUDIT_DEFAULTS } from './audit-trail';
 
 export interface RedisAuditTrailOptions {
   /** A connected (or connecting) client; the trail does not close it. */
-  readonly client: RedisClient;
+  readonly client: RedisCommands;
   readonly app: string;
   readonly log: Logger;
   readonly maxEntries?: number;

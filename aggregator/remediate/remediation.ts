@@ -1,7 +1,7 @@
 /** Starts the remediator for the aggregator: the audit trail for the mode, and the executor fed by every report. */
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisCommands } from '../../shared/redis-client';
 import type { ReportFeed } from '../history/history-recorder';
 import type { PlatformActions } from '../platform/actions';
 import type { AuditTrail } from './audit-trail';
@@ -14,7 +14,7 @@ export interface RemediationOptions {
   readonly app: string;
   readonly policy: RemediationPolicy;
   /** Redis mode: the trail is the stream rw:{app}:audit; null: memory. */
-  readonly client: RedisClient | null;
+  readonly client: RedisCommands | null;
   readonly reports: ReportFeed;
   readonly actions: PlatformActions | null;
   readonly firing: FiringSource | null;

@@ -11,6 +11,11 @@ import { signHeartbeat } from '../../shared/signature';
 export interface FleetOptions {
   readonly instances: number;
   readonly app: string;
+  /**
+   * Spread the fleet over this many apps, `<app>-0` … `<app>-<apps-1>` (fleetApps): instance i
+   * belongs to app i mod apps. Default 1: every instance in `app` itself.
+   */
+  readonly apps?: number;
   /** Component names; instances are dealt to them in turn. */
   readonly components: readonly string[];
   /**
@@ -36,6 +41,8 @@ export interface FleetOptions {
 
 /** One simulated agent. `seq` grows with every heartbeat written for it. */
 export interface SimulatedInstance {
+  /** The app it heartbeats for. */
+  readonly app: string;
   readonly instanceId: string;
   readonly component: string;
   readonly deploymentId: string;
@@ -55,6 +62,11 @@ function safeWord(value: number, length: number): string {
     rest = Math.floor(rest / SAFE.length);
   }
   return text;
+}
+
+/** The apps a fleet of `apps` apps named after `app` heartbeats for (FleetOptions.apps). */
+export function fleetApps(app: string, apps = 1): string[] {
+  return apps <= 1 ? [app] : Array.from({ length: apps }, (_, k) => `${app}-${k}`);
 }
 
 /** The deployment id of deployment `index` (0 = oldest). */
@@ -92,6 +104,7 @@ export class SimulatedFleet {
     const bootTag = options.bootTag ?? 'boot';
     const shard = options.shard ?? { index: 0, count: 1 };
     const list: SimulatedInstance[] = [];
+    const apps = fleetApps(options.app, options.apps);
     for (let i = shard.index; i < options.instances; i += shard.count) {
       const component = options.components[i % options.components.length] as string;
       // The first perOld × oldDeployments instances stay on the older deployments.
@@ -99,6 +112,7 @@ export class SimulatedFleet {
       const deployment = oldIndex < oldDeployments ? oldIndex : oldDeployments;
       const hash = safeWord(7_919 * (deployment + 1) + component.length * 104_729, 8);
       list.push({
+        app: apps[i % apps.length] as string,
         instanceId: `${component}-${hash}-${safeWord(i, 5)}`,
         component,
         deploymentId: deploymentId(deployment),
@@ -134,7 +148,7 @@ export class SimulatedFleet {
     const unsigned: Heartbeat = {
       v: HEARTBEAT_SCHEMA_VERSION,
       type,
-      app: options.app,
+      app: instance.app,
       component: instance.component,
       instance_id: instance.instanceId,
       deployment_id: instance.deploymentId,

@@ -6,8 +6,9 @@
 import { Pool } from 'undici';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { silentLogger } from '../../shared/logger';
-import type { RedisClient } from '../../shared/redis-client';
-import { connectOrFail, createRedisClient } from '../../shared/redis-client';
+import type { RedisConnection } from '../../shared/redis-client';
+import { closeQuietly, connectOrFail, createRedisClient } from '../../shared/redis-client';
+import type { RedisEngine } from '../../shared/redis-engine';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 
 export interface HeartbeatWriter {
@@ -18,19 +19,22 @@ export interface HeartbeatWriter {
   close(): Promise<void>;
 }
 
-/** Writes through Redis over `connections` connections, round robin (each pipelines what is in flight). */
-export async function createRedisWriter(url: string, connections: number): Promise<HeartbeatWriter> {
-  const clients: RedisClient[] = [];
+/**
+ * Writes through Redis (any engine: one server, a cluster, a Sentinel primary) over `connections`
+ * connections, round robin (each pipelines what is in flight).
+ */
+export async function createRedisWriter(engine: RedisEngine, connections: number): Promise<HeartbeatWriter> {
+  const clients: RedisConnection[] = [];
   const log = silentLogger();
   try {
     for (let i = 0; i < connections; i++) {
-      const client = createRedisClient({ url, log, name: 'replica-watch-loadgen' });
+      const client = createRedisClient({ engine, log, name: 'replica-watch-loadgen' });
       clients.push(client);
       // Fails on the first refused connection instead of retrying forever in the background.
       await connectOrFail(client);
     }
   } catch (err) {
-    await Promise.allSettled(clients.map((c) => (c.isOpen ? c.close() : undefined)));
+    await Promise.allSettled(clients.map((c) => closeQuietly(c)));
     throw err;
   }
   let next = 0;
@@ -38,13 +42,11 @@ export async function createRedisWriter(url: string, connections: number): Promi
   return {
     kind: 'redis',
     async write(heartbeat, json) {
-      const client = clients[next++ % clients.length] as RedisClient;
+      const client = clients[next++ % clients.length] as RedisConnection;
       await recordHeartbeat(client, heartbeat, json);
     },
     close() {
-      closing ??= Promise.allSettled(clients.map((c) => (c.isOpen ? c.close() : undefined))).then(
-        () => undefined,
-      );
+      closing ??= Promise.allSettled(clients.map((c) => closeQuietly(c))).then(() => undefined);
       return closing;
     },
   };

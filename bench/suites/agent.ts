@@ -4,10 +4,8 @@
  * configured (Redis, and HTTP as the fallback), as in production.
  */
 import { readFileSync } from 'node:fs';
-import { connectOrFail, createRedisClient } from '../../shared/redis-client';
-import { silentLogger } from '../../shared/logger';
 import { appKeys } from '../../shared/redis-keys';
-import { freePort } from '../support/redis-server';
+import { connectBenchClient, freePort } from '../support/redis-server';
 import { sampleUsage, spawnNode } from '../support/processes';
 import { median, round } from '../support/stats';
 import type { BenchContext, Suite, SuiteResult } from './types';
@@ -27,8 +25,7 @@ export const agentSuite: Suite = {
     // some 8-10 s after start): what is resident after it is what the agent keeps.
     const warmupMs = ctx.quick ? 10_000 : 15_000;
     const intervalMs = 1_000;
-    const client = createRedisClient({ url: ctx.redis.url, log: silentLogger(), name: 'bench-agent' });
-    await connectOrFail(client);
+    const client = await connectBenchClient(ctx.redis.url);
     // The HTTP fallback is configured but never needed: nothing listens there.
     const deadPort = await freePort();
     const agent = spawnNode('agent/main.js', {

@@ -6,54 +6,11 @@
 import { fillFleet } from '../support/fill';
 import { getText, pollFor, sampleUsage, spawnNode, type NodeProcess } from '../support/processes';
 import { median, round } from '../support/stats';
+import { bucketMedianMs, scrapeMetrics as scrape } from '../support/metrics-scrape';
 import type { BenchContext, Suite, SuiteResult, TargetCheck } from './types';
 
 const APP = 'bench-steady';
 const INTERVAL_MS = 10_000;
-
-interface Scrape {
-  readonly buckets: Map<string, number>;
-  readonly sum: number;
-  readonly count: number;
-  readonly feedLagS: number | null;
-  readonly applied: number;
-}
-
-function scrape(text: string): Scrape {
-  const buckets = new Map<string, number>();
-  let sum = 0;
-  let count = 0;
-  let feedLagS: number | null = null;
-  let applied = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (line.startsWith('replica_watch_reconcile_duration_seconds_bucket')) {
-      const le = /le="([^"]+)"/.exec(line)?.[1] ?? '';
-      buckets.set(le, value);
-    } else if (line.startsWith('replica_watch_reconcile_duration_seconds_sum')) sum = value;
-    else if (line.startsWith('replica_watch_reconcile_duration_seconds_count')) count = value;
-    else if (line.startsWith('replica_watch_feed_lag_seconds')) feedLagS = value;
-    else if (
-      line.startsWith('replica_watch_heartbeats_applied_total') &&
-      /outcome="(new|updated)"/.test(line)
-    )
-      applied += value;
-  }
-  return { buckets, sum, count, feedLagS, applied };
-}
-
-/** The upper bound (ms) of the bucket holding the median of the reconciles between two scrapes. */
-function bucketMedianMs(before: Scrape, after: Scrape): number {
-  const total = after.count - before.count;
-  const bounds = [...after.buckets.keys()]
-    .filter((le) => le !== '+Inf')
-    .sort((a, b) => Number(a) - Number(b));
-  for (const le of bounds) {
-    if ((after.buckets.get(le) ?? 0) - (before.buckets.get(le) ?? 0) >= total / 2) return Number(le) * 1000;
-  }
-  return Number.POSITIVE_INFINITY;
-}
 
 async function steady(
   ctx: BenchContext,
@@ -127,8 +84,8 @@ async function steady(
     const lagLoop = (async () => {
       while (sampling) {
         await new Promise((resolve) => setTimeout(resolve, 2_000));
-        const lag = scrape(await getText(`${base}/metrics`)).feedLagS;
-        if (lag !== null) lags.push(lag * 1000);
+        const [lag] = scrape(await getText(`${base}/metrics`)).feedLagsS;
+        if (lag !== undefined) lags.push(lag * 1000);
       }
     })();
     const usage = await sampleUsage(aggregator.pid, windowMs, 1_000);

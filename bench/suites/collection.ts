@@ -22,10 +22,12 @@ import { systemClock } from '../../shared/clock';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { validateHeartbeat } from '../../shared/heartbeat';
 import { silentLogger } from '../../shared/logger';
-import { connectOrFail, createRedisClient } from '../../shared/redis-client';
-import type { RedisClient } from '../../shared/redis-client';
+import { serverEngine } from '../../shared/redis-engine';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import { deploymentId, SimulatedFleet } from '../loadgen/fleet';
+import { connectBenchClient } from '../support/redis-server';
+
+type BenchClient = Awaited<ReturnType<typeof connectBenchClient>>;
 import { median, round, summary } from '../support/stats';
 import type { BenchContext, Suite, SuiteResult, TargetCheck } from './types';
 
@@ -82,7 +84,7 @@ function fromHash(hash: Record<string, string>): unknown {
   return value;
 }
 
-async function writeFleet(client: RedisClient, fleet: SimulatedFleet): Promise<void> {
+async function writeFleet(client: BenchClient, fleet: SimulatedFleet): Promise<void> {
   const indexes = fleet.instances.map((_, i) => i);
   const nowMs = Date.now();
   await inBatches(indexes, 2_000, async (i) => {
@@ -94,7 +96,7 @@ async function writeFleet(client: RedisClient, fleet: SimulatedFleet): Promise<v
   });
 }
 
-async function addUnrelatedKeys(client: RedisClient): Promise<void> {
+async function addUnrelatedKeys(client: BenchClient): Promise<void> {
   const batches = Array.from({ length: UNRELATED_KEYS / 1_000 }, (_, b) => b);
   await inBatches(batches, 20, (b) => {
     const pairs: [string, string][] = [];
@@ -107,7 +109,7 @@ async function addUnrelatedKeys(client: RedisClient): Promise<void> {
 async function coldRead(url: string, expected: number): Promise<{ ms: number; registry: InstanceRegistry }> {
   const registry = new InstanceRegistry({ retentionMs: 7_200_000 });
   const collector = new RedisCollector({
-    url,
+    engine: serverEngine(url),
     app: APP,
     registry,
     log: silentLogger(),
@@ -124,7 +126,7 @@ async function coldRead(url: string, expected: number): Promise<{ ms: number; re
 }
 
 /** The naive read: SCAN MATCH, then HGETALL per key, one by one. */
-async function naiveRead(client: RedisClient, expected: number): Promise<number> {
+async function naiveRead(client: BenchClient, expected: number): Promise<number> {
   const started = performance.now();
   const records: InstanceRecord[] = [];
   for await (const keys of client.scanIterator({ MATCH: naiveKey('*'), COUNT: 1_000 })) {
@@ -228,8 +230,7 @@ export const collectionSuite: Suite = {
   name: 'collection',
   async run(ctx: BenchContext): Promise<SuiteResult> {
     const sizes = ctx.quick ? QUICK_SIZES : [1_000, 10_000, 100_000];
-    const client = createRedisClient({ url: ctx.redis.url, log: silentLogger(), name: 'bench-collection' });
-    await connectOrFail(client);
+    const client = await connectBenchClient(ctx.redis.url);
     const rows: SuiteResult['rows'] = [];
     const details: Record<string, unknown> = {};
     const targets: TargetCheck[] = [];

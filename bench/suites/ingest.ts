@@ -6,15 +6,13 @@
  * flight (two processes × 25, one per connection), like redis-benchmark's 50 clients without
  * pipelining.
  */
-import { connectOrFail, createRedisClient } from '../../shared/redis-client';
-import { silentLogger } from '../../shared/logger';
 import type { Heartbeat } from '../../shared/heartbeat';
-import type { RedisClient } from '../../shared/redis-client';
+import type { RedisCommands } from '../../shared/redis-client';
 import { appKeys } from '../../shared/redis-keys';
 import { feedRetentionMs, recordHeartbeat } from '../../shared/redis-scripts';
 import { SimulatedFleet } from '../loadgen/fleet';
 import { spawnNode } from '../support/processes';
-import { redisBenchmark } from '../support/redis-server';
+import { connectBenchClient, redisBenchmark } from '../support/redis-server';
 import { round } from '../support/stats';
 import type { BenchContext, Suite, SuiteResult } from './types';
 
@@ -29,7 +27,7 @@ async function scriptShaOf(heartbeat: Heartbeat, json: string): Promise<string> 
       return Promise.resolve(0);
     },
   };
-  await recordHeartbeat(standIn as unknown as RedisClient, heartbeat, json);
+  await recordHeartbeat(standIn as unknown as RedisCommands, heartbeat, json);
   return sha;
 }
 const PER_WRITER = 25;
@@ -75,8 +73,7 @@ export const ingestSuite: Suite = {
   name: 'ingest',
   async run(ctx: BenchContext): Promise<SuiteResult> {
     const durationMs = ctx.quick ? 3_000 : 20_000;
-    const client = createRedisClient({ url: ctx.redis.url, log: silentLogger(), name: 'bench-ingest' });
-    await connectOrFail(client);
+    const client = await connectBenchClient(ctx.redis.url);
     try {
       await client.flushAll();
       ctx.log('ingest: redis-benchmark SET');

@@ -1,4 +1,5 @@
 /** Puts a fleet into Redis at once: one heartbeat per instance, through the agents' Lua path. */
+import { serverEngine } from '../../shared/redis-engine';
 import { SimulatedFleet } from '../loadgen/fleet';
 import { createRedisWriter } from '../loadgen/writers';
 
@@ -23,7 +24,7 @@ export async function fillFleet(options: FillOptions): Promise<void> {
     ttlMs: options.ttlMs,
     startedAtMs: Date.now() - 60_000,
   });
-  const writer = await createRedisWriter(options.url, 4);
+  const writer = await createRedisWriter(serverEngine(options.url), 4);
   try {
     const nowMs = Date.now();
     for (let i = 0; i < fleet.size; i += 500) {

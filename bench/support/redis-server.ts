@@ -5,12 +5,25 @@
  * `redis-benchmark` against it.
  */
 import { spawnSync } from 'node:child_process';
+import { createClient, type RedisClientType } from 'redis';
 import { launchRedisServer, type LaunchedRedis } from '../../test/support/redis-server';
 
 export { freePort } from '../../test/support/redis-server';
 
 /** The run's own server: url, port, pid, version; `stop()` is idempotent. */
 export type BenchRedis = LaunchedRedis;
+
+/**
+ * A plain node-redis client to the run's server, for what the suites arrange and count beside
+ * replica-watch's own commands (FLUSHALL, XLEN, the naive design's HASHes). It satisfies
+ * RedisCommands, so recordHeartbeat writes through it too. The caller closes it.
+ */
+export async function connectBenchClient(url: string): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
 
 /** Starts redis-server for one benchmark run (warnings only in its log: it is not read). */
 export function startBenchRedis(): Promise<BenchRedis> {

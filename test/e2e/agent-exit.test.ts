@@ -17,6 +17,7 @@ import { silentLogger } from '../../shared/logger';
 import { useTestRedis } from '../support/redis-rig';
 import { killAll, spawnBuilt, type LogLine, type SpawnedProcess } from '../support/spawn';
 import { waitFor } from '../support/wait';
+import { serverEngine } from '../../shared/redis-engine';
 
 /** The issue's bound: a supervisor must see a failed start as an exit within 5 s. */
 const START_EXIT_MS = 5_000;
@@ -137,7 +138,11 @@ test('a Redis transport closed while it connects leaves no connection behind (it
     Number(new RegExp(`${field}:(\\d+)`).exec(await checker.info('all'))?.[1] ?? NaN);
   const acceptedBefore = await stat('total_connections_received');
   const connectedBefore = await stat('connected_clients');
-  const transport = new RedisTransport({ url: redis.url, log: silentLogger(), timeoutMs: 1_000 });
+  const transport = new RedisTransport({
+    engine: serverEngine(redis.url),
+    log: silentLogger(),
+    timeoutMs: 1_000,
+  });
   // At once, while the TCP connection is still being opened: node-redis 6 alone keeps that one.
   await transport.close();
   // The connection attempt reached Redis, and then it is gone again.

@@ -18,7 +18,7 @@ import { closeServer, listen } from '../../aggregator/http/listen';
 import { sampleReport } from '../support/published-reports';
 import { REPO_ROOT } from '../support/spawn';
 import { waitFor } from '../support/wait';
-import { fleetRow, orphanedFleetRow } from '../support/fleet';
+import { fleetRow, orphanedFleetRow, unshardedState } from '../support/fleet';
 
 /** The little of the browser's DOM that the callbacks run in the page use (the project has no DOM lib). */
 interface PageElement {
@@ -72,6 +72,7 @@ const FLEET: FleetView = {
     unknown_waste_apps: 1,
   },
   discovery: null,
+  shards: unshardedState(3),
 };
 const FLEET_ETAG = '"fleet-1"';
 

@@ -18,6 +18,7 @@ import { makeHeartbeat } from '../support/heartbeats';
 import { useTestRedis } from '../support/redis-rig';
 import { heartbeatBodies, recordProblems } from './arbitraries';
 import { waitFor } from '../support/wait';
+import { serverEngine } from '../../shared/redis-engine';
 
 const APP = 'fuzz-app';
 const keys = appKeys(APP);
@@ -32,7 +33,7 @@ async function total(metrics: Registry, name: string): Promise<number> {
 function start(registry: InstanceRegistry, metricsRegistry: Registry): RedisCollector {
   const metrics = createAggregatorMetrics(metricsRegistry);
   return new RedisCollector({
-    url: redis.url,
+    engine: serverEngine(redis.url),
     app: APP,
     registry,
     log: silentLogger(),

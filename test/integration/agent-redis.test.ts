@@ -295,4 +295,31 @@ describe('agent with Redis', () => {
     ]);
     expect(switches.length).toBeLessThan(overHttp.length + back.length);
   }, 45_000);
+
+  it('after failed sends, beats as soon as Redis is back instead of at its next interval', async () => {
+    // Redis down from the start, and a long interval: only the reconnect can explain a heartbeat
+    // soon after Redis returns.
+    await redis.kill();
+    const cfg = config({
+      AGENT_APP: 'catch-up-app',
+      AGENT_INSTANCE_ID: 'i-catch-up',
+      AGENT_INTERVAL_MS: '20000',
+      AGENT_TTL_MS: '60000',
+    });
+    const startedAtMs = Date.now();
+    const agent = await start(cfg);
+    await waitFor(async () => (await getJson(agent.port, '/health/detailed')).body, {
+      until: (body) => (body as { consecutive_failures: number }).consecutive_failures > 0,
+      what: 'the first send failed',
+    });
+    await redis.restart();
+    const beats = await waitFor(() => feed('catch-up-app'), {
+      until: (list) => list.length >= 1,
+      what: 'a heartbeat right after Redis is back',
+      timeoutMs: 10_000,
+    });
+    expect(beats.map((hb) => hb.instance_id)).toEqual(['i-catch-up']);
+    // Well before the second tick of its schedule (20 s).
+    expect(Date.now() - startedAtMs).toBeLessThan(10_000);
+  }, 45_000);
 });

@@ -15,6 +15,7 @@ import { useTestRedis } from '../support/redis-rig';
 import { freePort } from '../support/redis-server';
 import { waitFor } from '../support/wait';
 import { captureLogs } from '../support/logs';
+import { serverEngine } from '../../shared/redis-engine';
 
 const APP = 'test-app';
 const keys = appKeys(APP);
@@ -39,7 +40,7 @@ function makeIngest({
   const rejected: RejectReason[] = [];
   const ingest = new HeartbeatIngest({
     apps: ingestInto(APP, registry),
-    redisUrl: null,
+    redis: null,
     log: silentLogger(),
     onApplied: (outcome) => applied.push(outcome),
     onRejected: (reason) => rejected.push(reason),
@@ -112,7 +113,7 @@ describe('HeartbeatIngest: admission', () => {
 
 describe('HeartbeatIngest: relay into Redis', () => {
   it('writes accepted heartbeats into Redis (key, index and feed), once', async () => {
-    const { ingest } = makeIngest({ redisUrl: redis.url });
+    const { ingest } = makeIngest({ redis: serverEngine(redis.url) });
     const text = serializeHeartbeat(hb('a', 1));
     expect(await ingest.ingest(text, Date.now())).toEqual({ ok: true, outcome: 'new' });
     expect(await redis.client.get(keys.heartbeat('a'))).toBe(text);
@@ -125,7 +126,7 @@ describe('HeartbeatIngest: relay into Redis', () => {
   });
 
   it('relays a goodbye, removing the instance from the index', async () => {
-    const { ingest } = makeIngest({ redisUrl: redis.url });
+    const { ingest } = makeIngest({ redis: serverEngine(redis.url) });
     await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now());
     await ingest.ingest(serializeHeartbeat(goodbyeOf(hb('a', 1))), Date.now());
     expect(await redis.client.exists(keys.heartbeat('a'))).toBe(0);
@@ -144,7 +145,7 @@ describe('HeartbeatIngest: relay into Redis', () => {
     const otherCollector = testRedisCollector(redis.url, APP, { registry: otherRegistry });
     toClose.push(ownCollector, otherCollector);
     await Promise.all([ownCollector.start(), otherCollector.start()]);
-    const { ingest } = makeIngest({ registry, redisUrl: redis.url });
+    const { ingest } = makeIngest({ registry, redis: serverEngine(redis.url) });
 
     expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now())).toEqual({
       ok: true,
@@ -159,7 +160,7 @@ describe('HeartbeatIngest: relay into Redis', () => {
   it('succeeds when the relay Redis is unreachable', async () => {
     const port = await freePort();
     const { log, lines } = captureLogs();
-    const { ingest, registry } = makeIngest({ redisUrl: `redis://127.0.0.1:${port}`, log });
+    const { ingest, registry } = makeIngest({ redis: serverEngine(`redis://127.0.0.1:${port}`), log });
     const t0 = Date.now();
     expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), t0)).toEqual({ ok: true, outcome: 'new' });
     expect(await ingest.ingest(serializeHeartbeat(hb('a', 2)), t0)).toEqual({ ok: true, outcome: 'updated' });
@@ -173,7 +174,7 @@ describe('HeartbeatIngest: relay into Redis', () => {
   });
 
   it('keeps accepting while its Redis is down, and relays again once it is back', async () => {
-    const { ingest, registry } = makeIngest({ redisUrl: redis.url });
+    const { ingest, registry } = makeIngest({ redis: serverEngine(redis.url) });
     expect(await ingest.ingest(serializeHeartbeat(hb('a', 1)), Date.now())).toEqual({
       ok: true,
       outcome: 'new',
@@ -201,7 +202,7 @@ describe('HeartbeatIngest: relay into Redis', () => {
   it('closes idempotently, also when it never connected', async () => {
     const ingest = new HeartbeatIngest({
       apps: ingestInto(APP, new InstanceRegistry()),
-      redisUrl: redis.url,
+      redis: serverEngine(redis.url),
       log: silentLogger(),
     });
     const first = ingest.close();

@@ -14,6 +14,7 @@ import { useTestRedis } from '../support/redis-rig';
 import { freePort } from '../support/redis-server';
 import { sampleFor, waitFor } from '../support/wait';
 import { captureLogs } from '../support/logs';
+import { serverEngine } from '../../shared/redis-engine';
 
 const APP = 'test-app';
 const keys = appKeys(APP);
@@ -383,7 +384,7 @@ describe('RedisCollector: outages', () => {
 
   it('starts blind when Redis is unreachable, and never shows its password', async () => {
     const port = await freePort();
-    const h = makeCollector({ url: `redis://user:pa55word-secret@127.0.0.1:${port}` });
+    const h = makeCollector({ engine: serverEngine(`redis://user:pa55word-secret@127.0.0.1:${port}`) });
     await h.collector.start();
     const health = h.collector.health();
     expect(health.healthy).toBe(false);
@@ -396,7 +397,8 @@ describe('RedisCollector: outages', () => {
 
   it('continues from its last id after an outage: what was written meanwhile, goodbyes included, arrives', async () => {
     const clock = gatedClock();
-    const h = makeCollector({ clock });
+    // The backoff is what the test holds: the reconnect must not end it.
+    const h = makeCollector({ clock, resumeOnReconnect: false });
     await record(hb('a', 1));
     await record(hb('b', 1));
     await h.collector.start();
@@ -421,7 +423,8 @@ describe('RedisCollector: outages', () => {
 
   it('covers a feed trimmed past its last id with the resync from the index', async () => {
     const clock = gatedClock();
-    const h = makeCollector({ clock });
+    // The backoff is what the test holds: the reconnect must not end it.
+    const h = makeCollector({ clock, resumeOnReconnect: false });
     await record(hb('a', 1));
     await h.collector.start();
     await record(hb('a', 2));
@@ -444,6 +447,52 @@ describe('RedisCollector: outages', () => {
     for (const id of ['a', 'b', 'c', 'd']) expect(h.appliedCount(id, 5)).toBe(1);
     await record(hb('e', 1));
     await waitFor(() => seqOf(h, 'e') === 1, { what: 'e via the feed' });
+  });
+});
+
+describe('RedisCollector: failovers', () => {
+  it('tries again at once when its connections are back, not after the rest of its backoff', async () => {
+    // Every backoff sleep lasts until it is aborted: only the reconnect can end it.
+    const endless: Clock = {
+      now: () => Date.now(),
+      sleep: (_ms, signal) =>
+        new Promise<void>((resolve) => {
+          if (signal?.aborted) return resolve();
+          signal?.addEventListener('abort', () => resolve(), { once: true });
+        }),
+    };
+    const h = makeCollector({ clock: endless });
+    await record(hb('a', 1));
+    await h.collector.start();
+    await killCollectorConnections();
+    await waitFor(() => h.collector.stats().outages === 1, { what: 'the collector blind' });
+    await record(hb('a', 2));
+    await waitFor(() => h.collector.health().healthy && seqOf(h, 'a') === 2, {
+      what: 'seeing again, a at seq 2',
+    });
+    expect(h.collector.stats().resyncs).toBe(2);
+  });
+
+  it('reads on from the end of a feed that lost the entries it had read (a promoted replica)', async () => {
+    const h = makeCollector();
+    await record(hb('a', 1));
+    await h.collector.start();
+    // The old primary's newest entry, written with a clock ahead of the new primary's.
+    await redis.client.xAdd(keys.feed, `${Date.now() + 3_600_000}-0`, {
+      [FEED_FIELD]: serializeHeartbeat(hb('a', 2)),
+    });
+    await waitFor(() => seqOf(h, 'a') === 2, { what: 'a at seq 2 from the feed' });
+    // The failover: the new primary's feed ends at what it had replicated, in its own time.
+    await redis.client.del(keys.feed);
+    await redis.client.xAdd(keys.feed, `${Date.now() - 1_000}-0`, {
+      [FEED_FIELD]: serializeHeartbeat(hb('a', 1)),
+    });
+    await killCollectorConnections();
+    await waitFor(() => h.collector.stats().feedRewinds === 1, { what: 'the feed read on from its end' });
+    // Written by the new primary, with ids below the last one read: still read from the feed.
+    await record(hb('b', 1));
+    await waitFor(() => seqOf(h, 'b') === 1, { what: 'b from the feed', timeoutMs: 5_000 });
+    expect(h.collector.stats().resyncs).toBe(2);
   });
 });
 

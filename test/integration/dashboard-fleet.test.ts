@@ -30,7 +30,7 @@ import {
 } from '../../aggregator/dashboard/browser/fleet-text';
 import { dashboardText } from '../../aggregator/dashboard/browser/text';
 import { closeServer, listen } from '../../aggregator/http/listen';
-import { fleetRow as calmRow, orphanedFleetRow } from '../support/fleet';
+import { fleetRow as calmRow, orphanedFleetRow, unshardedState } from '../support/fleet';
 
 const SCRIPTS = loadDashboardScripts();
 
@@ -65,6 +65,7 @@ const FLEET: FleetView = {
     unknown_waste_apps: 1,
   },
   discovery: null,
+  shards: unshardedState(3),
 };
 
 const text = dashboardText(DASHBOARD_VOCABULARY);
@@ -239,6 +240,7 @@ describe('what the fleet page says', () => {
         unknown_waste_apps: 0,
       },
       discovery: null,
+      shards: unshardedState(2),
     };
     expect(totalsText(calm, DASHBOARD_VOCABULARY.verdicts)).toBe(
       '2 apps (2 OK) \u00b7 surplus 0 instances \u00b7 waste $0.00/mo',

@@ -17,6 +17,7 @@ import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
 import { useTestRedis } from '../support/redis-rig';
 import { waitFor } from '../support/wait';
+import { serverEngine } from '../../shared/redis-engine';
 
 const redis = useTestRedis();
 
@@ -25,7 +26,7 @@ type Seen = Map<string, { seq: number; outcome: ApplyOutcome }[]>;
 
 function collector(app: string, registry: InstanceRegistry, seen: Seen): RedisCollector {
   return new RedisCollector({
-    url: redis.url,
+    engine: serverEngine(redis.url),
     app,
     registry,
     log: silentLogger(),
@@ -58,7 +59,7 @@ describe('the heartbeat feed', () => {
     });
     // What Redis acknowledged, per instance: the ground truth the collectors are held to.
     const written = new Map<string, number[]>();
-    const redisWriter = await createRedisWriter(redis.url, 2);
+    const redisWriter = await createRedisWriter(serverEngine(redis.url), 2);
     const writer: HeartbeatWriter = {
       kind: 'redis',
       write: async (heartbeat, json) => {
@@ -162,7 +163,7 @@ describe('the heartbeat feed', () => {
           RECONCILE_INTERVAL_MS: String(INTERVAL_MS),
         }),
       );
-      redisWriter = await createRedisWriter(redis.url, 1);
+      redisWriter = await createRedisWriter(serverEngine(redis.url), 1);
     });
 
     afterAll(async () => {

@@ -5,18 +5,24 @@
  * every listing happens when the test says. DO_APP_ID=*: the first listing starts every listed
  * app, a later one adds the new and stops the removed (its metric series gone), a failing one
  * keeps the apps and says so until it works again, a junk id is skipped. A fixed list: one
- * watch per app, each with its own report, and a memoized fleet view.
+ * watch per app, each with its own report, and a memoized fleet view. Sharded (TOTAL_SHARDS=2):
+ * only the shard's own apps are watched, the others known and listed from their summaries (or
+ * unknown without one).
  */
 import { Registry } from 'prom-client';
 import type { AggregatorConfig, WatchedApp } from '../../aggregator/config';
 import { loadAggregatorConfig } from '../../aggregator/config';
 import { Fleet } from '../../aggregator/fleet/fleet';
+import type { FleetApp } from '../../aggregator/fleet/fleet-view';
+import type { ShardSummaries, SummarySnapshot } from '../../aggregator/fleet/summary-store';
 import { createAggregatorMetrics } from '../../aggregator/metrics';
 import type { PlatformView } from '../../aggregator/model';
 import type { ListedApp, PlatformAccount } from '../../aggregator/platform/account';
 import type { PlatformSource } from '../../aggregator/platform/source';
 import type { Clock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
+import { shardOf } from '../../shared/shard';
+import { fleetRow } from '../support/fleet';
 import { captureLogs } from '../support/logs';
 import { component, fixed, view } from '../support/platform';
 import { waitFor } from '../support/wait';
@@ -380,5 +386,181 @@ describe('a fleet of a fixed list of apps (DO_APP_ID=a,b)', () => {
     const metrics = await registry.metrics();
     expect(metrics).not.toContain('app="app-a"');
     expect(metrics).not.toContain('app="app-b"');
+  });
+});
+
+describe('a sharded fleet (TOTAL_SHARDS=2): it watches the apps of its shard alone', () => {
+  const IDS = Array.from({ length: 8 }, (_, i) => `app-${i}`);
+  const ownerOf = (id: string) => shardOf(id, 2);
+  const ofShard = (shard: number) => IDS.filter((id) => ownerOf(id) === shard);
+  let clock: ManualClock;
+  let account: FakeAccount;
+  let fleet: Fleet;
+  /** Every fleet a test made, stopped after it. */
+  let made: Fleet[] = [];
+  let snapshot: SummarySnapshot;
+
+  function shardedFleet(base: AggregatorConfig, index: number, summaries?: ShardSummaries): Fleet {
+    fleet = new Fleet(
+      { ...base, shard: { index, total: 2 } },
+      {
+        account,
+        metrics: createAggregatorMetrics(new Registry()),
+        clock,
+        log: silentLogger(),
+        publicUrl: () => 'http://localhost:8080',
+        summaries,
+      },
+    );
+    made.push(fleet);
+    return fleet;
+  }
+
+  /** Summaries that hold `rows` (written now), as the other shard's store would read them. */
+  function summariesOf(rows: FleetApp[]): ShardSummaries {
+    snapshot = {
+      rows: new Map(
+        rows.map((r) => [r.app, { ...r, summary_written_at: new Date(clock.now()).toISOString() }]),
+      ),
+      writtenAt: new Map([[1, new Date(clock.now()).toISOString()]]),
+      readStatus: 'ok',
+    };
+    return { snapshot: () => snapshot, staleAfterMs: 300_000 };
+  }
+
+  beforeEach(() => {
+    clock = manualClock(START_MS);
+    account = new FakeAccount(clock);
+  });
+
+  afterEach(async () => {
+    await Promise.all(made.map((f) => f.stop()));
+    made = [];
+  });
+
+  test('the ids spread over both shards (the test means something)', () => {
+    expect(ofShard(0).length).toBeGreaterThan(0);
+    expect(ofShard(1).length).toBeGreaterThan(0);
+  });
+
+  test('discovery: only its own apps are watched (a source each); the others are known, not watched', async () => {
+    account.listing = listed(...IDS);
+    await shardedFleet(discoveredConfig(), 0).start();
+    expect(watchedApps(fleet)).toEqual(ofShard(0));
+    expect(account.sources.map((s) => s.app.app).sort()).toEqual(ofShard(0));
+    for (const id of IDS) expect({ id, owner: fleet.ownerOf(id) }).toEqual({ id, owner: ownerOf(id) });
+    expect(fleet.ownerOf('never-listed')).toBeNull();
+    expect(fleet.ownRows().map((r) => [r.app, r.shard])).toEqual(ofShard(0).map((id) => [id, 0]));
+  });
+
+  test("without the other shard's summaries its apps are listed unknown: degraded, never green", async () => {
+    account.listing = listed(...IDS);
+    await shardedFleet(discoveredConfig(), 0).start();
+    const body = fleet.view();
+    expect(body.apps.map((a) => a.app).sort()).toEqual([...IDS].sort());
+    expect(body.totals.apps).toBe(IDS.length);
+    for (const id of ofShard(1)) {
+      expect(body.apps.find((a) => a.app === id)).toMatchObject({
+        app: id,
+        name: `name-of-${id}`,
+        shard: 1,
+        verdict: 'degraded',
+        degraded: true,
+        active_instances: null,
+        summary_stale: true,
+        summary_written_at: null,
+      });
+    }
+    for (const id of ofShard(0)) {
+      expect(body.apps.find((a) => a.app === id)).toMatchObject({
+        shard: 0,
+        summary_stale: false,
+        verdict: 'ok',
+      });
+    }
+    expect(body.totals.by_verdict.degraded).toBe(ofShard(1).length);
+    expect(body.shards).toEqual({
+      shard: 0,
+      total: 2,
+      stale_after_ms: 300_000,
+      read_status: null,
+      by_shard: [
+        { shard: 0, apps: ofShard(0).length, written_at: null },
+        { shard: 1, apps: ofShard(1).length, written_at: null },
+      ],
+    });
+  });
+
+  test("with them, the other shard's rows as it wrote them, the totals over the whole fleet", async () => {
+    account.listing = listed(...IDS);
+    const others = ofShard(1).map((id) =>
+      fleetRow({
+        app: id,
+        app_id: id,
+        name: `name-of-${id}`,
+        verdict: 'discrepancy',
+        shard: 1,
+        surplus_instances: 2,
+      }),
+    );
+    await shardedFleet(discoveredConfig(), 0, summariesOf(others)).start();
+    const body = fleet.view();
+    expect(body.apps.map((a) => a.app).sort()).toEqual([...IDS].sort());
+    expect(body.apps.filter((a) => a.shard === 1).every((a) => a.verdict === 'discrepancy')).toBe(true);
+    expect(body.apps.filter((a) => a.shard === 1).every((a) => a.summary_written_at !== null)).toBe(true);
+    expect(body.totals.surplus_instances).toBe(2 * ofShard(1).length);
+    expect(body.totals.by_verdict).toMatchObject({ ok: ofShard(0).length, discrepancy: ofShard(1).length });
+    expect(body.shards.read_status).toBe('ok');
+    expect(body.shards.by_shard[1]).toEqual({
+      shard: 1,
+      apps: ofShard(1).length,
+      written_at: new Date(START_MS).toISOString(),
+    });
+    // The same object until a report or the summaries change.
+    expect(fleet.view()).toBe(body);
+    snapshot = { ...snapshot };
+    expect(fleet.view()).not.toBe(body);
+  });
+
+  test('a summary of its own app is ignored: its own rows are live', async () => {
+    account.listing = listed(...IDS);
+    const [mine] = ofShard(0);
+    const stale = fleetRow({ app: mine as string, verdict: 'degraded', shard: 0, summary_stale: true });
+    await shardedFleet(discoveredConfig(), 0, summariesOf([stale])).start();
+    expect(fleet.view().apps.find((a) => a.app === mine)).toMatchObject({
+      verdict: 'ok',
+      summary_stale: false,
+    });
+  });
+
+  test('the other shard watches the rest: together they watch every app exactly once', async () => {
+    account.listing = listed(...IDS);
+    const one = await (async () => {
+      await shardedFleet(discoveredConfig(), 1).start();
+      return watchedApps(fleet);
+    })();
+    await fleet.stop();
+    await shardedFleet(discoveredConfig(), 0).start();
+    const zero = watchedApps(fleet);
+    expect([...zero, ...one].sort()).toEqual([...IDS].sort());
+    expect(zero.filter((id) => one.includes(id))).toEqual([]);
+  });
+
+  test('a fixed list likewise; a static app without an id is sharded by its name', async () => {
+    const fixed = loadAggregatorConfig({
+      AGGREGATOR_APP: IDS.join(','),
+      RECONCILE_INTERVAL_MS: RECONCILE_MS,
+    });
+    expect(fixed.apps.kind === 'fixed' && fixed.apps.apps.every((a) => a.appId === null)).toBe(true);
+    await shardedFleet(fixed, 1).start();
+    expect(watchedApps(fleet)).toEqual(ofShard(1));
+    expect(fleet.multiApp).toBe(true);
+    expect(fleet.ownerOf(ofShard(0)[0] as string)).toBe(0);
+    expect(
+      fleet
+        .view()
+        .apps.filter((a) => a.summary_stale)
+        .map((a) => a.app),
+    ).toEqual(expect.arrayContaining(ofShard(0)));
   });
 });

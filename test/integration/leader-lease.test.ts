@@ -6,6 +6,7 @@ import { appKeys } from '../../shared/redis-keys';
 import { silentLogger } from '../../shared/logger';
 import { useTestRedis } from '../support/redis-rig';
 import { sampleFor, waitFor } from '../support/wait';
+import { serverEngine } from '../../shared/redis-engine';
 
 /**
  * Long enough that the windows below (each twice the bound it checks) leave a loaded 2-core
@@ -51,7 +52,13 @@ describe('leader lease', () => {
   });
 
   function lease(app: string, holderId: string): RedisLeaderLease {
-    const l = new RedisLeaderLease({ url: redis.url, app, leaseMs: LEASE_MS, log, holderId });
+    const l = new RedisLeaderLease({
+      engine: serverEngine(redis.url),
+      app,
+      leaseMs: LEASE_MS,
+      log,
+      holderId,
+    });
     open.push(l);
     return l;
   }
@@ -97,7 +104,7 @@ describe('leader lease', () => {
 
   test('a deposed leader cannot write alert states: the fencing token is checked inside Redis', async () => {
     const app = nextApp();
-    const store = new RedisAlertStateStore({ url: redis.url, app, log });
+    const store = new RedisAlertStateStore({ engine: serverEngine(redis.url), app, log });
     open.push(store);
     const a = lease(app, 'a');
     await a.start();
@@ -131,7 +138,7 @@ describe('leader lease', () => {
       'backend|NOT_SERVING': '{"status":"firing"}',
       junk: 'not json',
     });
-    const store = new RedisAlertStateStore({ url: redis.url, app, log });
+    const store = new RedisAlertStateStore({ engine: serverEngine(redis.url), app, log });
     open.push(store);
     expect([...(await store.load()).keys()]).toEqual(['backend|SURPLUS_INSTANCES']);
   });

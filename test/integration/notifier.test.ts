@@ -18,6 +18,7 @@ import { asReconciled, fullReport, input } from '../support/reconcile-io';
 import { instances, NOW } from '../support/records';
 import { useTestRedis } from '../support/redis-rig';
 import { waitFor } from '../support/wait';
+import { serverEngine } from '../../shared/redis-engine';
 
 const log = silentLogger();
 
@@ -74,7 +75,7 @@ describe('notifier', () => {
     clock: Clock,
     states?: AlertStateStore,
   ): Promise<Node> {
-    const store = states ?? new RedisAlertStateStore({ url: redis.url, app, log });
+    const store = states ?? new RedisAlertStateStore({ engine: serverEngine(redis.url), app, log });
     const sinks = [new RecordingSink('webhook'), new RecordingSink('alertmanager')];
     const reports = new ReportStore();
     const notifier = new Notifier({
@@ -98,7 +99,7 @@ describe('notifier', () => {
   }
 
   async function lease(app: string, holderId: string): Promise<RedisLeaderLease> {
-    const l = new RedisLeaderLease({ url: redis.url, app, leaseMs: 2_000, log, holderId });
+    const l = new RedisLeaderLease({ engine: serverEngine(redis.url), app, leaseMs: 2_000, log, holderId });
     closers.push(() => l.close());
     await l.start();
     return l;

@@ -1,5 +1,5 @@
 /** Rows of the fleet view (GET /api/v1/apps) for tests: a calm app unless overridden. */
-import type { FleetApp } from '../../aggregator/fleet/fleet-view';
+import type { FleetApp, FleetView } from '../../aggregator/fleet/fleet-view';
 
 /** An app of 2 configured, 2 active, 2 ready and 2 listed, no findings, no surplus. */
 export function fleetRow(overrides: Partial<FleetApp> & Pick<FleetApp, 'app' | 'verdict'>): FleetApp {
@@ -19,7 +19,20 @@ export function fleetRow(overrides: Partial<FleetApp> & Pick<FleetApp, 'app' | '
     platform_data_age_ms: 4_000,
     shard: 0,
     generated_at: '2026-01-02T03:04:05.000Z',
+    summary_written_at: null,
+    summary_stale: false,
     ...overrides,
+  };
+}
+
+/** The `shards` block of an unsharded aggregator's fleet body with `apps` apps. */
+export function unshardedState(apps: number): FleetView['shards'] {
+  return {
+    shard: 0,
+    total: 1,
+    stale_after_ms: 300_000,
+    read_status: null,
+    by_shard: [{ shard: 0, apps, written_at: null }],
   };
 }
 

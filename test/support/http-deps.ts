@@ -12,6 +12,7 @@ import type { AppDirectory, AppEndpoints } from '../../aggregator/http/app-direc
 import type { PublishedReport } from '../../aggregator/report-store';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
+import { UNSHARDED } from '../../shared/shard';
 
 /** The ingest's view of one app and its registry. */
 export function ingestInto(app: string, registry: InstanceRegistry): IngestApps {
@@ -34,7 +35,7 @@ export function embeddedIngest(
   const { registry = new InstanceRegistry(), ...rest } = overrides;
   return new HeartbeatIngest({
     apps: ingestInto(app, registry),
-    redisUrl: null,
+    redis: null,
     log: silentLogger(),
     ...rest,
   });
@@ -55,6 +56,8 @@ export function soloApp(endpoints: AppEndpoints): AppDirectory {
         shard: 0,
         discovery: null,
       }),
+    shard: UNSHARDED,
+    ownerOf: (app) => (app === endpoints.app ? 0 : null),
   };
 }
 

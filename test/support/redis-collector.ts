@@ -2,6 +2,7 @@
 import { InstanceRegistry, RedisCollector, type RedisCollectorOptions } from '../../aggregator/collector';
 import { systemClock } from '../../shared/clock';
 import { silentLogger } from '../../shared/logger';
+import { serverEngine } from '../../shared/redis-engine';
 
 /**
  * A collector of `app` reading the Redis at `url` into a fresh registry, with no logs, the
@@ -14,7 +15,7 @@ export function testRedisCollector(
   overrides: Partial<RedisCollectorOptions> = {},
 ): RedisCollector {
   return new RedisCollector({
-    url,
+    engine: serverEngine(url),
     app,
     registry: new InstanceRegistry(),
     log: silentLogger(),

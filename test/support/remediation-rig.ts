@@ -12,10 +12,10 @@ import type { SimulatedAgent, SimulatedPlatform } from '../../aggregator/platfor
 import { startSimulatedPlatform } from '../../aggregator/platform/simulated';
 import type { Leadership } from '../../aggregator/leader';
 import type { AuditEntry, LeaderLease } from '../../aggregator/remediate';
-import type { RedisClient } from '../../shared/redis-client';
 import { recordHeartbeat } from '../../shared/redis-scripts';
 import { simulatedAgentHeartbeat } from './heartbeats';
 import { useTestRedis, type RedisRig } from './redis-rig';
+import type { TestRedisClient } from './redis-server';
 import { waitFor } from './wait';
 
 /** The app the rig's agents and aggregators use. */
@@ -46,8 +46,8 @@ export class RemediationRig {
   constructor(private readonly redis: RedisRig) {}
 
   /** A client for assertions. */
-  get client(): RedisClient {
-    return this.redis.client as unknown as RedisClient;
+  get client(): TestRedisClient {
+    return this.redis.client;
   }
 
   /** Stops what the last test started (newest first). */

@@ -13,7 +13,7 @@ describe('aggregator config', () => {
     const config = loadAggregatorConfig({});
     expect(config).toMatchObject({
       port: AGGREGATOR_DEFAULTS.port,
-      redisUrl: null,
+      redis: null,
       platform: 'static',
       apps: { kind: 'fixed', apps: [{ app: 'default', appId: null }] },
       reconcileIntervalMs: 10_000,

@@ -2,13 +2,16 @@
  * Which app a request means (aggregator/http/app-directory.ts): `?app=` names one; an aggregator
  * of one app also answers without it; an aggregator of many answers the report routes for every
  * app at once and asks the other routes which app is meant; an app not watched is a 404 naming
- * some that are, and `app` given twice (or empty) a 400.
+ * some that are, and `app` given twice (or empty) a 400. Sharded, another shard's app is a 404
+ * naming the shard that owns it, and its pod when the shard came from the host name.
  */
 import type { FleetView } from '../../aggregator/fleet/fleet-view';
 import type { AppDirectory, AppEndpoints, AppRefusal } from '../../aggregator/http/app-directory';
 import { chooseApp, isRefusal, reportFor } from '../../aggregator/http/app-directory';
 import type { PublishedReport } from '../../aggregator/report-store';
 import { publishedOf } from '../../aggregator/report-store';
+import type { ShardAssignment } from '../../shared/shard';
+import { UNSHARDED } from '../../shared/shard';
 import { soloApp } from '../support/http-deps';
 import { componentReport, sampleReport } from '../support/published-reports';
 
@@ -32,6 +35,8 @@ function many(apps: AppEndpoints[]): AppDirectory {
     names: () => apps.map((e) => e.app),
     combined: () => COMBINED,
     view: () => ({}) as FleetView,
+    shard: UNSHARDED,
+    ownerOf: (app) => (apps.some((e) => e.app === app) ? 0 : null),
   };
 }
 
@@ -111,6 +116,55 @@ describe('chooseApp on an aggregator of many apps', () => {
 
   test('other query parameters do not matter', () => {
     expect(chooseApp(fleet, { instances: 'false', app: 'shop' }, true)).toEqual({
+      kind: 'app',
+      endpoints: shop,
+    });
+  });
+});
+
+describe('chooseApp on a shard', () => {
+  /** Shard `shard` of 3 watching shop; billing is shard 2's, `stray` no shard's. */
+  function shard(assignment: ShardAssignment): AppDirectory {
+    return {
+      ...many([shop]),
+      shard: assignment,
+      ownerOf: (app) => ({ shop: assignment.index, billing: 2 })[app] ?? null,
+    };
+  }
+
+  test("another shard's app: 404 naming the owner's SHARD, the error saying how to reach it", () => {
+    const refusal = refusalOf(chooseApp(shard({ index: 0, total: 3 }), { app: 'billing' }, true));
+    expect(refusal).toEqual({
+      status: 404,
+      body: {
+        error:
+          'app "billing" belongs to shard 2 of 3, and this aggregator is shard 0: ask the aggregator with ' +
+          'SHARD=2 (GET /api/v1/apps lists every app with its shard)',
+        parameter: 'app',
+        apps: ['shop'],
+        shard: 2,
+      },
+    });
+  });
+
+  test('with SHARD_FROM_HOSTNAME the owner is named by its pod, <name>-<shard>', () => {
+    const refusal = refusalOf(
+      chooseApp(shard({ index: 1, total: 3, hostPrefix: 'replica-watch-' }), { app: 'billing' }, false),
+    );
+    expect(refusal.status).toBe(404);
+    expect(refusal.body).toMatchObject({ shard: 2, host: 'replica-watch-2', parameter: 'app' });
+    expect(refusal.body.error).toContain('ask replica-watch-2');
+  });
+
+  test('an app no shard is known to own: the plain 404, no shard named', () => {
+    const refusal = refusalOf(chooseApp(shard({ index: 0, total: 3 }), { app: 'stray' }, true));
+    expect(refusal.status).toBe(404);
+    expect(refusal.body.shard).toBeUndefined();
+    expect(refusal.body.error).toContain('is not watched by this aggregator');
+  });
+
+  test('its own app is answered as ever', () => {
+    expect(chooseApp(shard({ index: 0, total: 3 }), { app: 'shop' }, false)).toEqual({
       kind: 'app',
       endpoints: shop,
     });

@@ -5,7 +5,7 @@
  */
 import { blindApps, formatFleet, formatWaste } from '../../aggregator/fleet/fleet-format';
 import type { DiscoveryState, FleetApp, FleetView } from '../../aggregator/fleet/fleet-view';
-import { fleetRow, orphanedFleetRow } from '../support/fleet';
+import { fleetRow, orphanedFleetRow, unshardedState } from '../support/fleet';
 
 const app = fleetRow;
 
@@ -42,6 +42,7 @@ function view(apps: FleetApp[], discovery: DiscoveryState | null = null): FleetV
       unknown_waste_apps: apps.filter((a) => a.estimated_monthly_waste_usd === null).length,
     },
     discovery,
+    shards: unshardedState(apps.length),
   };
 }
 
@@ -189,6 +190,33 @@ describe('formatFleet', () => {
   test('a failing listing and blind apps: both BLIND lines', () => {
     const both = formatFleet(view([LEDGER], { status: 'failing', listed_at: null, error: 'timeout' }));
     expect(both.split('\n').filter((l) => l.startsWith('BLIND'))).toHaveLength(2);
+  });
+
+  test('sharded: a line with this shard, the apps per shard and the shards never heard from', () => {
+    const stale = app({ app: 'far', verdict: 'degraded', degraded: true, shard: 2, summary_stale: true });
+    const sharded: FleetView = {
+      ...view([BLOG, stale]),
+      shards: {
+        shard: 0,
+        total: 3,
+        stale_after_ms: 300_000,
+        read_status: 'ok',
+        by_shard: [
+          { shard: 0, apps: 1, written_at: '2026-01-02T03:04:00.000Z' },
+          { shard: 1, apps: 0, written_at: null },
+          { shard: 2, apps: 1, written_at: '2026-01-02T02:00:00.000Z' },
+        ],
+      },
+    };
+    const lines = formatFleet(sharded).split('\n');
+    expect(lines[1]).toBe('shard 0 of 3 · apps per shard 0: 1, 1: 0, 2: 1 · never heard from shard 1');
+    expect(lines).toContain('BLIND: far: their counts cannot be trusted (diagnose --app says why)');
+    const failing = formatFleet({ ...sharded, shards: { ...sharded.shards, read_status: 'failing' } });
+    expect(failing).toContain("reading the other shards' rows fails");
+  });
+
+  test('unsharded: no shard line', () => {
+    expect(formatFleet(view([BLOG]))).not.toContain('shard');
   });
 
   test('a listing not made yet says so', () => {

@@ -4,7 +4,7 @@
  * first, and the totals over the known values only, the dollars exact to the cent.
  */
 import type { FleetApp, FleetEntry } from '../../aggregator/fleet/fleet-view';
-import { fleetApp, fleetView, worstFirst } from '../../aggregator/fleet/fleet-view';
+import { fleetApp, fleetView, unknownApp, worstFirst } from '../../aggregator/fleet/fleet-view';
 import type { Report, ReportSummary } from '../../aggregator/reconcile/report';
 import { componentReport, findingReport, sampleReport } from '../support/published-reports';
 
@@ -53,6 +53,8 @@ describe('fleetApp', () => {
       platform_data_age_ms: 4_000,
       shard: 3,
       generated_at: '2026-01-02T03:04:05.000Z',
+      summary_written_at: null,
+      summary_stale: false,
     });
   });
 
@@ -181,6 +183,8 @@ describe('fleetApp', () => {
       platform_data_age_ms: null,
       shard: 1,
       generated_at: null,
+      summary_written_at: null,
+      summary_stale: false,
     });
   });
 
@@ -348,5 +352,102 @@ describe('fleetView', () => {
   test('every row carries the shard', () => {
     const view = fleetView([entry(reportOf('a')), entry(null, 'b')], { ...options, shard: 2 });
     expect(view.apps.map((a) => a.shard)).toEqual([2, 2]);
+  });
+});
+
+describe('the fleet across shards', () => {
+  const options = { nowMs: NOW_MS, shard: 0, discovery: null };
+  const far = (app: string, overrides: Partial<FleetApp> = {}): FleetApp => ({
+    ...fleetApp(entry(reportOf(app)), 1),
+    summary_written_at: '2026-01-02T03:04:00.000Z',
+    ...overrides,
+  });
+
+  test('unknownApp: identity and the last times kept, everything else unknown, degraded, stale', () => {
+    expect(
+      unknownApp({
+        app: 'far',
+        app_id: 'id-far',
+        name: 'far away',
+        shard: 2,
+        generated_at: '2026-01-02T03:00:00.000Z',
+        summary_written_at: '2026-01-02T03:00:01.000Z',
+      }),
+    ).toEqual({
+      app: 'far',
+      app_id: 'id-far',
+      name: 'far away',
+      verdict: 'degraded',
+      configured_replicas: null,
+      active_instances: null,
+      platform_ready: null,
+      platform_instances: null,
+      finding_codes: [],
+      worst_severity: null,
+      surplus_instances: null,
+      estimated_monthly_waste_usd: null,
+      agentless: false,
+      degraded: true,
+      platform_data_age_ms: null,
+      shard: 2,
+      generated_at: '2026-01-02T03:00:00.000Z',
+      summary_written_at: '2026-01-02T03:00:01.000Z',
+      summary_stale: true,
+    });
+  });
+
+  test("the other shards' rows are sorted in and counted in the totals", () => {
+    const view = fleetView([entry(reportOf('mine'))], {
+      ...options,
+      others: [
+        far('bad', { verdict: 'discrepancy', surplus_instances: 3, estimated_monthly_waste_usd: 36 }),
+        unknownApp({
+          app: 'gone',
+          app_id: null,
+          name: null,
+          shard: 1,
+          generated_at: null,
+          summary_written_at: null,
+        }),
+      ],
+      shards: {
+        total: 2,
+        staleAfterMs: 300_000,
+        readStatus: 'ok',
+        writtenAt: new Map([[1, '2026-01-02T03:04:00.000Z']]),
+      },
+    });
+    expect(view.apps.map((a) => [a.app, a.shard])).toEqual([
+      ['bad', 1],
+      ['gone', 1],
+      ['mine', 0],
+    ]);
+    expect(view.totals).toEqual({
+      apps: 3,
+      by_verdict: { ok: 1, discrepancy: 1, rolling: 0, degraded: 1 },
+      surplus_instances: 3,
+      estimated_monthly_waste_usd: 36,
+      unknown_waste_apps: 1,
+    });
+    expect(view.shards).toEqual({
+      shard: 0,
+      total: 2,
+      stale_after_ms: 300_000,
+      read_status: 'ok',
+      by_shard: [
+        { shard: 0, apps: 1, written_at: null },
+        { shard: 1, apps: 2, written_at: '2026-01-02T03:04:00.000Z' },
+      ],
+    });
+  });
+
+  test('unsharded: shard 0 of 1, nothing read', () => {
+    expect(fleetView([entry(reportOf('a'))], options).shards).toEqual({
+      shard: 0,
+      total: 1,
+      stale_after_ms: 300_000,
+      read_status: null,
+      by_shard: [{ shard: 0, apps: 1, written_at: null }],
+    });
   });
 });

@@ -7,7 +7,15 @@ import { embeddedIngest, soloApp } from '../support/http-deps';
 import type { Router } from 'express';
 import { Registry } from 'prom-client';
 import { InstanceRegistry } from '../../aggregator/collector';
+import type {
+  DiscoveryState,
+  FleetApp,
+  FleetView,
+  ShardState,
+  ShardsState,
+} from '../../aggregator/fleet/fleet-view';
 import type { HistoryPoint } from '../../aggregator/history';
+import type { AppRefusalBody } from '../../aggregator/http/app-directory';
 import { MemoryHistoryStore } from '../../aggregator/history';
 import { createHttpApp } from '../../aggregator/http/app';
 import { ReportEventStream } from '../../aggregator/http/events';
@@ -195,6 +203,53 @@ const FIELDS: Record<string, string[]> = {
     until: 1,
     fencing_token: 1,
   } satisfies Record<keyof AuditEntry, 1>),
+  FleetApp: Object.keys({
+    app: 1,
+    app_id: 1,
+    name: 1,
+    verdict: 1,
+    configured_replicas: 1,
+    active_instances: 1,
+    platform_ready: 1,
+    platform_instances: 1,
+    finding_codes: 1,
+    worst_severity: 1,
+    surplus_instances: 1,
+    estimated_monthly_waste_usd: 1,
+    agentless: 1,
+    degraded: 1,
+    platform_data_age_ms: 1,
+    shard: 1,
+    generated_at: 1,
+    summary_written_at: 1,
+    summary_stale: 1,
+  } satisfies Record<keyof FleetApp, 1>),
+  FleetView: Object.keys({
+    generated_at: 1,
+    apps: 1,
+    totals: 1,
+    discovery: 1,
+    shards: 1,
+  } satisfies Record<keyof FleetView, 1>),
+  DiscoveryState: Object.keys({ status: 1, listed_at: 1, error: 1 } satisfies Record<
+    keyof DiscoveryState,
+    1
+  >),
+  ShardsState: Object.keys({
+    shard: 1,
+    total: 1,
+    stale_after_ms: 1,
+    read_status: 1,
+    by_shard: 1,
+  } satisfies Record<keyof ShardsState, 1>),
+  ShardState: Object.keys({ shard: 1, apps: 1, written_at: 1 } satisfies Record<keyof ShardState, 1>),
+  AppRefusal: Object.keys({
+    error: 1,
+    parameter: 1,
+    apps: 1,
+    shard: 1,
+    host: 1,
+  } satisfies Record<keyof AppRefusalBody, 1>),
   Heartbeat: Object.keys({
     v: 1,
     type: 1,

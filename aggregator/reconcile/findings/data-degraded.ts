@@ -36,7 +36,7 @@ function collectorProblem(ctx: FindingContext): Problem | null {
     text:
       `Heartbeats cannot be read since ${since}${collector.detail ? `: ${collector.detail}` : ''}; ` +
       'counts are frozen at that moment and no instance is being marked gone',
-    fix: "Restore the aggregator's heartbeat feed: check that Redis at REDIS_URL answers and read the aggregator's logs",
+    fix: "Restore the aggregator's heartbeat feed: check that its Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS) answers and read the aggregator's logs",
   };
 }
 
