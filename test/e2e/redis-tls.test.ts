@@ -4,13 +4,13 @@
  * processes connect, authenticate and count the fleet. (AUTH in-process:
  * test/integration/security-redis-auth.test.ts.)
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { reportOf } from '../chaos/harness';
 import { launchRedisServer, type TestRedis } from '../support/redis-server';
 import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
+import { createTestCertificates, type TestCertificates } from '../support/tls-certs';
 import { waitFor } from '../support/wait';
 
 const APP = 'auth-app';
@@ -18,71 +18,16 @@ const PASSWORD = 'redis-pass-7f3a9c21';
 
 describe('Redis TLS (rediss://) with AUTH, real processes', () => {
   let dir: string;
+  let certs: TestCertificates;
   let redis: TestRedis;
   const processes: SpawnedProcess[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rw-tls-'));
-    const run = (...args: string[]) => {
-      const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
-      if (result.error || result.status !== 0) {
-        throw new Error(
-          `openssl ${args[0]} failed (is openssl installed?): ${result.error?.message ?? result.stderr}`,
-        );
-      }
-    };
-    writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=replica-watch-test-ca',
-    );
-    run(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=localhost',
-    );
-    run(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.crt',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-    );
+    certs = createTestCertificates(dir);
     redis = await launchRedisServer({
       password: PASSWORD,
-      tls: {
-        cert: path.join(dir, 'server.crt'),
-        key: path.join(dir, 'server.key'),
-        ca: path.join(dir, 'ca.crt'),
-      },
+      tls: certs,
     });
   });
 
@@ -95,7 +40,7 @@ describe('Redis TLS (rediss://) with AUTH, real processes', () => {
   test('agent and aggregator connect over TLS with the password from the URL', async () => {
     const env = {
       REDIS_URL: `rediss://default:${PASSWORD}@127.0.0.1:${redis.port}`,
-      NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.crt'),
+      NODE_EXTRA_CA_CERTS: certs.ca,
     };
     const aggregator = spawnBuilt('aggregator/main.js', {
       ...env,

@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient, type RedisClientType } from 'redis';
-import { launchRedisServer, type LaunchedRedis } from './redis-server';
+import type { RedisClientType } from 'redis';
+import { connectToServer, launchRedisServer, type LaunchedRedis, type ServerAccess } from './redis-server';
 
 /** How long a node may go unanswered before the others fail it over (cluster-node-timeout). */
 export const CLUSTER_NODE_TIMEOUT_MS = 2_000;
@@ -74,23 +74,8 @@ export interface TestRedisCluster {
 
 type NodeClient = RedisClientType;
 
-/** How the helper itself gets in: the password, the CA to trust for TLS. */
-interface Access {
-  readonly password?: string;
-  readonly ca?: Buffer;
-}
-
-async function connectNode(port: number, access: Access): Promise<NodeClient> {
-  const socket = { reconnectStrategy: false as const, connectTimeout: 1_000 };
-  const client: NodeClient = createClient({
-    url: `${access.ca ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
-    ...(access.password === undefined ? {} : { password: access.password }),
-    socket: access.ca ? { ...socket, tls: true, ca: access.ca } : socket,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
+type Access = ServerAccess;
+const connectNode = connectToServer;
 
 /** One command on a fresh connection to a node; the reply as text. */
 async function ask(port: number, access: Access, args: string[]): Promise<string> {

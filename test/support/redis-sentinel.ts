@@ -9,8 +9,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient, type RedisClientType } from 'redis';
-import { freePort, launchRedisServer, type LaunchedRedis } from './redis-server';
+import type { RedisClientType } from 'redis';
+import {
+  freePort,
+  launchRedisServer,
+  type LaunchedRedis,
+  connectToServer,
+  type ServerAccess,
+} from './redis-server';
 
 /** The name the sentinels monitor the master under (REDIS_SENTINEL_MASTER). */
 export const SENTINEL_MASTER_NAME = 'rw-primary';
@@ -65,23 +71,8 @@ export interface TestRedisSentinel {
   stop(): Promise<void>;
 }
 
-/** How the helper itself gets in: a password, the CA to trust for TLS. */
-interface Access {
-  readonly password?: string | undefined;
-  readonly ca?: Buffer | undefined;
-}
-
-async function connect(port: number, access: Access): Promise<RedisClientType> {
-  const socket = { reconnectStrategy: false as const, connectTimeout: 1_000 };
-  const client: RedisClientType = createClient({
-    url: `${access.ca ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
-    ...(access.password === undefined ? {} : { password: access.password }),
-    socket: access.ca ? { ...socket, tls: true, ca: access.ca } : socket,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
+type Access = ServerAccess;
+const connect = connectToServer;
 
 async function ask(port: number, access: Access, args: string[]): Promise<unknown> {
   const client = await connect(port, access);

@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { createClient, type RedisClientOptions } from 'redis';
+import { createClient, type RedisClientOptions, type RedisClientType } from 'redis';
 
 export interface TestRedis {
   readonly url: string;
@@ -214,3 +214,22 @@ export async function connectTestClient(url: string) {
 
 /** The client `connectTestClient` hands back. */
 export type TestRedisClient = Awaited<ReturnType<typeof connectTestClient>>;
+
+/** How a test helper itself gets into a server: its password, the CA to trust for TLS. */
+export interface ServerAccess {
+  readonly password?: string | undefined;
+  readonly ca?: Buffer | undefined;
+}
+
+/** A node-redis client to one local server, without reconnects (assertions, probes); the caller destroys it. */
+export async function connectToServer(port: number, access: ServerAccess): Promise<RedisClientType> {
+  const socket = { reconnectStrategy: false as const, connectTimeout: 1_000 };
+  const client: RedisClientType = createClient({
+    url: `${access.ca ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
+    ...(access.password === undefined ? {} : { password: access.password }),
+    socket: access.ca ? { ...socket, tls: true, ca: access.ca } : socket,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
