@@ -8,6 +8,7 @@ import { getText, pollFor, sampleUsage, spawnNode, type NodeProcess } from '../s
 import { median, round } from '../support/stats';
 import { bucketMedianMs, scrapeMetrics as scrape } from '../support/metrics-scrape';
 import type { BenchContext, Suite, SuiteResult, TargetCheck } from './types';
+import { serverEngine } from '../../shared/redis-engine';
 
 const APP = 'bench-steady';
 const INTERVAL_MS = 10_000;
@@ -20,7 +21,7 @@ async function steady(
   // Every instance written once before the aggregator starts: its first resync reads them all,
   // and the steady state begins at once instead of after a whole interval.
   await fillFleet({
-    url: ctx.redis.url,
+    redis: serverEngine(ctx.redis.url),
     app: APP,
     instances,
     intervalMs: INTERVAL_MS,

@@ -11,6 +11,7 @@ import { fillFleet } from '../support/fill';
 import { getText, pollFor, spawnNode } from '../support/processes';
 import { round } from '../support/stats';
 import type { BenchContext, Suite, SuiteResult } from './types';
+import { serverEngine } from '../../shared/redis-engine';
 
 const CONNECTIONS = 50;
 
@@ -55,7 +56,13 @@ export const apiSuite: Suite = {
       const base = `http://127.0.0.1:${String(listening.port)}`;
       // Every instance heartbeats once (a long TTL keeps them in the report for the whole suite).
       ctx.log(`api: loading ${instances} instances`);
-      await fillFleet({ url: ctx.redis.url, app, instances, intervalMs: 10_000, ttlMs: 600_000 });
+      await fillFleet({
+        redis: serverEngine(ctx.redis.url),
+        app,
+        instances,
+        intervalMs: 10_000,
+        ttlMs: 600_000,
+      });
       await pollFor(
         'the report to list every instance',
         async () => {

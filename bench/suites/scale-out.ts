@@ -6,8 +6,8 @@
  * app's reconcile). Then the failover window: kill -9 of the master that serves one app's slot,
  * until that app's counts are true again, over repeated trials (a fresh cluster each).
  */
-import { fleetApps, SimulatedFleet } from '../loadgen/fleet';
-import { createRedisWriter } from '../loadgen/writers';
+import { fleetApps } from '../loadgen/fleet';
+import { fillFleet } from '../support/fill';
 import type { RedisEngine } from '../../shared/redis-engine';
 import { appKeys } from '../../shared/redis-keys';
 import { startRedisCluster, type TestRedisCluster } from '../../test/support/redis-cluster';
@@ -39,28 +39,18 @@ function clusterEngine(cluster: TestRedisCluster): RedisEngine {
 }
 
 /** Every instance written once, so that the aggregators' first resync reads the whole fleet. */
-async function fill(engine: RedisEngine, prefix: string, shape: Shape): Promise<void> {
-  const fleet = new SimulatedFleet({
-    instances: shape.apps * shape.perApp,
+function fill(engine: RedisEngine, prefix: string, shape: Shape): Promise<void> {
+  return fillFleet({
+    redis: engine,
     app: prefix,
     apps: shape.apps,
+    instances: shape.apps * shape.perApp,
     components: ['backend'],
     deployments: 1,
     oldShare: 0,
     intervalMs: INTERVAL_MS,
     ttlMs: 3 * INTERVAL_MS,
-    startedAtMs: Date.now() - 60_000,
   });
-  const writer = await createRedisWriter(engine, 4);
-  try {
-    const nowMs = Date.now();
-    for (let i = 0; i < fleet.size; i += 500) {
-      const batch = fleet.instances.slice(i, i + 500).map((_, j) => fleet.heartbeat(i + j, nowMs));
-      await Promise.all(batch.map(({ heartbeat, json }) => writer.write(heartbeat, json)));
-    }
-  } finally {
-    await writer.close();
-  }
 }
 
 /** Load generator processes writing the fleet through the cluster (one keeps up with ~5k/s here). */
