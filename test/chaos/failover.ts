@@ -8,7 +8,7 @@
  */
 import { FEED_FIELD, appKeys } from '../../shared/redis-keys';
 import { freePort } from '../support/redis-server';
-import { waitFor } from '../support/wait';
+import { sampleFor, waitFor } from '../support/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import type { AggregatorProcess } from './harness';
 import { AgentFleet, alive, startAggregatorProcess } from './harness';
@@ -219,4 +219,106 @@ export function feedGaps(
 /** Every process still runs. */
 export function allAlive(failover: Failover): boolean {
   return alive(failover.aggregator.process) && failover.fleet.allAlive();
+}
+
+/** What the aggregator showed of `app` from the kill until it was whole again. */
+export interface Outage {
+  readonly degradedSeenAfterKillMs: number | null;
+  readonly degradedForMs: number;
+  /** From the new master taking over (promotion, +switch-master) to the report being whole. */
+  readonly healthyAfterTakeoverMs: number;
+}
+
+/**
+ * Waits until `app` is served again with every agent counted, watches two more intervals, and
+ * holds the outage to the rules: degraded (with DATA_DEGRADED) or still ok while it could not
+ * read, never a count finding, whole again within two intervals of the takeover, no alert.
+ */
+export async function expectOutageWithoutFalseAlarm(
+  failover: Failover,
+  options: {
+    readonly app: string;
+    readonly agents: number;
+    readonly killedAtMs: number;
+    readonly takeoverAtMs: number;
+  },
+): Promise<Outage> {
+  const { app, agents, killedAtMs, takeoverAtMs } = options;
+  const back = await waitFor(() => sampleApp(failover.aggregator.url, app), {
+    until: (s) => healthy(s, agents),
+    what: `${app}: served again, every agent counted`,
+    timeoutMs: 20_000,
+  });
+  // Two more intervals, watched: the recovery holds.
+  await sampleFor(2 * INTERVAL_MS, () => undefined, 100);
+  await failover.stopSampling();
+
+  const samples = failover.samples.filter((s) => s.app === app && s.atMs >= killedAtMs);
+  const degraded = samples.filter((s) => s.degraded);
+  const firstDegraded = degraded[0];
+  const outage: Outage = {
+    degradedSeenAfterKillMs: firstDegraded ? firstDegraded.atMs - killedAtMs : null,
+    degradedForMs: degraded.length > 0 ? (degraded.at(-1)?.atMs ?? 0) - (firstDegraded?.atMs ?? 0) : 0,
+    healthyAfterTakeoverMs: back.atMs - takeoverAtMs,
+  };
+  expect(degraded.length).toBeGreaterThan(0);
+  expect(
+    samples.filter((s) => !(s.degraded ? s.codes.includes('DATA_DEGRADED') : healthy(s, agents))),
+  ).toEqual([]);
+  expect(
+    samples.filter((s) => s.active !== agents || s.codes.some((c) => /MISSING|SURPLUS|STALE/.test(c))),
+  ).toEqual([]);
+  expect(degraded.every((s) => s.verdict === 'degraded')).toBe(true);
+  // True again within two heartbeat intervals of the takeover.
+  expect(outage.healthyAfterTakeoverMs).toBeLessThanOrEqual(2 * INTERVAL_MS);
+  // No alert of any kind.
+  expect(failover.webhook.received()).toEqual([]);
+  return outage;
+}
+
+/**
+ * What the new master's feed holds of `app`: every agent beating into it after the takeover,
+ * gaps only around the failover window and none longer than it. Returns the heartbeats lost.
+ */
+export function expectFeedLostOnlyInWindow(
+  failover: Failover,
+  app: string,
+  beats: readonly FeedBeat[],
+  window: { readonly killedAtMs: number; readonly takeoverAtMs: number },
+): number {
+  const { killedAtMs, takeoverAtMs } = window;
+  for (const id of failover.agents.get(app) ?? []) {
+    expect(beats.some((b) => b.instance === id && b.sentAtMs > takeoverAtMs)).toBe(true);
+  }
+  const gaps = feedGaps(beats);
+  const windowBeats = Math.ceil((takeoverAtMs - killedAtMs) / INTERVAL_MS) + 3;
+  expect(
+    gaps.filter(
+      (g) => g.afterMs < killedAtMs - 2 * INTERVAL_MS || g.beforeMs > takeoverAtMs + 2 * INTERVAL_MS,
+    ),
+  ).toEqual([]);
+  expect(gaps.filter((g) => g.missing > windowBeats)).toEqual([]);
+  return gaps.reduce((sum, g) => sum + g.missing, 0);
+}
+
+/**
+ * After the failover everything still stops cleanly (an agent within 2 s of SIGTERM, the
+ * aggregator within 5 s), and no output holds any of `secrets`.
+ */
+export async function expectCleanStop(
+  failover: Failover,
+  agents: readonly string[],
+  secrets: readonly string[],
+): Promise<void> {
+  expect(allAlive(failover)).toBe(true);
+  const processes = [failover.aggregator.process, ...agents.map((id) => failover.fleet.get(id))];
+  const agentStoppedAt = Date.now();
+  expect(await failover.fleet.signal(agents[0] ?? '', 'SIGTERM')).toBe(0);
+  expect(Date.now() - agentStoppedAt).toBeLessThan(2_000);
+  const aggregatorStoppedAt = Date.now();
+  expect(await failover.aggregator.process.signal('SIGTERM')).toBe(0);
+  expect(Date.now() - aggregatorStoppedAt).toBeLessThan(5_000);
+  for (const output of processes.map((p) => p?.output() ?? '')) {
+    for (const secret of secrets) expect(output).not.toContain(secret);
+  }
 }

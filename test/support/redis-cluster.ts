@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RedisClientType } from 'redis';
 import { connectToServer, launchRedisServer, type LaunchedRedis, type ServerAccess } from './redis-server';
+import { waitFor } from './wait';
 
 /** How long a node may go unanswered before the others fail it over (cluster-node-timeout). */
 export const CLUSTER_NODE_TIMEOUT_MS = 2_000;
@@ -92,10 +93,6 @@ function field(info: string, name: string): string | undefined {
   return new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Runs `redis-cli` and resolves with its output; rejects with it on a non-zero exit. */
 function redisCli(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -117,22 +114,14 @@ function redisCli(args: readonly string[]): Promise<string> {
   });
 }
 
-/** Polls `probe` every 50 ms until it returns a value other than undefined. */
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(50);
-  }
-  throw new Error(
-    `redis cluster: ${what} not within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`,
-  );
+/** Waits (wait.ts) until `probe` gives a value other than undefined, every 50 ms. */
+function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitFor(probe, {
+    what: `redis cluster: ${what}`,
+    timeoutMs,
+    everyMs: 50,
+    until: (value) => value !== undefined,
+  }) as Promise<T>;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   connectToServer,
   type ServerAccess,
 } from './redis-server';
+import { waitFor } from './wait';
 
 /** The name the sentinels monitor the master under (REDIS_SENTINEL_MASTER). */
 export const SENTINEL_MASTER_NAME = 'rw-primary';
@@ -83,10 +84,6 @@ async function ask(port: number, access: Access, args: string[]): Promise<unknow
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
@@ -102,22 +99,14 @@ function asRecord(reply: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(reply as object).map(([k, v]) => [k, String(v)]));
 }
 
-/** Polls `probe` every 50 ms until it returns a value other than undefined. */
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(50);
-  }
-  throw new Error(
-    `redis sentinel: ${what} not within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`,
-  );
+/** Waits (wait.ts) until `probe` gives a value other than undefined, every 50 ms. */
+function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return waitFor(probe, {
+    what: `redis sentinel: ${what}`,
+    timeoutMs,
+    everyMs: 50,
+    until: (value) => value !== undefined,
+  }) as Promise<T>;
 }
 
 interface SentinelProcess extends SentinelServer {
