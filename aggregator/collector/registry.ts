@@ -5,6 +5,8 @@
  */
 import type { Heartbeat } from '../../shared/heartbeat';
 import type { InstanceRecord } from '../model';
+import type { RecordedHeartbeat } from '../model/instance-record';
+import { recordedHeartbeat } from './recorded-heartbeat';
 
 /**
  * What applying one heartbeat did. A closed set: it is a metric label
@@ -38,7 +40,7 @@ export interface InstanceRegistryOptions {
  * boot_id breaks the tie of two runs started in the same millisecond, so that every aggregator
  * picks the same winner.
  */
-function compareBoots(a: Heartbeat, b: Heartbeat): number {
+function compareBoots(a: Heartbeat, b: RecordedHeartbeat): number {
   if (a.started_at !== b.started_at) return a.started_at < b.started_at ? -1 : 1;
   if (a.boot_id === b.boot_id) return 0;
   return a.boot_id < b.boot_id ? -1 : 1;
@@ -47,13 +49,17 @@ function compareBoots(a: Heartbeat, b: Heartbeat): number {
 /** Instance id → latest record, in a Map: O(1) per heartbeat, fine at 100k instances. */
 export class InstanceRegistry {
   // Records are immutable and replaced whole on update, so a snapshot can share them safely.
-  // Each id has one slot holding its latest record; the map finds the slot for a heartbeat, and
-  // `ordered` keeps the slots in id order (code points) so that a snapshot is one walk over an
-  // array, already sorted: the reconciler's sorts then meet sorted input, which TimSort checks
-  // in one pass. Only a new id unsorts it.
+  // Each id has one slot holding its latest record and its place in `records`, which keeps the
+  // records in id order (code points): a snapshot is a copy of that array, already sorted,
+  // without reading a record (at 100k records scattered over the heap, reading each is what a
+  // snapshot cost), and the reconciler, which lines each snapshot up with the previous one,
+  // finds most records at the same place. Only a new id unsorts it.
   private readonly slots = new Map<string, Slot>();
   private ordered: Slot[] = [];
+  private records: InstanceRecord[] = [];
   private orderedSorted = true;
+  /** No record expires before this (ms): evict() has nothing to forget until after it. */
+  private nextExpiryMs = Number.POSITIVE_INFINITY;
   /** How long gone and left instances are remembered (see DEFAULT_RETENTION_MS). */
   readonly retentionMs: number;
 
@@ -72,11 +78,14 @@ export class InstanceRegistry {
       const added: Slot = {
         id,
         record: record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null, seenAtMs),
+        index: this.ordered.length,
       };
       this.slots.set(id, added);
       const last = this.ordered[this.ordered.length - 1];
       if (last !== undefined && id < last.id) this.orderedSorted = false;
       this.ordered.push(added);
+      this.records.push(added.record);
+      this.nextExpiryMs = Math.min(this.nextExpiryMs, this.expiryOf(added.record));
       return goodbye ? 'left' : 'new';
     }
     const previous = slot.record;
@@ -95,17 +104,21 @@ export class InstanceRegistry {
     // last-seen never moves backwards.
     const lastSeenMs = Math.max(previous.lastSeenMs, seenAtMs);
     slot.record = record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null, seenAtMs);
+    this.records[slot.index] = slot.record;
+    // An update only moves the expiry later: nextExpiryMs stays a lower bound.
     return goodbye ? 'left' : 'updated';
   }
 
   /** Every record, by instance id (code-point order), in a fresh array (the records themselves are immutable). O(n). */
   snapshot(): InstanceRecord[] {
     if (!this.orderedSorted) {
-      // UTF-16 code-unit order, the same as the reconciler's compareStrings.
+      // UTF-16 code-unit order, the same as the reconciler's compareStrings. Sorted but for the
+      // ids added since: TimSort merges them in about one pass.
       this.ordered.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      this.reindex();
       this.orderedSorted = true;
     }
-    return this.ordered.map((slot) => slot.record);
+    return this.records.slice();
   }
 
   get(instanceId: string): InstanceRecord | undefined {
@@ -122,16 +135,38 @@ export class InstanceRegistry {
    * many were removed. O(n).
    */
   evict(nowMs: number): number {
-    const cutoff = nowMs - this.retentionMs;
+    // Called once per reconcile: the scan is done only once a record may have expired.
+    if (nowMs <= this.nextExpiryMs) return 0;
     let removed = 0;
+    let nextExpiryMs = Number.POSITIVE_INFINITY;
     for (const [id, { record: rec }] of this.slots) {
-      if (Math.max(rec.lastSeenMs, rec.leftAtMs ?? 0) < cutoff) {
+      const expiryMs = this.expiryOf(rec);
+      if (expiryMs < nowMs) {
         this.slots.delete(id);
         removed++;
+      } else {
+        nextExpiryMs = Math.min(nextExpiryMs, expiryMs);
       }
     }
-    if (removed > 0) this.ordered = this.ordered.filter((slot) => this.slots.has(slot.id));
+    this.nextExpiryMs = nextExpiryMs;
+    if (removed > 0) {
+      this.ordered = this.ordered.filter((slot) => this.slots.has(slot.id));
+      this.reindex();
+    }
     return removed;
+  }
+
+  /** When a record expires: `retentionMs` after it was last seen or said goodbye; forgotten after that. */
+  private expiryOf(rec: InstanceRecord): number {
+    return Math.max(rec.lastSeenMs, rec.leftAtMs ?? 0) + this.retentionMs;
+  }
+
+  /** Places every slot's record in `records` by the slot's place in `ordered`. */
+  private reindex(): void {
+    this.records = this.ordered.map((slot, index) => {
+      slot.index = index;
+      return slot.record;
+    });
   }
 }
 
@@ -139,6 +174,8 @@ export class InstanceRegistry {
 interface Slot {
   readonly id: string;
   record: InstanceRecord;
+  /** Its place in the registry's `records` (and `ordered`). */
+  index: number;
 }
 
 function record(
@@ -151,7 +188,7 @@ function record(
   return Object.freeze({
     instanceId: heartbeat.instance_id,
     component: heartbeat.component,
-    heartbeat,
+    heartbeat: recordedHeartbeat(heartbeat),
     lastSeenMs,
     firstSeenMs,
     leftAtMs,

@@ -1,11 +1,49 @@
 /** What the collector knows about each instance and whether it can see the fleet: the reconciler's input. */
-import type { Heartbeat } from '../../shared/heartbeat';
+import type { ContainerStats, Heartbeat, ServingStatus } from '../../shared/heartbeat';
+
+/**
+ * What is kept of a heartbeat: what the registry, the reconciler and the report read of it. The
+ * rest (load averages, heap, disk, uptimes, platform, the probe's latency and time, the
+ * signature) is dropped as it arrives: at 100k instances every byte kept per instance is 100 kB
+ * of heap, and every record replaced is garbage the collector must sweep. A Heartbeat is one.
+ */
+export interface RecordedHeartbeat extends Pick<
+  Heartbeat,
+  | 'type'
+  | 'component'
+  | 'instance_id'
+  | 'deployment_id'
+  | 'version'
+  | 'region'
+  | 'pod_name'
+  | 'node_name'
+  | 'boot_id'
+  | 'seq'
+  | 'sent_at'
+  | 'started_at'
+  | 'interval_ms'
+  | 'ttl_ms'
+> {
+  /** The probe's answer: whether it serves and, when not, why (NOT_SERVING shows it). */
+  readonly serving: Pick<ServingStatus, 'ok' | 'status' | 'error'> | null;
+  /** The figures the instance list shows; null for a goodbye. */
+  readonly stats: RecordedStats | null;
+}
+
+export interface RecordedStats {
+  readonly cpu_usage: number;
+  readonly rss_bytes: number;
+  readonly mem_total_bytes: number;
+  readonly mem_free_bytes: number;
+  /** null: no cgroup to read, or an older agent that does not say. */
+  readonly container?: ContainerStats | null | undefined;
+}
 
 export interface InstanceRecord {
   readonly instanceId: string;
   readonly component: string;
-  /** The latest heartbeat (or the goodbye). */
-  readonly heartbeat: Heartbeat;
+  /** What is kept of the latest heartbeat (or the goodbye). */
+  readonly heartbeat: RecordedHeartbeat;
   /** When the latest heartbeat was recorded (ms; Redis time on the Redis path, receive time on HTTP). */
   readonly lastSeenMs: number;
   /** When this instance was first seen by this aggregator (ms). */

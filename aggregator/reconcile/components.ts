@@ -3,7 +3,6 @@
  * components, every component an instance reports under, and `backend` when nothing names any
  * (the static `DESIRED_REPLICAS=2` case before the first heartbeat, or a platform not read yet).
  */
-import type { InstanceRecord } from '../model';
 import type { ComponentKind, DesiredRange, PlatformComponent, PlatformView } from '../model';
 import { compareStrings } from './text';
 
@@ -29,10 +28,10 @@ export function hasStandingInstances(kind: ComponentKind): boolean {
 }
 
 /**
- * The components to report on, sorted by name. desired = the view component's desired, else
+ * The components to report on (`reported`: the components the instances report under), sorted by name. desired = the view component's desired, else
  * view.defaultDesired, else null; a job or static site keeps only its own desired (no default).
  */
-export function planComponents(view: PlatformView, instances: readonly InstanceRecord[]): ComponentPlan[] {
+export function planComponents(view: PlatformView, reported: Iterable<string>): ComponentPlan[] {
   const plans = new Map<string, ComponentPlan>();
   for (const component of view.components) {
     if (plans.has(component.name)) continue;
@@ -41,10 +40,10 @@ export function planComponents(view: PlatformView, instances: readonly InstanceR
       : component.desired;
     plans.set(component.name, { name: component.name, kind: component.kind, desired, platform: component });
   }
-  for (const record of instances) {
-    if (plans.has(record.component)) continue;
-    plans.set(record.component, {
-      name: record.component,
+  for (const name of reported) {
+    if (plans.has(name)) continue;
+    plans.set(name, {
+      name,
       kind: 'unknown',
       desired: view.defaultDesired,
       platform: null,

@@ -1,19 +1,20 @@
 /**
- * The facts findings are judged from: every instance classified (state, age, generation) and,
- * per component, its live instances, active generation and orphans.
+ * The facts findings are judged from: every instance classified (state, generation) and, per
+ * component, its live instances, active generation and orphans. An instance's age is not a
+ * fact: it grows with every reconcile, so it is measured where it is shown (ageAt), and facts
+ * stay valid for as long as no instance changes state (see classification.ts).
  */
 import type { InstanceRecord } from '../model';
 import type { ComponentPlan } from './components';
 import { hasStandingInstances } from './components';
 import { activeGeneration, instanceGeneration } from './generation';
 import { countsAsLive, instanceStatus, withinDrainGrace } from './instance-state';
-import type { InstanceState } from './report';
+import type { DeploymentCount, InstanceState } from './report';
 import { compareStrings } from './text';
 
 export interface ClassifiedInstance {
   readonly record: InstanceRecord;
   readonly state: InstanceState;
-  readonly ageMs: number;
   readonly generation: string | null;
   /** live or suspect. */
   readonly live: boolean;
@@ -43,6 +44,25 @@ export interface ComponentFacts extends ComponentPlan {
    * instance id or pod name): draining, not zombies; by instance id.
    */
   readonly draining: readonly ClassifiedInstance[];
+  /** Live instances failing their serving probe, by instance id. */
+  readonly failing: readonly ClassifiedInstance[];
+  /** Live instances whose clock is off by more than CLOCK_SKEW_MAX_MS, by instance id. */
+  readonly skewed: readonly ClassifiedInstance[];
+  /** Live instances on the active generation; null when there is none. */
+  readonly activeLive: number | null;
+  /** The orphans by generation, in generation order: [generation, its orphans (oldest first)]. */
+  readonly orphanGroups: readonly (readonly [string, readonly ClassifiedInstance[]])[];
+  /** Live instances per generation: the active one first (even at 0 live), then by id, unknown last. */
+  readonly deployments: readonly DeploymentCount[];
+  /** How many of its instances are suspect, gone and left. */
+  readonly suspect: number;
+  readonly gone: number;
+  readonly left: number;
+  /**
+   * The reference time from which `draining` may differ (ms): the first drain grace to end.
+   * Infinity when nothing drains. Instance states have their own deadlines (classification.ts).
+   */
+  readonly drainChangesAtMs: number;
 }
 
 /** What componentFacts needs beyond the instances: the deployments and the drain rule. */
@@ -52,6 +72,8 @@ export interface FactsContext {
   /** The time ages are measured at (see referenceTimeMs). */
   readonly refNowMs: number;
   readonly drainGraceMs: number;
+  /** CLOCK_SKEW_MAX_MS, default applied. */
+  readonly clockSkewMaxMs: number;
 }
 
 /** Classifies one record at the reference time. */
@@ -60,11 +82,10 @@ export function classifyInstance(
   refNowMs: number,
   staleAfterMs: number | null,
 ): ClassifiedInstance {
-  const { state, ageMs } = instanceStatus(record, refNowMs, staleAfterMs);
+  const { state } = instanceStatus(record, refNowMs, staleAfterMs);
   return {
     record,
     state,
-    ageMs,
     generation: instanceGeneration(record),
     live: countsAsLive(state),
     explicit: record.heartbeat.deployment_id !== null,
@@ -81,12 +102,6 @@ export function byInstanceId(a: ClassifiedInstance, b: ClassifiedInstance): numb
 /** Oldest start first, instance id to break ties. */
 export function oldestFirst(a: ClassifiedInstance, b: ClassifiedInstance): number {
   return a.record.heartbeat.started_at - b.record.heartbeat.started_at || byInstanceId(a, b);
-}
-
-/** A live instance fails its probe only when the probe says so; no probe is not a failure. */
-export function failsProbe(instance: ClassifiedInstance): boolean {
-  // Read once per reconcile in classifyInstance: the heartbeat is cold in the cache by now.
-  return instance.probeFails;
 }
 
 /**
@@ -113,16 +128,30 @@ export function componentFacts(
     )
     .sort(oldestFirst);
   const standing = hasStandingInstances(plan.kind);
+  const draining = drainingOf(plan, sorted, context);
+  const failing = live.filter((i) => i.probeFails);
+  let drainChangesAtMs = Number.POSITIVE_INFINITY;
+  for (const instance of draining)
+    drainChangesAtMs = Math.min(drainChangesAtMs, (instance.record.leftAtMs ?? 0) + context.drainGraceMs);
   return {
     ...plan,
     standing,
     instances: sorted,
     live,
-    serving: countWhere(live, (i) => !failsProbe(i)),
+    serving: live.length - failing.length,
     activeGeneration: active,
     orphans,
+    failing,
+    skewed: live.filter((i) => Math.abs(i.record.clockOffsetMs) > context.clockSkewMaxMs),
+    activeLive: active === null ? null : countWhere(live, (i) => i.generation === active),
+    orphanGroups: orphansByGeneration(orphans),
+    deployments: deploymentCounts(live, active),
     rolling: standing && inProgressDeploymentId !== null,
-    draining: drainingOf(plan, sorted, context),
+    draining,
+    suspect: countWhere(sorted, (i) => i.state === 'suspect'),
+    gone: countWhere(sorted, (i) => i.state === 'gone'),
+    left: countWhere(sorted, (i) => i.state === 'left'),
+    drainChangesAtMs,
   };
 }
 
@@ -165,4 +194,15 @@ export function orphansByGeneration(
     groups.set(generation, group);
   }
   return [...groups.entries()].sort(([a], [b]) => compareStrings(a, b));
+}
+
+/** Live instances per generation: the active one first (even at 0 live), then by id, unknown last. */
+function deploymentCounts(live: readonly ClassifiedInstance[], active: string | null): DeploymentCount[] {
+  const counts = new Map<string | null, number>();
+  if (active !== null) counts.set(active, 0);
+  for (const instance of live) counts.set(instance.generation, (counts.get(instance.generation) ?? 0) + 1);
+  const rank = (id: string | null) => (id === active ? 0 : id === null ? 2 : 1);
+  return [...counts.entries()]
+    .sort(([a], [b]) => rank(a) - rank(b) || compareStrings(a ?? '', b ?? ''))
+    .map(([id, count]) => ({ deployment_id: id, live: count, active: id !== null && id === active }));
 }

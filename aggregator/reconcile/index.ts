@@ -12,7 +12,7 @@ export type { InstanceStatus } from './instance-state';
 export { instanceGeneration, activeGeneration } from './generation';
 export { planComponents, hasStandingInstances, DEFAULT_COMPONENT } from './components';
 export { FINDING_CODES, SEVERITIES, VERDICTS, INSTANCE_STATES } from './report';
-export { SELF_PRESERVATION_DEFAULTS, selfPreservation } from './self-preservation';
+export { SELF_PRESERVATION_DEFAULTS, renewalsOf, selfPreservation } from './self-preservation';
 export type {
   SelfPreservationEpisode,
   SelfPreservationMemory,

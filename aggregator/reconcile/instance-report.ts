@@ -1,6 +1,7 @@
 /** One instance as the report shows it. */
 import type { ClassifiedInstance } from './facts';
 import type { InstanceReport } from './report';
+import { ageAt } from './instance-state';
 import { isoTime } from './text';
 
 /**
@@ -9,6 +10,7 @@ import { isoTime } from './text';
  */
 export function instanceReport(
   instance: ClassifiedInstance,
+  refNowMs: number,
   orphaned: boolean,
   draining: boolean,
 ): InstanceReport {
@@ -22,7 +24,7 @@ export function instanceReport(
     version: hb.version,
     state: instance.state,
     last_seen: isoTime(record.lastSeenMs),
-    age_ms: instance.ageMs,
+    age_ms: ageAt(record, refNowMs),
     started_at: isoTime(hb.started_at),
     serving: hb.serving?.ok ?? null,
     orphaned,

@@ -38,6 +38,30 @@ export function instanceStatus(
   return { state: 'live', ageMs };
 }
 
+/** How long ago the instance was last seen, at the reference time: max(0, refNowMs − lastSeenMs). */
+export function ageAt(record: InstanceRecord, refNowMs: number): number {
+  return Math.max(0, refNowMs - record.lastSeenMs);
+}
+
+/**
+ * The earliest reference time at which `state`, judged as instanceStatus judges it, may be
+ * another (ms; Infinity: never while the reference time only moves forward). Early rather than
+ * late: at that moment the state is judged again, and may well turn out the same.
+ * - live: two beats missed (suspect), or the staleness period over (gone), whichever is first;
+ * - suspect: the staleness period over;
+ * - gone and left: final until a newer heartbeat replaces the record.
+ */
+export function stateChangesAtMs(
+  record: InstanceRecord,
+  state: InstanceState,
+  staleAfterMs: number | null,
+): number {
+  if (state === 'gone' || state === 'left') return Number.POSITIVE_INFINITY;
+  const goneAtMs = record.lastSeenMs + (staleAfterMs ?? record.heartbeat.ttl_ms);
+  if (state === 'suspect') return goneAtMs;
+  return Math.min(goneAtMs, record.lastSeenMs + 2 * record.heartbeat.interval_ms);
+}
+
 /** live and suspect instances are counted as running (`live`, `active_instances`). */
 export function countsAsLive(state: InstanceState): boolean {
   return state === 'live' || state === 'suspect';

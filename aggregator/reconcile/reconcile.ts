@@ -19,7 +19,11 @@
 import type { DeploymentInfo, PlatformFailure, PlatformView } from '../model';
 import { AGENTLESS_NOTE, agentlessUnobserved, agentsSeen, isAgentless } from './agentless';
 import type { ComponentFacts } from './facts';
-import { classifyInstance, componentFacts, countWhere, type ClassifiedInstance } from './facts';
+import type { FactsContext } from './facts';
+import { byInstanceId, componentFacts, type ClassifiedInstance } from './facts';
+import type { CarriedFacts } from './carried-facts';
+import { reuseFacts } from './carried-facts';
+import { alignRecords, classifyRecords } from './classification';
 import type { FindingContext } from './findings';
 import { componentFindings } from './findings';
 import { planComponents } from './components';
@@ -27,7 +31,6 @@ import { referenceTimeMs } from './instance-state';
 import { instanceReport } from './instance-report';
 import type {
   ComponentReport,
-  DeploymentCount,
   DeploymentReport,
   Finding,
   InstanceReport,
@@ -40,7 +43,7 @@ import { UNKNOWN_APP_ID } from './commands';
 import { fixVariableOf, platformBlindness } from './platform-blindness';
 import { observeRollout } from './rollout';
 import { SELF_PRESERVATION_DEFAULTS, selfPreservation } from './self-preservation';
-import { compareStrings, isoTime } from './text';
+import { isoTime } from './text';
 import type { DeviationObservation, DeviationRun } from './trend';
 import { observeTrend, withWorsening, WORSENING_WINDOW_MS } from './trend';
 import type { ReconcileInput, ReconcileResult } from './types';
@@ -53,12 +56,14 @@ import { appCost, centsToUsd, componentCost } from './waste';
 export function reconcile(input: ReconcileInput): ReconcileResult {
   const { nowMs, platform: view, policy } = input;
   const agentless = isAgentless(input.instances, input.collector, view, input.memory);
+  const carried = input.memory?.incremental?.classification ?? null;
+  const aligned = alignRecords(input.instances, carried);
   // From here on, blindness includes self-preservation: the same rules then hold for both. An
   // agentless app has no renewals to collapse.
   const preserved = agentless
     ? { collector: input.collector, memory: null }
     : selfPreservation(
-        input.instances,
+        aligned.renewals,
         input.collector,
         nowMs,
         policy.staleAfterMs,
@@ -80,8 +85,18 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     platformFresh,
   );
 
-  const classified = input.instances.map((record) => classifyInstance(record, refNowMs, policy.staleAfterMs));
-  const byComponent = groupByComponent(classified);
+  const clockSkewMaxMs = policy.clockSkewMaxMs ?? RECONCILE_POLICY_DEFAULTS.clockSkewMaxMs;
+  const classification = classifyRecords(
+    aligned,
+    { refNowMs, staleAfterMs: policy.staleAfterMs, clockSkewMaxMs },
+    carried,
+  );
+  const { classified, changed } = classification;
+  // Carried facts are only as good as the classification they were built on.
+  const carriedFacts = changed === null ? undefined : input.memory?.incremental?.facts;
+  // Grouped only when some component's facts must be built again.
+  let byComponent: Map<string, ClassifiedInstance[]> | undefined;
+  const instancesOf = (name: string) => (byComponent ??= groupByComponent(classified)).get(name) ?? [];
   // Only UNREPORTED_INSTANCES needs it, and only for a platform that lists instances: built on
   // first use, it costs nothing to the static source and a platform without instance listings.
   let byName: Map<string, ClassifiedInstance> | undefined;
@@ -93,18 +108,22 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
   const components: ComponentReport[] = [];
   const factsInOrder: ComponentFacts[] = [];
+  const factsMemory = new Map<string, CarriedFacts>();
   const costs: ComponentCost[] = [];
   let unobserved = false;
   let configured = 0;
-  // One record per component is all planComponents reads: no need to walk the fleet again.
-  const representatives = [...byComponent.values()].map((group) => (group[0] as ClassifiedInstance).record);
-  for (const plan of planComponents(view, representatives)) {
-    const facts = componentFacts(plan, byComponent.get(plan.name) ?? [], {
-      activeDeploymentId: view.activeDeployment?.id ?? null,
-      inProgressDeploymentId: view.inProgressDeployment?.id ?? null,
-      refNowMs,
-      drainGraceMs,
-    });
+  const factsContext: FactsContext = {
+    activeDeploymentId: view.activeDeployment?.id ?? null,
+    inProgressDeploymentId: view.inProgressDeployment?.id ?? null,
+    refNowMs,
+    drainGraceMs,
+    clockSkewMaxMs,
+  };
+  for (const plan of planComponents(view, aligned.components.keys())) {
+    const facts =
+      reuseFacts(carriedFacts?.get(plan.name), plan, factsContext, changed?.has(plan.name) ?? true) ??
+      componentFacts(plan, instancesOf(plan.name), factsContext);
+    factsMemory.set(plan.name, { facts, context: factsContext });
     if (facts.standing && facts.desired !== null) configured += facts.desired.min;
     const cost = componentCost(facts, {
       agentless,
@@ -125,7 +144,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       },
       platformBlind,
       platformBlindSinceMs,
-      clockSkewMaxMs: policy.clockSkewMaxMs ?? RECONCILE_POLICY_DEFAULTS.clockSkewMaxMs,
+      clockSkewMaxMs,
       drainGraceMs,
       alertForMs: policy.alertForMs ?? RECONCILE_POLICY_DEFAULTS.alertForMs,
       agentless,
@@ -179,9 +198,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const seen = agentsSeen(input.instances, input.memory) ? { agentsSeen: true } : {};
   return {
     report,
-    instances: () => (instances ??= instanceList(factsInOrder)),
+    instances: () => (instances ??= instanceList(classified, factsInOrder, refNowMs)),
     memory: {
       rollout: observed.memory,
+      incremental: { classification: classification.memory, facts: factsMemory },
       ...(hasRuns ? { deviations } : {}),
       ...selfPreserving,
       ...blind,
@@ -191,16 +211,27 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 }
 
 /**
- * Components come sorted by name and every instance's component is among them, so this is the
- * instance list sorted by component then id, without sorting the whole fleet again.
+ * The instance list sorted by component then id, from the current classification: the facts
+ * may be carried from an earlier reconcile, and their records with them, while the list shows
+ * each instance's latest heartbeat. Components come sorted by name and every instance's
+ * component is among them. Orphans and draining instances are told by id, for the same reason.
  */
-function instanceList(factsInOrder: readonly ComponentFacts[]): InstanceReport[] {
+function instanceList(
+  classified: readonly ClassifiedInstance[],
+  factsInOrder: readonly ComponentFacts[],
+  refNowMs: number,
+): InstanceReport[] {
+  const byComponent = groupByComponent(classified);
   const instances: InstanceReport[] = [];
   for (const facts of factsInOrder) {
-    const orphaned = new Set(facts.orphans);
-    const draining = new Set(facts.draining);
-    for (const instance of facts.instances)
-      instances.push(instanceReport(instance, orphaned.has(instance), draining.has(instance)));
+    const orphaned = new Set(facts.orphans.map((i) => i.record.instanceId));
+    const draining = new Set(facts.draining.map((i) => i.record.instanceId));
+    // The registry hands its snapshot over in id order, so this sort only confirms it in one pass.
+    const group = [...(byComponent.get(facts.name) ?? [])].sort(byInstanceId);
+    for (const instance of group) {
+      const id = instance.record.instanceId;
+      instances.push(instanceReport(instance, refNowMs, orphaned.has(id), draining.has(id)));
+    }
   }
   return instances;
 }
@@ -287,11 +318,11 @@ function componentReport(
     platform_instances: facts.platform?.listed?.length ?? null,
     live,
     serving: facts.serving,
-    suspect: countWhere(facts.instances, (i) => i.state === 'suspect'),
-    stale: countWhere(facts.instances, (i) => i.state === 'gone'),
-    left: countWhere(facts.instances, (i) => i.state === 'left'),
+    suspect: facts.suspect,
+    stale: facts.gone,
+    left: facts.left,
     orphaned: facts.orphans.length,
-    deployments: deploymentCounts(facts),
+    deployments: [...facts.deployments],
     verdict: componentVerdict({
       degraded: degraded || unjudged,
       rolling: facts.rolling,
@@ -317,18 +348,6 @@ function componentNote(facts: ComponentFacts, agentless: boolean): string | null
     ...(agentless ? [AGENTLESS_NOTE] : []),
   ];
   return notes.length === 0 ? null : notes.join('; ');
-}
-
-/** Live instances per generation: the active one first (even at 0 live), then by id, unknown last. */
-function deploymentCounts(facts: ComponentFacts): DeploymentCount[] {
-  const counts = new Map<string | null, number>();
-  if (facts.activeGeneration !== null) counts.set(facts.activeGeneration, 0);
-  for (const instance of facts.live)
-    counts.set(instance.generation, (counts.get(instance.generation) ?? 0) + 1);
-  const rank = (id: string | null) => (id === facts.activeGeneration ? 0 : id === null ? 2 : 1);
-  return [...counts.entries()]
-    .sort(([a], [b]) => rank(a) - rank(b) || compareStrings(a ?? '', b ?? ''))
-    .map(([id, live]) => ({ deployment_id: id, live, active: id !== null && id === facts.activeGeneration }));
 }
 
 function summarize(

@@ -54,6 +54,53 @@ export interface SelfPreservationResult {
 }
 
 /**
+ * What self-preservation reads of each record, a column each: judging renewals then touches no
+ * record, which at 100k instances scattered over the heap is what the judgement cost.
+ */
+export interface RenewalColumns {
+  readonly count: number;
+  readonly lastSeenMs: Float64Array;
+  /** NaN: no goodbye. */
+  readonly leftAtMs: Float64Array;
+  readonly intervalMs: Float64Array;
+  readonly ttlMs: Float64Array;
+}
+
+/** Columns for `count` records, to be filled by writeRenewal or copyRenewal. */
+export function emptyRenewals(count: number): RenewalColumns {
+  return {
+    count,
+    lastSeenMs: new Float64Array(count),
+    leftAtMs: new Float64Array(count),
+    intervalMs: new Float64Array(count),
+    ttlMs: new Float64Array(count),
+  };
+}
+
+/** Row `i` of `to` from `record`. */
+export function writeRenewal(record: InstanceRecord, to: RenewalColumns, i: number): void {
+  to.lastSeenMs[i] = record.lastSeenMs;
+  to.leftAtMs[i] = record.leftAtMs ?? Number.NaN;
+  to.intervalMs[i] = record.heartbeat.interval_ms;
+  to.ttlMs[i] = record.heartbeat.ttl_ms;
+}
+
+/** Row `i` of `to` from row `j` of `from`. */
+export function copyRenewal(from: RenewalColumns, j: number, to: RenewalColumns, i: number): void {
+  to.lastSeenMs[i] = from.lastSeenMs[j] as number;
+  to.leftAtMs[i] = from.leftAtMs[j] as number;
+  to.intervalMs[i] = from.intervalMs[j] as number;
+  to.ttlMs[i] = from.ttlMs[j] as number;
+}
+
+/** The columns of `records`. */
+export function renewalsOf(records: readonly InstanceRecord[]): RenewalColumns {
+  const columns = emptyRenewals(records.length);
+  records.forEach((record, i) => writeRenewal(record, columns, i));
+  return columns;
+}
+
+/**
  * Judges whether renewals collapsed since the previous reconcile. The instances judged are those
  * live at the previous check or since (last heartbeat younger than their staleness period then,
  * no goodbye), provided that check lies within one staleness period; one has
@@ -63,7 +110,7 @@ export interface SelfPreservationResult {
  * blind anyway (a running episode is kept, and its moment of blindness wins if earlier).
  */
 export function selfPreservation(
-  instances: readonly InstanceRecord[],
+  renewals: RenewalColumns,
   collector: CollectorHealth,
   nowMs: number,
   staleAfterMs: number | null,
@@ -77,7 +124,7 @@ export function selfPreservation(
       collector.blindSinceMs === null ? episode.sinceMs : Math.min(collector.blindSinceMs, episode.sinceMs);
     return { collector: { ...collector, blindSinceMs }, memory: previous };
   }
-  const renews = (r: InstanceRecord) => nowMs - r.lastSeenMs <= 2 * r.heartbeat.interval_ms;
+  const { count, lastSeenMs, leftAtMs, intervalMs, ttlMs } = renewals;
   let present = 0;
   let renewing = 0;
   let base = 0;
@@ -86,23 +133,27 @@ export function selfPreservation(
   // A goodbye heard since the collapse is as good as a renewal: the aggregator is not blind to
   // that instance, it left on purpose (a restart that replaced the silent ones ends the episode).
   let leftSince = 0;
-  for (const record of instances) {
-    if (record.leftAtMs !== null) {
-      if (episode !== null && record.leftAtMs >= episode.sinceMs) leftSince++;
+  for (let i = 0; i < count; i++) {
+    const leftAt = leftAtMs[i] as number;
+    if (leftAt === leftAt) {
+      // Not NaN: it said goodbye.
+      if (episode !== null && leftAt >= episode.sinceMs) leftSince++;
       continue;
     }
+    const seenMs = lastSeenMs[i] as number;
+    const renews = nowMs - seenMs <= 2 * (intervalMs[i] as number);
     present++;
-    if (renews(record)) renewing++;
+    if (renews) renewing++;
     if (previous === null) continue;
     const checkedAtMs = previous.checkedAtMs;
-    const window = staleAfterMs ?? record.heartbeat.ttl_ms;
+    const window = staleAfterMs ?? (ttlMs[i] as number);
     // Heard since the check counts too: a fleet growing while some fall silent is not a collapse.
-    const liveThen = nowMs - checkedAtMs <= window && checkedAtMs - record.lastSeenMs < window;
+    const liveThen = nowMs - checkedAtMs <= window && checkedAtMs - seenMs < window;
     if (!liveThen) continue;
     base++;
-    if (!renews(record)) {
+    if (!renews) {
       silent++;
-      lastHeardMs = Math.max(lastHeardMs, record.lastSeenMs);
+      lastHeardMs = Math.max(lastHeardMs, seenMs);
     }
   }
 

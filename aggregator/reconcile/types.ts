@@ -2,6 +2,8 @@
 import type { CollectorHealth, InstanceRecord } from '../model';
 import type { PlatformView } from '../model';
 import type { InstanceReport, ReportWithoutInstances } from './report';
+import type { CarriedFacts } from './carried-facts';
+import type { ClassificationMemory } from './classification';
 import type { SelfPreservationMemory } from './self-preservation';
 import type { DeviationMemory } from './trend';
 
@@ -61,6 +63,19 @@ export interface ReconcileMemory {
    * stopped is never taken for one without agents. Absent until then.
    */
   readonly agentsSeen?: boolean;
+  /**
+   * What the next reconcile may reuse instead of computing again; absent on the first one. A
+   * cache: a reconcile given the memory without it gives the same report and the same memory.
+   */
+  readonly incremental?: IncrementalMemory;
+}
+
+/** The work a reconcile carries to the next, so that it redoes only what changed. */
+export interface IncrementalMemory {
+  /** Every instance's classification (classification.ts). */
+  readonly classification: ClassificationMemory;
+  /** Each component's facts and what they were built from (carried-facts.ts). */
+  readonly facts: ReadonlyMap<string, CarriedFacts>;
 }
 
 export interface ReconcileInput {

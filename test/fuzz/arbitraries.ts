@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { MAX_HEARTBEAT_BYTES, validateHeartbeat } from '../../shared/heartbeat';
+import type { InstanceRecord } from '../../aggregator/model';
 import { makeHeartbeat } from '../support/heartbeats';
 
 /** One body to send, and what kind of input it was (for failure messages). */
@@ -122,17 +123,22 @@ export function heartbeatBodies(app: string): fc.Arbitrary<FuzzBody> {
   );
 }
 
-/** Whether a record the registry holds is still a heartbeat that validates, consistently keyed. */
-export function recordProblems(record: {
-  readonly instanceId: string;
-  readonly component: string;
-  readonly heartbeat: Heartbeat;
-  readonly lastSeenMs: number;
-  readonly firstSeenMs: number;
-  readonly leftAtMs: number | null;
-}): string[] {
+/**
+ * Whether a record the registry holds is still a heartbeat that validates, consistently keyed.
+ * The registry keeps only part of a heartbeat (RecordedHeartbeat): every part it keeps is put
+ * over a valid heartbeat and the whole validated, so that a kept value the schema refuses fails.
+ */
+export function recordProblems(record: InstanceRecord): string[] {
   const problems: string[] = [];
-  const check = validateHeartbeat(JSON.parse(JSON.stringify(record.heartbeat)));
+  const { serving, stats, ...fields } = record.heartbeat;
+  const template = makeHeartbeat();
+  const whole = {
+    ...template,
+    ...fields,
+    serving: serving === null ? null : { ...template.serving, ...serving },
+    stats: stats === null ? null : { ...template.stats, ...stats },
+  };
+  const check = validateHeartbeat(JSON.parse(JSON.stringify(whole)));
   if (!check.ok) problems.push(`invalid heartbeat: ${check.reason} ${check.detail}`);
   if (record.instanceId !== record.heartbeat.instance_id)
     problems.push('instance id differs from its heartbeat');

@@ -23,6 +23,15 @@ import { HEALTHY, NOW } from './records';
  */
 export const AGENTS_SEEN: ReconcileMemory = Object.freeze({ rollout: null, agentsSeen: true });
 
+/**
+ * A reconcile's memory without what it carries to save work (`incremental`): what it judged
+ * (rollout progress, trends, self-preservation, blindness, agents seen), for tests of those.
+ */
+export function judged(memory: ReconcileMemory): Omit<ReconcileMemory, 'incremental'> {
+  const { incremental: _cache, ...rest } = memory;
+  return rest;
+}
+
 /** A reconcile input at NOW with a healthy collector, STALE_AFTER_MS unset and a 10-minute rollout grace. */
 export function input(overrides: Partial<ReconcileInput> = {}): ReconcileInput {
   return {

@@ -4,7 +4,12 @@
  */
 import type { CollectorHealth, InstanceRecord } from '../../aggregator/model';
 import type { ReconcileMemory, ReconcileResult } from '../../aggregator/reconcile';
-import { reconcile, SELF_PRESERVATION_DEFAULTS, selfPreservation } from '../../aggregator/reconcile';
+import {
+  reconcile,
+  renewalsOf,
+  SELF_PRESERVATION_DEFAULTS,
+  selfPreservation,
+} from '../../aggregator/reconcile';
 import { component, fixed, view } from '../support/platform';
 import { input } from '../support/reconcile-io';
 import { blindSince, HEALTHY, instance, instances, NOW } from '../support/records';
@@ -189,7 +194,7 @@ describe('self-preservation', () => {
 
   test('a blind collector keeps an episode going and its earlier moment of blindness', () => {
     const episode = { sinceMs: NOW - 60_000, detectedAtMs: NOW - 30_000, expected: 6, silent: 4 };
-    const result = selfPreservation(fleet(6, 4)(NOW), blindSince(NOW - 10_000), NOW, null, 0.5, {
+    const result = selfPreservation(renewalsOf(fleet(6, 4)(NOW)), blindSince(NOW - 10_000), NOW, null, 0.5, {
       checkedAtMs: NOW - 10_000,
       episode,
     });

@@ -9,7 +9,7 @@ import { observeTrend, reconcile, WORSENING_WINDOW_MS } from '../../aggregator/r
 import type { DeviationObservation, DeviationRun, Worsening } from '../../aggregator/reconcile';
 import type { DesiredRange } from '../../aggregator/model';
 import { autoscaled, component, deployment, fixed, view } from '../support/platform';
-import { input } from '../support/reconcile-io';
+import { input, judged } from '../support/reconcile-io';
 import { blindSince, instances, NOW } from '../support/records';
 
 const MIN = 60_000;
@@ -288,7 +288,7 @@ describe('the worsening annotation in the report', () => {
 
   test('the memory leaves the field out when no component has a count to judge', () => {
     const result = reconcile(input({ platform: view() }));
-    expect(result.memory).toEqual({ rollout: null });
+    expect(judged(result.memory)).toEqual({ rollout: null });
     expect('deviations' in result.memory).toBe(false);
   });
 

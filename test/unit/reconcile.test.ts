@@ -10,13 +10,14 @@ import {
   findingOf,
   fullReport,
   input,
+  judged,
   reconciledReport as run,
 } from '../support/reconcile-io';
 import { instance, instances, NOW } from '../support/records';
 
 /** A result with its instance list built, to compare whole. */
-function built(result: ReconcileResult): { report: Report; memory: ReconcileResult['memory'] } {
-  return { report: fullReport(result), memory: result.memory };
+function built(result: ReconcileResult): { report: Report; memory: ReturnType<typeof judged> } {
+  return { report: fullReport(result), memory: judged(result.memory) };
 }
 
 /** The #356 picture: spec asks for 2; 2 run on dep-new, 4 orphans of dep-old; one not serving; dashboard says 6. */

@@ -38,7 +38,13 @@ function facts(
   return componentFacts(
     { name: 'backend', kind: 'service', desired: fixed(2), platform, ...plan },
     instances('backend', live).map((r) => classifyInstance(r, NOW, null)),
-    { activeDeploymentId: null, inProgressDeploymentId, refNowMs: NOW, drainGraceMs: 120_000 },
+    {
+      activeDeploymentId: null,
+      inProgressDeploymentId,
+      refNowMs: NOW,
+      drainGraceMs: 120_000,
+      clockSkewMaxMs: 5_000,
+    },
   );
 }
 

@@ -17,7 +17,7 @@ function describeOffset(instance: ClassifiedInstance): string {
 
 export function clockSkewFinding(ctx: FindingContext): Finding | null {
   const { facts, clockSkewMaxMs } = ctx;
-  const skewed = facts.live.filter((i) => Math.abs(i.record.clockOffsetMs) > clockSkewMaxMs);
+  const { skewed } = facts;
   if (skewed.length === 0) return null;
   const message =
     `The clock of ${plural(skewed.length, 'instance')} of ${facts.name} is off the recording clock by more ` +

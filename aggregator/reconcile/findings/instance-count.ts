@@ -2,6 +2,7 @@
 import { freshDeployCommand, restartCommand, runLogsCommand, specEditCommand } from '../commands';
 import type { ClassifiedInstance } from '../facts';
 import { byInstanceId, oldestFirst } from '../facts';
+import { ageAt } from '../instance-state';
 import type { Finding } from '../report';
 import { formatDuration, listWords, plural } from '../text';
 import type { FindingContext } from './context';
@@ -22,7 +23,7 @@ export function missingFinding(ctx: FindingContext): Finding | null {
   const goneNote =
     gone.length === 0
       ? ''
-      : `; heartbeats stopped for ${listWords(gone.map((i) => `${i.record.instanceId} (${formatDuration(i.ageMs)} ago)`))}`;
+      : `; heartbeats stopped for ${listWords(gone.map((i) => `${i.record.instanceId} (${formatDuration(ageAt(i.record, ctx.refNowMs))} ago)`))}`;
   const message =
     `${plural(facts.live.length, 'instance')} of ${facts.name} ${facts.live.length === 1 ? 'is' : 'are'} live ` +
     `while ${desiredSource(view)} asks for ` +

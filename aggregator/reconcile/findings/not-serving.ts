@@ -1,7 +1,6 @@
 /** NOT_SERVING: live instances whose serving probe fails (ready on the platform is not serving). */
 import { restartCommand, runLogsCommand } from '../commands';
 import type { ClassifiedInstance } from '../facts';
-import { failsProbe } from '../facts';
 import type { Finding } from '../report';
 import { listWords } from '../text';
 import type { FindingContext } from './context';
@@ -17,7 +16,7 @@ function probeResult(instance: ClassifiedInstance): string {
 /** Warning; critical when no live instance serves at all. A missing probe (null) counts as serving. */
 export function notServingFinding(ctx: FindingContext): Finding | null {
   const { facts, appId } = ctx;
-  const failing = facts.live.filter(failsProbe);
+  const failing = facts.failing;
   if (failing.length === 0) return null;
   const none = facts.serving === 0;
   const message =

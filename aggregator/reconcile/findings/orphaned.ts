@@ -2,7 +2,6 @@
 import type { DeploymentInfo } from '../../model';
 import { freshDeployCommand, restartCommand } from '../commands';
 import type { ComponentFacts } from '../facts';
-import { orphansByGeneration } from '../facts';
 import type { Finding } from '../report';
 import { isoTime, listWords, plural } from '../text';
 import type { FindingContext } from './context';
@@ -27,7 +26,7 @@ function supersededNote(generation: string, deployments: readonly DeploymentInfo
 
 /** "4 of dep-old (a, b, c and d)" per generation, with when it was superseded where known. */
 export function describeOrphans(facts: ComponentFacts, deployments: readonly DeploymentInfo[]): string {
-  return orphansByGeneration(facts.orphans)
+  return facts.orphanGroups
     .map(
       ([generation, group]) =>
         `${group.length} of ${generation}${supersededNote(generation, deployments)} (${listWords(idsOf(group))})`,
@@ -48,7 +47,7 @@ export function orphanRecommendation(ctx: FindingContext): string {
 export function orphanedFinding(ctx: FindingContext): Finding | null {
   const { facts } = ctx;
   if (!facts.standing || facts.orphans.length === 0) return null;
-  const generations = orphansByGeneration(facts.orphans).map(([generation]) => generation);
+  const generations = facts.orphanGroups.map(([generation]) => generation);
   const message =
     `${plural(facts.orphans.length, 'live instance')} of ${facts.name} ${facts.orphans.length === 1 ? 'runs' : 'run'} ` +
     `on an old deployment ` +

@@ -1,7 +1,6 @@
 /** PLATFORM_COUNT_MISMATCH: the dashboard's numbers disagree with the heartbeats or the spec. */
 import { restartCommand, runLogsCommand, specEditCommand } from '../commands';
 import { agentlessCountFinding } from './agentless-count';
-import { orphansByGeneration } from '../facts';
 import type { Finding } from '../report';
 import { formatDuration, isoTime, listWords, plural } from '../text';
 import type { FindingContext } from './context';
@@ -62,7 +61,7 @@ export function platformCountFinding(ctx: FindingContext): Finding | null {
     .join(' and ');
   const asks = facts.desired === null ? '' : `${desiredSource(view)} asks for ${describeDesired(facts)} and `;
   const active = facts.activeGeneration;
-  const activeLive = active === null ? null : facts.live.filter((i) => i.generation === active).length;
+  const activeLive = facts.activeLive;
   const running =
     activeLive === null
       ? `${live} ${live === 1 ? 'sends' : 'send'} heartbeats`
@@ -71,7 +70,7 @@ export function platformCountFinding(ctx: FindingContext): Finding | null {
   let explanation = '';
   let recommendation: string;
   if (facts.orphans.length > 0 && platformCount > (activeLive ?? 0)) {
-    const groups = orphansByGeneration(facts.orphans).map(([generation]) => generation);
+    const groups = facts.orphanGroups.map(([generation]) => generation);
     explanation = `; it counts the ${plural(facts.orphans.length, 'orphan')} of ${listWords(groups)}`;
     recommendation = orphanRecommendation(ctx);
   } else if (platformCount > live) {
@@ -91,7 +90,7 @@ export function platformCountFinding(ctx: FindingContext): Finding | null {
   }
   const message = `For ${facts.name}, ${shown} while ${asks}${running}${explanation}${rollingNote(ctx)}${caveats(ctx)}`;
   const quiet = facts.rolling || !ctx.collector.healthy || !ctx.platformFresh;
-  const generations = orphansByGeneration(facts.orphans).map(([generation]) => generation);
+  const generations = facts.orphanGroups.map(([generation]) => generation);
   return finding(
     'PLATFORM_COUNT_MISMATCH',
     quiet ? 'info' : 'warning',

@@ -1,5 +1,6 @@
 /** STALE_HEARTBEATS: instances whose heartbeats stopped with no goodbye (crashed or killed). */
 import { runLogsCommand } from '../commands';
+import { ageAt } from '../instance-state';
 import type { Finding } from '../report';
 import { formatDuration, listWords, plural } from '../text';
 import type { FindingContext } from './context';
@@ -11,9 +12,11 @@ import { finding, idsOf } from './context';
  */
 export function staleHeartbeatsFinding(ctx: FindingContext): Finding | null {
   const { facts, appId } = ctx;
+  if (facts.gone === 0) return null;
   const gone = facts.instances.filter((i) => i.state === 'gone');
-  if (gone.length === 0) return null;
-  const described = gone.map((i) => `${i.record.instanceId} (last seen ${formatDuration(i.ageMs)} ago)`);
+  const described = gone.map(
+    (i) => `${i.record.instanceId} (last seen ${formatDuration(ageAt(i.record, ctx.refNowMs))} ago)`,
+  );
   const message =
     `${plural(gone.length, 'instance')} of ${facts.name} stopped sending heartbeats without a goodbye ` +
     `(crashed or killed): ${listWords(described)}`;

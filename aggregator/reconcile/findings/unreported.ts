@@ -2,7 +2,7 @@
 import type { PlatformInstance } from '../../model';
 import { restartCommand } from '../commands';
 import type { ClassifiedInstance } from '../facts';
-import { withinDrainGrace } from '../instance-state';
+import { ageAt, withinDrainGrace } from '../instance-state';
 import type { Finding } from '../report';
 import { compareStrings, formatDuration, listWords, plural } from '../text';
 import type { FindingContext } from './context';
@@ -18,8 +18,9 @@ function heartbeatOf(ctx: FindingContext, listed: PlatformInstance): ClassifiedI
 function describe(ctx: FindingContext, listed: PlatformInstance): string {
   const known = heartbeatOf(ctx, listed);
   if (known?.state === 'gone')
-    return `${listed.name} (heartbeats stopped ${formatDuration(known.ageMs)} ago)`;
-  if (known?.state === 'left') return `${listed.name} (said goodbye ${formatDuration(known.ageMs)} ago)`;
+    return `${listed.name} (heartbeats stopped ${formatDuration(ageAt(known.record, ctx.refNowMs))} ago)`;
+  if (known?.state === 'left')
+    return `${listed.name} (said goodbye ${formatDuration(ageAt(known.record, ctx.refNowMs))} ago)`;
   return listed.name;
 }
 
