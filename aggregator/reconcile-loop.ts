@@ -55,6 +55,7 @@ export class ReconcileLoop {
       app: options.app,
       platform: options.platform.current(),
       instances: options.collector.snapshot(),
+      changes: options.collector.changes(),
       collector: options.collector.health(),
       policy: options.policy,
       memory: this.memory,

@@ -5,7 +5,7 @@
 import type { Clock } from '../../shared/clock';
 import type { InstanceRegistry } from './registry';
 import type { Collector } from './collector';
-import type { CollectorHealth, InstanceRecord } from '../model';
+import type { CollectorHealth, InstanceRecord, SnapshotChanges } from '../model';
 
 /** What the embedded collector needs: the registry the ingest feeds, and a clock for eviction. */
 export interface EmbeddedCollectorOptions {
@@ -26,6 +26,10 @@ export class EmbeddedCollector implements Collector {
   snapshot(): readonly InstanceRecord[] {
     this.options.registry.evict(this.options.clock.now());
     return this.options.registry.snapshot();
+  }
+
+  changes(): SnapshotChanges | null {
+    return this.options.registry.changes();
   }
 
   health(): CollectorHealth {

@@ -23,7 +23,7 @@ import { admitHeartbeat, oneApp } from './accept';
 import { ReplayGuard } from './replay-guard';
 import type { AppliedHook, InstanceRegistry } from './registry';
 import type { Collector } from './collector';
-import type { CollectorHealth, InstanceRecord } from '../model';
+import type { CollectorHealth, InstanceRecord, SnapshotChanges } from '../model';
 import type { RejectHook } from './reject-log';
 import { RejectLog } from './reject-log';
 
@@ -206,6 +206,10 @@ export class RedisCollector implements Collector {
 
   snapshot(): readonly InstanceRecord[] {
     return this.options.registry.snapshot();
+  }
+
+  changes(): SnapshotChanges | null {
+    return this.options.registry.changes();
   }
 
   health(): CollectorHealth {

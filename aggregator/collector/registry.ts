@@ -4,7 +4,7 @@
  * heartbeat arriving twice, or an old one arriving late, changes nothing.
  */
 import type { Heartbeat } from '../../shared/heartbeat';
-import type { InstanceRecord } from '../model';
+import type { InstanceRecord, SnapshotChanges } from '../model';
 import type { RecordedHeartbeat } from '../model/instance-record';
 import { recordedHeartbeat } from './recorded-heartbeat';
 
@@ -60,6 +60,13 @@ export class InstanceRegistry {
   private orderedSorted = true;
   /** No record expires before this (ms): evict() has nothing to forget until after it. */
   private nextExpiryMs = Number.POSITIVE_INFINITY;
+  // What changed since the last snapshot, for changes(): the places of replaced records, each
+  // once, unless an id came or went (then the places themselves moved and no hint is given).
+  private latest: InstanceRecord[] | null = null;
+  private replaced: number[] = [];
+  private replacedFlags = new Uint8Array(0);
+  private moved = true;
+  private lastChanges: SnapshotChanges | null = null;
   /** How long gone and left instances are remembered (see DEFAULT_RETENTION_MS). */
   readonly retentionMs: number;
 
@@ -85,6 +92,7 @@ export class InstanceRegistry {
       if (last !== undefined && id < last.id) this.orderedSorted = false;
       this.ordered.push(added);
       this.records.push(added.record);
+      this.moved = true;
       this.nextExpiryMs = Math.min(this.nextExpiryMs, this.expiryOf(added.record));
       return goodbye ? 'left' : 'new';
     }
@@ -105,6 +113,10 @@ export class InstanceRegistry {
     const lastSeenMs = Math.max(previous.lastSeenMs, seenAtMs);
     slot.record = record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null, seenAtMs);
     this.records[slot.index] = slot.record;
+    if (!this.moved && this.replacedFlags[slot.index] === 0) {
+      this.replacedFlags[slot.index] = 1;
+      this.replaced.push(slot.index);
+    }
     // An update only moves the expiry later: nextExpiryMs stays a lower bound.
     return goodbye ? 'left' : 'updated';
   }
@@ -118,7 +130,24 @@ export class InstanceRegistry {
       this.reindex();
       this.orderedSorted = true;
     }
-    return this.records.slice();
+    const records = this.records.slice();
+    const basis = this.latest;
+    this.lastChanges = this.moved || basis === null ? null : { basis, positions: this.replaced };
+    if (this.moved) this.replacedFlags = new Uint8Array(records.length);
+    else for (const position of this.replaced) this.replacedFlags[position] = 0;
+    this.replaced = [];
+    this.moved = false;
+    this.latest = records;
+    return records;
+  }
+
+  /**
+   * What changed between the snapshot before the latest one and the latest one (see
+   * SnapshotChanges); null after the first snapshot, or when an instance came or went between
+   * the two (then the reconciler lines the records up itself).
+   */
+  changes(): SnapshotChanges | null {
+    return this.lastChanges;
   }
 
   get(instanceId: string): InstanceRecord | undefined {
@@ -152,6 +181,7 @@ export class InstanceRegistry {
     if (removed > 0) {
       this.ordered = this.ordered.filter((slot) => this.slots.has(slot.id));
       this.reindex();
+      this.moved = true;
     }
     return removed;
   }

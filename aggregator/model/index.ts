@@ -3,7 +3,7 @@
  * it can see, and what the platform says. collector/, platform/ and reconcile/ all import these
  * from here, so the pure reconciler depends on no I/O part.
  */
-export type { CollectorHealth, InstanceRecord } from './instance-record';
+export type { CollectorHealth, InstanceRecord, SnapshotChanges } from './instance-record';
 export type { InstanceName } from './instance-name';
 export { generationOf, parseInstanceName } from './instance-name';
 export type {

@@ -20,7 +20,7 @@
  * Otherwise everything is classified afresh. test/unit/reconcile-incremental.test.ts holds the
  * result to a full recomputation over random event sequences.
  */
-import type { InstanceRecord } from '../model';
+import type { InstanceRecord, SnapshotChanges } from '../model';
 import type { RenewalColumns } from './self-preservation';
 import { copyRenewal, emptyRenewals, writeRenewal } from './self-preservation';
 import type { ClassifiedInstance } from './facts';
@@ -56,8 +56,14 @@ export interface ClassificationMemory {
  */
 export interface Alignment {
   readonly records: readonly InstanceRecord[];
-  /** Index into the carried records of the same object, or -1 (new, changed or out of order). */
-  readonly carriedIndex: Int32Array;
+  /**
+   * How the records line up with the carried ones: `walked`, the index into the carried records
+   * of the same object, or -1 (new, replaced or out of order); `in place`, the same records in
+   * the same places but at `positions`, replaced by newer records of the same instances.
+   */
+  readonly lineUp:
+    | { readonly kind: 'walked'; readonly carriedIndex: Int32Array }
+    | { readonly kind: 'in place'; readonly positions: readonly number[] };
   readonly renewals: RenewalColumns;
   /** Records per component, in the order the components first appear. */
   readonly components: ReadonlyMap<string, number>;
@@ -107,35 +113,99 @@ function sameForFacts(
   );
 }
 
+/** Records per component, kept up to date as records come, go and move (marking what they touch). */
+class ComponentCounts {
+  readonly counts: Map<string, number>;
+  readonly touched = new Set<string>();
+
+  constructor(from?: ReadonlyMap<string, number>) {
+    this.counts = new Map(from);
+  }
+
+  count(name: string, by: number): void {
+    this.touched.add(name);
+    const left = (this.counts.get(name) ?? 0) + by;
+    if (left === 0) this.counts.delete(name);
+    else this.counts.set(name, left);
+  }
+}
+
 /**
- * Lines `records` up with the carried ones. The records usually come in instance-id order (the
- * registry's snapshot), and the previous reconcile's in the same order: the two lists are then
- * walked side by side, and a record that is the same object as the one at the same place costs
- * a pointer compare, without reading the record. Any other order only costs more work, never a
- * wrong answer: only the very same record object is ever matched.
+ * Lines `records` up with the carried ones. With the registry's word for what changed
+ * (`changes`, whose basis must be the carried records) only the replaced records are read.
+ * Otherwise: the records usually come in instance-id order (the registry's snapshot), and the
+ * previous reconcile's in the same order, so the two lists are walked side by side, and a
+ * record that is the same object as the one at the same place costs a pointer compare, without
+ * reading the record. Any other order only costs more work, never a wrong answer: only the very
+ * same record object is ever matched.
  */
 export function alignRecords(
   records: readonly InstanceRecord[],
   carried: ClassificationMemory | null,
+  changes: SnapshotChanges | null = null,
 ): Alignment {
-  const carriedIndex = new Int32Array(records.length).fill(-1);
-  const renewals = emptyRenewals(records.length);
-  const touched = new Set<string>();
   if (carried === null) {
-    const components = new Map<string, number>();
+    const renewals = emptyRenewals(records.length);
+    const components = new ComponentCounts();
     records.forEach((record, i) => {
       writeRenewal(record, renewals, i);
-      components.set(record.component, (components.get(record.component) ?? 0) + 1);
+      components.count(record.component, 1);
     });
-    return { records, carriedIndex, renewals, components, touched };
+    const carriedIndex = new Int32Array(records.length).fill(-1);
+    return {
+      records,
+      lineUp: { kind: 'walked', carriedIndex },
+      renewals,
+      components: components.counts,
+      touched: new Set(),
+    };
   }
-  const components = new Map(carried.components);
-  const count = (name: string, by: number) => {
-    touched.add(name);
-    const left = (components.get(name) ?? 0) + by;
-    if (left === 0) components.delete(name);
-    else components.set(name, left);
+  if (changes !== null && changes.basis === carried.records && records.length === carried.records.length) {
+    const inPlace = alignInPlace(records, carried, changes.positions);
+    if (inPlace !== null) return inPlace;
+  }
+  return alignByWalk(records, carried);
+}
+
+/** The in-place line-up; null when a position holds another instance than before (then walk). */
+function alignInPlace(
+  records: readonly InstanceRecord[],
+  carried: ClassificationMemory,
+  positions: readonly number[],
+): Alignment | null {
+  const from = carried.renewals;
+  const renewals: RenewalColumns = {
+    count: from.count,
+    lastSeenMs: from.lastSeenMs.slice(),
+    leftAtMs: from.leftAtMs.slice(),
+    intervalMs: from.intervalMs.slice(),
+    ttlMs: from.ttlMs.slice(),
   };
+  const components = new ComponentCounts(carried.components);
+  for (const position of positions) {
+    const record = records[position];
+    const old = carried.records[position];
+    if (record === undefined || old === undefined || record.instanceId !== old.instanceId) return null;
+    writeRenewal(record, renewals, position);
+    if (record.component !== old.component) {
+      components.count(old.component, -1);
+      components.count(record.component, 1);
+    }
+  }
+  return {
+    records,
+    lineUp: { kind: 'in place', positions },
+    renewals,
+    components: components.counts,
+    touched: components.touched,
+  };
+}
+
+function alignByWalk(records: readonly InstanceRecord[], carried: ClassificationMemory): Alignment {
+  const carriedIndex = new Int32Array(records.length).fill(-1);
+  const renewals = emptyRenewals(records.length);
+  const components = new ComponentCounts(carried.components);
+  const count = (name: string, by: number) => components.count(name, by);
   const before = carried.records;
   let j = 0;
   for (let i = 0; i < records.length; i++) {
@@ -169,7 +239,13 @@ export function alignRecords(
     count(record.component, 1);
   }
   for (; j < before.length; j++) count((before[j] as InstanceRecord).component, -1);
-  return { records, carriedIndex, renewals, components, touched };
+  return {
+    records,
+    lineUp: { kind: 'walked', carriedIndex },
+    renewals,
+    components: components.counts,
+    touched: components.touched,
+  };
 }
 
 /** Whether a carried classification may be used under `key`. */
@@ -191,10 +267,15 @@ export function classifyRecords(
   key: ClassificationKey,
   carried: ClassificationMemory | null,
 ): Classification {
-  const { records, carriedIndex } = aligned;
+  const { records, lineUp } = aligned;
   const { refNowMs, staleAfterMs, clockSkewMaxMs } = key;
-  const classified: ClassifiedInstance[] = new Array<ClassifiedInstance>(records.length);
-  const changesAtMs = new Float64Array(records.length);
+  const reusable = holdsUnder(carried, key);
+  // In place, the carried classification is the starting point; otherwise it is built anew.
+  const inPlace = reusable && lineUp.kind === 'in place';
+  const classified: ClassifiedInstance[] = inPlace
+    ? carried.classified.slice()
+    : new Array<ClassifiedInstance>(records.length);
+  const changesAtMs = inPlace ? carried.changesAtMs.slice() : new Float64Array(records.length);
   const fresh = (index: number, record: InstanceRecord): ClassifiedInstance => {
     const instance = classifyInstance(record, refNowMs, staleAfterMs);
     classified[index] = instance;
@@ -209,14 +290,43 @@ export function classifyRecords(
     renewals: aligned.renewals,
     components: aligned.components,
   };
-  if (!holdsUnder(carried, key)) {
+  if (!reusable) {
     records.forEach((record, i) => fresh(i, record));
     return { classified, changed: null, memory };
   }
-
   const changed = new Set(aligned.touched);
+  // A renewal that changes nothing the facts read leaves them as they were.
+  const judgeReplaced = (index: number, record: InstanceRecord, before: ClassifiedInstance) => {
+    if (!sameForFacts(before, fresh(index, record), clockSkewMaxMs)) changed.add(record.component);
+  };
+  // A kept record whose state's deadline came is judged again.
+  const judgeKept = (index: number, record: InstanceRecord, kept: ClassifiedInstance, untilMs: number) => {
+    if (refNowMs < untilMs) {
+      classified[index] = kept;
+      changesAtMs[index] = untilMs;
+    } else if (fresh(index, record).state !== kept.state) {
+      changed.add(record.component);
+    }
+  };
+
+  if (lineUp.kind === 'in place') {
+    for (const position of lineUp.positions) {
+      const before = carried.classified[position] as ClassifiedInstance;
+      judgeReplaced(position, records[position] as InstanceRecord, before);
+    }
+    // The deadlines are one typed array: only the records whose deadline came are read.
+    for (let i = 0; i < records.length; i++) {
+      const untilMs = changesAtMs[i] as number;
+      if (refNowMs >= untilMs) {
+        judgeKept(i, records[i] as InstanceRecord, classified[i] as ClassifiedInstance, untilMs);
+      }
+    }
+    return { classified, changed, memory };
+  }
+
   // A replaced record's predecessor is found by walking the carried list alongside, as
-  // alignRecords did: in id order it is the next one not matched.
+  // alignByWalk did: in id order it is the next one not matched.
+  const { carriedIndex } = lineUp;
   const before = carried.records;
   let j = 0;
   for (let i = 0; i < records.length; i++) {
@@ -224,24 +334,18 @@ export function classifyRecords(
     const at = carriedIndex[i] as number;
     if (at >= 0) {
       j = at + 1;
-      const kept = carried.classified[at] as ClassifiedInstance;
-      if (refNowMs < (carried.changesAtMs[at] as number)) {
-        classified[i] = kept;
-        changesAtMs[i] = carried.changesAtMs[at] as number;
-      } else if (fresh(i, record).state !== kept.state) {
-        changed.add(record.component);
-      }
+      judgeKept(i, record, carried.classified[at] as ClassifiedInstance, carried.changesAtMs[at] as number);
       continue;
     }
-    const instance = fresh(i, record);
     while (j < before.length && (before[j] as InstanceRecord).instanceId < record.instanceId) j++;
     const old = before[j];
-    // New: its component is touched already.
-    if (old === undefined || old.instanceId !== record.instanceId) continue;
-    // Replaced: a renewal that changes nothing the facts read leaves them as they were.
-    if (!sameForFacts(carried.classified[j] as ClassifiedInstance, instance, clockSkewMaxMs))
-      changed.add(record.component);
-    j++;
+    if (old !== undefined && old.instanceId === record.instanceId) {
+      judgeReplaced(i, record, carried.classified[j] as ClassifiedInstance);
+      j++;
+    } else {
+      // New: its component is touched already.
+      fresh(i, record);
+    }
   }
   return { classified, changed, memory };
 }

@@ -57,7 +57,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const { nowMs, platform: view, policy } = input;
   const agentless = isAgentless(input.instances, input.collector, view, input.memory);
   const carried = input.memory?.incremental?.classification ?? null;
-  const aligned = alignRecords(input.instances, carried);
+  const aligned = alignRecords(input.instances, carried, input.changes ?? null);
   // From here on, blindness includes self-preservation: the same rules then hold for both. An
   // agentless app has no renewals to collapse.
   const preserved = agentless

@@ -1,5 +1,5 @@
 /** The reconciler's input, output and the memory it carries from one reconcile to the next. */
-import type { CollectorHealth, InstanceRecord } from '../model';
+import type { CollectorHealth, InstanceRecord, SnapshotChanges } from '../model';
 import type { PlatformView } from '../model';
 import type { InstanceReport, ReportWithoutInstances } from './report';
 import type { CarriedFacts } from './carried-facts';
@@ -85,6 +85,12 @@ export interface ReconcileInput {
   readonly app: string;
   readonly platform: PlatformView;
   readonly instances: readonly InstanceRecord[];
+  /**
+   * Which of `instances` changed since the previous reconcile's, when the registry can say
+   * (SnapshotChanges): a hint, used only when its basis is the previous reconcile's input. The
+   * report is the same without it; it only costs more to find out what changed.
+   */
+  readonly changes?: SnapshotChanges | null;
   readonly collector: CollectorHealth;
   readonly policy: ReconcilePolicy;
   /** The memory the previous reconcile returned; null on the first one. */

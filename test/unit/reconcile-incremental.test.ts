@@ -110,7 +110,7 @@ function platformVariant(variant: number): PlatformView {
 }
 
 /** Runs `events` through a real registry, reconciling after each, both ways; fails on the first difference. */
-function compareAlong(events: readonly Event[], policy: ReconcilePolicy): void {
+function compareAlong(events: readonly Event[], policy: ReconcilePolicy, hinted: boolean): void {
   const registry = new InstanceRegistry({ retentionMs: 120_000 });
   const seq = new Map<string, number>();
   const profiles = new Map<string, Profile>();
@@ -174,7 +174,12 @@ function compareAlong(events: readonly Event[], policy: ReconcilePolicy): void {
     }
     const records = registry.snapshot();
     const base = input({ nowMs, platform, instances: records, collector, policy });
-    const withCarried = reconcile({ ...base, memory: incremental });
+    // With the registry's word for what changed, or lining the records up itself.
+    const withCarried = reconcile({
+      ...base,
+      memory: incremental,
+      changes: hinted ? registry.changes() : null,
+    });
     const recomputed = reconcile({ ...base, memory: full === null ? null : judged(full) });
     const context = `after step ${step} (${JSON.stringify(happened)})`;
     expect({ context, report: fullReport(withCarried) }).toEqual({ context, report: fullReport(recomputed) });
@@ -187,11 +192,18 @@ function compareAlong(events: readonly Event[], policy: ReconcilePolicy): void {
   });
 }
 
+const TIGHT_POLICY: ReconcilePolicy = {
+  staleAfterMs: 25_000,
+  rolloutGraceMs: 60_000,
+  clockSkewMaxMs: 1_000,
+  drainGraceMs: 30_000,
+};
+
 describe('incremental reconcile == full recomputation', () => {
   test('over random event sequences, STALE_AFTER_MS unset (each heartbeat its own TTL)', () => {
     fc.assert(
       fc.property(fc.array(event, { minLength: 1, maxLength: 60 }), (events) => {
-        compareAlong(events, { staleAfterMs: null, rolloutGraceMs: 60_000 });
+        compareAlong(events, { staleAfterMs: null, rolloutGraceMs: 60_000 }, true);
       }),
       { numRuns: 300 },
     );
@@ -200,12 +212,16 @@ describe('incremental reconcile == full recomputation', () => {
   test('over random event sequences, STALE_AFTER_MS and a tight clock-skew limit', () => {
     fc.assert(
       fc.property(fc.array(event, { minLength: 1, maxLength: 60 }), (events) => {
-        compareAlong(events, {
-          staleAfterMs: 25_000,
-          rolloutGraceMs: 60_000,
-          clockSkewMaxMs: 1_000,
-          drainGraceMs: 30_000,
-        });
+        compareAlong(events, TIGHT_POLICY, true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('over random event sequences, without the registry saying what changed', () => {
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 60 }), (events) => {
+        compareAlong(events, TIGHT_POLICY, false);
       }),
       { numRuns: 300 },
     );
