@@ -46,18 +46,31 @@ function recordedStats(stats: Heartbeat['stats']): RecordedStats | null {
   };
 }
 
-/** What the registry keeps of `heartbeat`. */
-export function recordedHeartbeat(heartbeat: Heartbeat): RecordedHeartbeat {
+/** `value`, or the previous record's copy of it when equal: the new copy then dies young. */
+function same<T extends string | null>(value: T, previous: T | undefined): T {
+  return previous === value ? previous : value;
+}
+
+/**
+ * What the registry keeps of `heartbeat`. The strings unique to an instance (its id, boot and pod
+ * name) are taken from `previous`, the record it replaces, when they are equal: a renewal then
+ * keeps no new string, and the parsed ones are garbage of the young generation, which costs
+ * nothing to collect, instead of the old one's.
+ */
+export function recordedHeartbeat(
+  heartbeat: Heartbeat,
+  previous: RecordedHeartbeat | null,
+): RecordedHeartbeat {
   return {
     type: heartbeat.type,
     component: share(heartbeat.component),
-    instance_id: heartbeat.instance_id,
+    instance_id: same(heartbeat.instance_id, previous?.instance_id),
     deployment_id: share(heartbeat.deployment_id),
     version: share(heartbeat.version),
     region: share(heartbeat.region),
-    pod_name: heartbeat.pod_name,
+    pod_name: same(heartbeat.pod_name, previous?.pod_name),
     node_name: share(heartbeat.node_name),
-    boot_id: heartbeat.boot_id,
+    boot_id: same(heartbeat.boot_id, previous?.boot_id),
     seq: heartbeat.seq,
     sent_at: heartbeat.sent_at,
     started_at: heartbeat.started_at,

@@ -84,7 +84,7 @@ export class InstanceRegistry {
       // started) is still worth keeping: the instance may be draining and shows as `left`.
       const added: Slot = {
         id,
-        record: record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null, seenAtMs),
+        record: record(heartbeat, seenAtMs, seenAtMs, goodbye ? seenAtMs : null, seenAtMs, null),
         index: this.ordered.length,
       };
       this.slots.set(id, added);
@@ -111,7 +111,14 @@ export class InstanceRegistry {
     // Clocks differ a little between Redis (feed, resync) and this process (HTTP ingest):
     // last-seen never moves backwards.
     const lastSeenMs = Math.max(previous.lastSeenMs, seenAtMs);
-    slot.record = record(heartbeat, lastSeenMs, previous.firstSeenMs, goodbye ? lastSeenMs : null, seenAtMs);
+    slot.record = record(
+      heartbeat,
+      lastSeenMs,
+      previous.firstSeenMs,
+      goodbye ? lastSeenMs : null,
+      seenAtMs,
+      previous,
+    );
     this.records[slot.index] = slot.record;
     if (!this.moved && this.replacedFlags[slot.index] === 0) {
       this.replacedFlags[slot.index] = 1;
@@ -214,11 +221,13 @@ function record(
   firstSeenMs: number,
   leftAtMs: number | null,
   recordedAtMs: number,
+  previous: InstanceRecord | null,
 ): InstanceRecord {
+  const kept = recordedHeartbeat(heartbeat, previous?.heartbeat ?? null);
   return Object.freeze({
-    instanceId: heartbeat.instance_id,
-    component: heartbeat.component,
-    heartbeat: recordedHeartbeat(heartbeat),
+    instanceId: kept.instance_id,
+    component: kept.component,
+    heartbeat: kept,
     lastSeenMs,
     firstSeenMs,
     leftAtMs,
