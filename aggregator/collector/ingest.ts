@@ -13,6 +13,7 @@ import type { AppScope } from './accept';
 import { admitHeartbeat } from './accept';
 import { ReplayGuard } from './replay-guard';
 import type { AppliedHook, ApplyOutcome, InstanceRegistry } from './registry';
+import { APPLY_OUTCOMES } from './registry';
 import type { RejectHook } from './reject-log';
 import { RejectLog } from './reject-log';
 
@@ -50,6 +51,11 @@ export interface HeartbeatIngestStats {
 // came from Redis in the first place), an out-of-order one is outdated.
 const RELAYED_OUTCOMES: ReadonlySet<ApplyOutcome> = new Set(['new', 'updated', 'left']);
 
+// One frozen answer per outcome: the HTTP ingest admits tens of thousands a second.
+const ACCEPTED = Object.fromEntries(
+  APPLY_OUTCOMES.map((outcome) => [outcome, Object.freeze({ ok: true, outcome } as const)]),
+) as Readonly<Record<ApplyOutcome, IngestResult>>;
+
 /** Admits HTTP heartbeats into the registry and relays them into Redis (see the module comment). */
 export class HeartbeatIngest {
   private readonly relayClient: RedisConnection | null;
@@ -73,7 +79,36 @@ export class HeartbeatIngest {
    * Validates and applies one heartbeat body received at `nowMs`. Never throws; a failing relay
    * never fails the ingest (the registry has the heartbeat either way).
    */
-  async ingest(body: Buffer | string, nowMs: number): Promise<IngestResult> {
+  ingest(body: Buffer | string, nowMs: number): Promise<IngestResult> {
+    return Promise.resolve(this.ingestNow(body, nowMs));
+  }
+
+  /**
+   * ingest(), answered at once when there is no relay to wait for (the embedded mode; a
+   * duplicate): the HTTP ingest's fast path takes no promise and no turn of the event loop then.
+   */
+  ingestNow(body: Buffer | string, nowMs: number): IngestResult | Promise<IngestResult> {
+    const relays: Promise<void>[] = [];
+    const result = this.admit(body, nowMs, relays);
+    return relays.length === 0 ? result : (relays[0] as Promise<void>).then(() => result);
+  }
+
+  /**
+   * ingestNow() for each body of a batch, in order (a later copy of an instance is judged after
+   * the earlier one), every relay started at once and awaited together: Redis pipelines them,
+   * where one by one each would wait for the previous round trip. Never throws.
+   */
+  ingestManyNow(
+    bodies: readonly (Buffer | string)[],
+    nowMs: number,
+  ): IngestResult[] | Promise<IngestResult[]> {
+    const relays: Promise<void>[] = [];
+    const results = bodies.map((body) => this.admit(body, nowMs, relays));
+    return relays.length === 0 ? results : Promise.all(relays).then(() => results);
+  }
+
+  /** Judges and applies one body; the relay it starts, if any, is pushed onto `relays`. */
+  private admit(body: Buffer | string, nowMs: number, relays: Promise<void>[]): IngestResult {
     const { apps, heartbeatSecret } = this.options;
     const parsed = admitHeartbeat(
       body,
@@ -97,11 +132,11 @@ export class HeartbeatIngest {
     const heartbeat = parsed.heartbeat;
     const outcome = registry.apply(heartbeat, nowMs);
     this.options.onApplied?.(outcome, heartbeat);
-    if (RELAYED_OUTCOMES.has(outcome)) {
+    if (this.relayClient !== null && RELAYED_OUTCOMES.has(outcome)) {
       // The agent's own bytes, not a re-serialisation: whatever it signed stays verifiable.
-      await this.relay(heartbeat, typeof body === 'string' ? body : body.toString('utf8'));
+      relays.push(this.relay(heartbeat, typeof body === 'string' ? body : body.toString('utf8')));
     }
-    return { ok: true, outcome };
+    return ACCEPTED[outcome];
   }
 
   /** The replay guard of a heartbeat's app, made on its first signed heartbeat. */

@@ -5,10 +5,9 @@
  */
 import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import { MAX_HEARTBEAT_BYTES, type RejectReason } from '../../shared/heartbeat';
+import type { RejectReason } from '../../shared/heartbeat';
 import type { Logger } from '../../shared/logger';
 import type { Clock } from '../../shared/clock';
 import type { HeartbeatIngest } from '../collector';
@@ -26,6 +25,12 @@ import { OPENAPI_DOCUMENT } from './openapi';
 import type { AccessCheck, BearerCheck } from './auth';
 import { bearerAccess, requireBearer, sendUnauthorized } from './auth';
 import { cappedRawBody, declaredBodyLimit } from './capped-body';
+import { IngestBodyCap, bodyKind, isBatch } from './heartbeat-batch';
+import type { IngestJudge } from './ingest-answer';
+import { INGEST_PATH, answerIngest } from './ingest-answer';
+import { createIngestLane } from './ingest-lane';
+import type { RateSpent } from './ingest-rate-limit';
+import { IngestRateLimit, rateLimitMiddleware } from './ingest-rate-limit';
 
 export interface HttpDeps {
   /** The apps served, each with its report, events, history, audit and leadership. */
@@ -56,11 +61,9 @@ export interface HttpSecurity {
    * its heartbeat's signature checked, and is accepted when it verifies.
    */
   readonly signedIngest: boolean;
-  /** Ingest requests per second per client IP; 0: unlimited. */
+  /** Heartbeats per second per client IP (a batch's items each count); 0: unlimited. */
   readonly ingestRateLimitPerS: number;
 }
-
-const INGEST_PATH = '/api/v1/heartbeats';
 
 /** No other route takes a body: anything declared past this is refused unread. */
 const MAX_OTHER_BODY_BYTES = 16 * 1024;
@@ -119,12 +122,24 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 }
 
 /**
- * The server's request listener: the report routes' fast lane (fast-lane.ts) in front of the
- * express app, sharing its route table, access check and helmet. Throws, naming what failed,
- * when the lane cannot be set up, so that the aggregator fails to start rather than run slow.
+ * The server's request listener: the ingest's fast lane (ingest-lane.ts) and the report routes'
+ * (fast-lane.ts) in front of the express app, sharing its route table, access check, rate
+ * limiter and helmet. Throws, naming what failed, when a lane cannot be set up, so that the
+ * aggregator fails to start rather than run slow.
  */
 export function createHttpListener(deps: HttpDeps): RequestListener {
-  const { app, securityHeaders, apiAccess } = assemble(deps);
+  const { app, securityHeaders, apiAccess, limiter } = assemble(deps);
+  const headers = captureHeaders(securityHeaders, 'helmet');
+  const ingest = createIngestLane({
+    ingest: deps.ingest,
+    onRejected: deps.onRejected,
+    access: apiAccess,
+    signedIngest: deps.security?.signedIngest ?? false,
+    limiter,
+    clock: deps.clock,
+    headers,
+    onAnswered: deps.onFastLane,
+  });
   const lane = createLane({
     routes: REPORT_ROUTES,
     reports: (query) => {
@@ -132,10 +147,10 @@ export function createHttpListener(deps: HttpDeps): RequestListener {
       return isRefusal(found) ? null : found;
     },
     access: apiAccess,
-    headers: captureHeaders(securityHeaders, 'helmet'),
+    headers,
     onAnswered: deps.onFastLane,
   });
-  return (req, res) => lane(req, res) || app(req, res);
+  return (req, res) => ingest(req, res) || lane(req, res) || app(req, res);
 }
 
 /** The express app, and what the fast lane takes from it so as to answer the same. */
@@ -145,6 +160,8 @@ interface Assembled {
   readonly securityHeaders: RequestHandler;
   /** The /api routes' token check. */
   readonly apiAccess: AccessCheck;
+  /** INGEST_RATE_LIMIT_PER_S's limiter; null: unlimited. */
+  readonly limiter: IngestRateLimit | null;
 }
 
 function assemble(deps: HttpDeps): Assembled {
@@ -159,25 +176,9 @@ function assemble(deps: HttpDeps): Assembled {
   });
   app.use((req, res, next) => (req.path === INGEST_PATH ? next() : refuseOtherBodies(req, res, next)));
   // Before the token check, so that a flood is slowed whatever it sends.
-  if (security && security.ingestRateLimitPerS > 0) {
-    app.use(
-      INGEST_PATH,
-      rateLimit({
-        windowMs: 1_000,
-        limit: security.ingestRateLimitPerS,
-        standardHeaders: 'draft-7',
-        legacyHeaders: false,
-        message: {
-          error: 'too many requests',
-          detail: `at most ${security.ingestRateLimitPerS} heartbeats a second per client address (INGEST_RATE_LIMIT_PER_S)`,
-        },
-        logger: {
-          error: (err, message) => deps.log.error('ingest rate limiter failed', { err, detail: message }),
-          warn: (err, message) => deps.log.warn('ingest rate limiter', { err, detail: message }),
-        },
-      }),
-    );
-  }
+  const limiter =
+    security && security.ingestRateLimitPerS > 0 ? new IngestRateLimit(security.ingestRateLimitPerS) : null;
+  if (limiter !== null) app.use(INGEST_PATH, rateLimitMiddleware(limiter, deps.clock));
   const apiToken = security?.apiToken ?? null;
   const apiAccess = bearerAccess(apiToken);
   // Open: no guard at all, rather than one that every request passes.
@@ -253,31 +254,39 @@ function assemble(deps: HttpDeps): Assembled {
     perApp(deps, ({ audit }) => audit && auditHandler({ audit, log: deps.log })),
   );
 
+  const judge: IngestJudge = { ingest: deps.ingest, onRejected: deps.onRejected };
   app.post(
     INGEST_PATH,
     // Raw bytes with a hard cap: the body is refused with 413 from its Content-Length (or as
-    // soon as the stream passes the cap), never read whole.
-    cappedRawBody(MAX_HEARTBEAT_BYTES, (_req, res) => {
-      deps.onRejected('too_large');
-      res.status(413).json({
-        error: 'heartbeat rejected',
-        reason: 'too_large',
-        detail: `the cap is ${MAX_HEARTBEAT_BYTES} bytes`,
-      });
-    }),
+    // soon as the stream passes the cap, a batch's until the body shows one heartbeat), never
+    // read whole.
+    cappedRawBody(
+      (req) => new IngestBodyCap(bodyKind(req.headers['content-type'])),
+      (_req, res, cap, read) => {
+        deps.onRejected('too_large');
+        res
+          .status(413)
+          .set('Content-Type', 'application/json')
+          .send((cap as IngestBodyCap).tooLarge(read === true));
+      },
+    ),
     async (req, res) => {
       const body: unknown = req.body;
       const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      const result = await deps.ingest.ingest(bytes, deps.clock.now());
-      if (result.ok) {
-        res.status(202).json({ status: 'accepted', outcome: result.outcome });
-      } else if (res.locals.unauthenticated !== undefined && result.reason !== 'replayed') {
-        // Without the token only a verified signature authenticates; `replayed` comes after one.
-        const check = res.locals.unauthenticated as BearerCheck;
-        sendUnauthorized(res, check, 'AGGREGATOR_API_TOKEN, or a heartbeat signed with HEARTBEAT_SECRET');
-      } else {
-        res.status(400).json({ error: 'heartbeat rejected', reason: result.reason, detail: result.detail });
+      const kind = bodyKind(req.headers['content-type']);
+      const rate = res.locals.ingestRate as RateSpent | undefined;
+      const answer = await answerIngest(
+        judge,
+        { kind, unauthenticated: res.locals.unauthenticated as BearerCheck | undefined, rate },
+        bytes,
+        deps.clock.now(),
+      );
+      // A batch spent more of the window than the one heartbeat the limiter took on arrival.
+      if (rate !== undefined && isBatch(kind, bytes)) {
+        res.setHeader('RateLimit', rate.limiter.header(rate.window, deps.clock.now()));
       }
+      if (answer.challenge !== undefined) res.setHeader('WWW-Authenticate', answer.challenge);
+      res.status(answer.status).set('Content-Type', 'application/json').send(answer.json);
     },
   );
 
@@ -308,5 +317,5 @@ function assemble(deps: HttpDeps): Assembled {
     res.status(status).json({ error: status === 500 ? 'internal error' : (err.message ?? 'bad request') });
   };
   app.use(onError);
-  return { app, securityHeaders, apiAccess };
+  return { app, securityHeaders, apiAccess, limiter };
 }

@@ -48,20 +48,34 @@ export function bearerAccess(token: string | null): AccessCheck {
   return (req) => checkBearer(req, token);
 }
 
-/** Answers 401 with the challenge; `wanted` names the variable whose token is expected. */
-export function sendUnauthorized(res: Response, check: BearerCheck, wanted: string): void {
+/** A 401's parts: the WWW-Authenticate challenge and the JSON body (express and the ingest lane send both). */
+export interface Unauthorized {
+  readonly challenge: string;
+  readonly json: string;
+}
+
+/** The 401 for `check`; `wanted` names the variable whose token is expected. */
+export function unauthorized(check: BearerCheck, wanted: string): Unauthorized {
   const challenge =
     check === 'invalid'
       ? `Bearer realm="${AUTH_REALM}", error="invalid_token"`
       : `Bearer realm="${AUTH_REALM}"`;
-  res.setHeader('WWW-Authenticate', challenge);
-  res.status(401).json({
+  const json = JSON.stringify({
     error: 'unauthorized',
     detail:
       check === 'invalid'
         ? `the bearer token is not the one configured (${wanted})`
         : `send Authorization: Bearer <${wanted}>`,
   });
+  return { challenge, json };
+}
+
+/** Answers 401 with the challenge; `wanted` names the variable whose token is expected. */
+export function sendUnauthorized(res: Response, check: BearerCheck, wanted: string): void {
+  const answer = unauthorized(check, wanted);
+  res.setHeader('WWW-Authenticate', answer.challenge);
+  // As res.json() sends it, from the one serialisation.
+  res.status(401).set('Content-Type', 'application/json').send(answer.json);
 }
 
 /** A middleware letting through only requests that carry `token`; `wanted` is its variable name. */

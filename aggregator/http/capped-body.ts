@@ -8,8 +8,23 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 
-/** Answers a refused body; called at most once per request, before anything else is sent. */
-export type TooLargeHandler = (req: Request, res: Response) => void;
+/**
+ * Answers a refused body; called at most once per request, before anything else is sent, with
+ * the cap it passed and whether any of the body was read (cappedRawBody).
+ */
+export type TooLargeHandler = (req: Request, res: Response, cap?: BodyCap, read?: boolean) => void;
+
+/**
+ * A cap that may change as the body arrives (the ingest's: a batch's until the first byte
+ * shows one heartbeat, heartbeat-batch.ts): `limit` is the cap in force, `see` is shown each
+ * chunk before it is counted.
+ */
+export interface BodyCap {
+  /** The most a Content-Length may declare. */
+  readonly declaredLimit: number;
+  readonly limit: number;
+  see(chunk: Buffer): void;
+}
 
 function declaredLength(req: Request): number | null {
   const header = req.headers['content-length'];
@@ -18,20 +33,30 @@ function declaredLength(req: Request): number | null {
   return Number.isFinite(length) ? length : null;
 }
 
-function refuse(req: Request, res: Response, onTooLarge: TooLargeHandler): void {
+function refuse(req: Request, res: Response, onTooLarge: TooLargeHandler, cap?: BodyCap, read = false): void {
   res.setHeader('Connection', 'close');
-  onTooLarge(req, res);
+  onTooLarge(req, res, cap, read);
+}
+
+function fixedCap(limit: number): BodyCap {
+  return { declaredLimit: limit, limit, see: () => undefined };
 }
 
 /**
  * Reads the raw body (any content type, no decompression: a compressed body is refused with
- * 415) into `req.body` as a Buffer of at most `limitBytes`, then calls next(). A client that
- * hangs up mid-body gets nothing: there is no one to answer.
+ * 415) into `req.body` as a Buffer of at most `limit` bytes (a number, or a cap made per
+ * request), then calls next(). A client that hangs up mid-body gets nothing: there is no one
+ * to answer.
  */
-export function cappedRawBody(limitBytes: number, onTooLarge: TooLargeHandler): RequestHandler {
+export function cappedRawBody(
+  limit: number | ((req: Request) => BodyCap),
+  onTooLarge: TooLargeHandler,
+): RequestHandler {
+  const fixed = typeof limit === 'number' ? fixedCap(limit) : null;
   return (req, res, next) => {
+    const cap = fixed ?? (limit as (req: Request) => BodyCap)(req);
     const declared = declaredLength(req);
-    if (declared !== null && declared > limitBytes) return refuse(req, res, onTooLarge);
+    if (declared !== null && declared > cap.declaredLimit) return refuse(req, res, onTooLarge, cap);
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       res.setHeader('Connection', 'close');
@@ -51,14 +76,16 @@ export function cappedRawBody(limitBytes: number, onTooLarge: TooLargeHandler): 
       then();
     };
     const onData = (chunk: Buffer) => {
+      cap.see(chunk);
       size += chunk.length;
-      if (size <= limitBytes) {
+      // A cap that shrank (one heartbeat, not a batch) refuses what was declared past it now.
+      if (size <= cap.limit && (declared === null || declared <= cap.limit)) {
         chunks.push(chunk);
         return;
       }
       settle(() => {
         req.pause();
-        refuse(req, res, onTooLarge);
+        refuse(req, res, onTooLarge, cap, true);
       });
     };
     const onEnd = () =>

@@ -14,6 +14,7 @@ import { AUDIT_DEFAULTS } from '../remediate/audit-trail';
 import type { DecisionKind } from '../remediate/types';
 import { REMEDIATION_MODES, SKIP_REASONS } from '../remediate/types';
 import { z } from 'zod';
+import { BATCH_REFUSAL_REASONS, MAX_BATCH_BYTES, MAX_BATCH_ITEMS } from './heartbeat-batch';
 import {
   containerSchema,
   heartbeatSchema,
@@ -358,6 +359,49 @@ const schemas: Record<string, Schema> = {
   ContainerStats: CONTAINER_OPENAPI,
   HeartbeatAccepted: object({ status: enumOf(['accepted']), outcome: enumOf(APPLY_OUTCOMES) }),
   HeartbeatRejected: object({ error: string, reason: enumOf(REJECT_REASONS), detail: string }),
+  BatchRejected: object({
+    error: enumOf(['batch rejected']),
+    reason: {
+      ...enumOf(BATCH_REFUSAL_REASONS),
+      description:
+        'malformed_json: not a JSON array (unclosed, or more after it); empty_batch: no item; ' +
+        `too_many_items: more than MAX_BATCH_ITEMS (${MAX_BATCH_ITEMS}); too_large: over MAX_BATCH_BYTES (${MAX_BATCH_BYTES} bytes).`,
+    },
+    detail: { ...string, description: 'What is wrong, naming the limit (MAX_BATCH_ITEMS, MAX_BATCH_BYTES).' },
+  }),
+  HeartbeatItemResult: object(
+    {
+      index: {
+        ...count,
+        description: "The item's position in the batch (0-based; NDJSON: blank lines not counted).",
+      },
+      status: {
+        type: 'integer',
+        enum: [202, 400, 401, 429],
+        description:
+          'What a single POST of this item would have answered: 202 accepted; 400 refused (reason, detail); ' +
+          '401 without the token, its signature did not verify; 429 past INGEST_RATE_LIMIT_PER_S (not judged).',
+      },
+      outcome: { ...enumOf(APPLY_OUTCOMES), description: 'With 202: what it changed in the registry.' },
+      error: { ...string, description: "With 400, 401, 429: the single POST's `error`." },
+      reason: { ...enumOf(REJECT_REASONS), description: 'With 400: why it was refused.' },
+      detail: { ...string, description: "With 400, 401, 429: the single POST's `detail`." },
+    },
+    ['outcome', 'error', 'reason', 'detail'],
+  ),
+  HeartbeatBatchResult: object({
+    accepted: { ...count, description: 'Items answered 202.' },
+    rejected: { ...count, description: 'Items answered otherwise.' },
+    results: {
+      type: 'array',
+      items: ref('HeartbeatItemResult'),
+      description: 'One per item, in item order.',
+    },
+  }),
+  RateLimited: object({
+    error: string,
+    detail: { ...string, description: 'Names INGEST_RATE_LIMIT_PER_S.' },
+  }),
   Livez: object({ status: enumOf(['ok']) }),
   Readyz: object(
     {
@@ -660,23 +704,55 @@ export const OPENAPI_DOCUMENT = {
       post: {
         tags: ['ingest'],
         operationId: 'postHeartbeat',
-        summary: 'Ingest of one heartbeat or goodbye (the agents’ HTTP transport, and the embedded mode)',
+        summary: 'Ingest of one heartbeat or goodbye, or of a batch of them',
         description:
-          `Bodies over ${MAX_HEARTBEAT_BYTES} bytes are refused unread (413). Unknown fields are ignored, ` +
-          'so newer agents can add fields. The ingest may be authorised by the heartbeat signature ' +
-          '(HEARTBEAT_SECRET) instead of the bearer token.',
+          `One heartbeat: a JSON object of at most ${MAX_HEARTBEAT_BYTES} bytes, answered 202. A batch: a JSON ` +
+          'array of heartbeats (`application/json`, the body starting with `[`) or NDJSON ' +
+          '(`application/x-ndjson`, one heartbeat a line, blank lines ignored), answered 200 with one result ' +
+          `per item in item order; at most MAX_BATCH_ITEMS (${MAX_BATCH_ITEMS}) items and MAX_BATCH_BYTES ` +
+          `(${MAX_BATCH_BYTES}) bytes, each item at most ${MAX_HEARTBEAT_BYTES} bytes. Each item is judged as a ` +
+          'single POST of it would be; one bad item never loses the others. Bodies declared over the cap are ' +
+          'refused unread (413). Unknown fields are ignored, so newer agents can add fields. The ingest may be ' +
+          'authorised by the heartbeat signature (HEARTBEAT_SECRET) instead of the bearer token: in a batch each ' +
+          'item is verified on its own. INGEST_RATE_LIMIT_PER_S counts heartbeats (a batch spends one per item).',
         security: optionalBearer,
-        requestBody: { required: true, content: json(ref('Heartbeat')) },
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                anyOf: [
+                  ref('Heartbeat'),
+                  {
+                    type: 'array',
+                    items: ref('Heartbeat'),
+                    minItems: 1,
+                    maxItems: MAX_BATCH_ITEMS,
+                    description: 'A batch.',
+                  },
+                ],
+              },
+            },
+            'application/x-ndjson': {
+              schema: { type: 'string', description: 'A batch: one Heartbeat as JSON per line.' },
+            },
+          },
+        },
         responses: {
+          '200': { description: 'A batch, judged item by item', content: json(ref('HeartbeatBatchResult')) },
           '202': { description: 'Accepted', content: json(ref('HeartbeatAccepted')) },
           '400': {
-            description: 'Refused: not a valid heartbeat of this app',
-            content: json(ref('HeartbeatRejected')),
+            description: 'Refused: not a valid heartbeat of this app; a batch that is no array, or empty',
+            content: json({ anyOf: [ref('HeartbeatRejected'), ref('BatchRejected')] }),
           },
           '401': errorResponse('AGGREGATOR_API_TOKEN is set and neither the token nor a signature is valid'),
           '413': {
-            description: `Larger than ${MAX_HEARTBEAT_BYTES} bytes`,
-            content: json(ref('HeartbeatRejected')),
+            description: `Larger than ${MAX_HEARTBEAT_BYTES} bytes (one heartbeat), or than a batch's limits`,
+            content: json({ anyOf: [ref('HeartbeatRejected'), ref('BatchRejected')] }),
+          },
+          '429': {
+            description: 'Past INGEST_RATE_LIMIT_PER_S heartbeats this second from this address',
+            content: json(ref('RateLimited')),
           },
         },
       },

@@ -1,11 +1,14 @@
 /**
- * `POST /api/v1/heartbeats` refuses an oversized heartbeat from its Content-Length, before any
- * of the body is read: a raw socket declares one byte over the cap and then sends nothing at
- * all. The real aggregator process must answer 413 at once and close the connection. Without the
- * Content-Length check it would sit waiting for a body that never comes (Node's request timeout
- * is 5 minutes), so this test's deadline fails it.
+ * `POST /api/v1/heartbeats` refuses an oversized body from its Content-Length, before any of it
+ * is read: a raw socket declares one byte over the cap and then sends nothing at all (over a
+ * batch's cap for JSON, which may be an array; over one heartbeat's for any other type), or
+ * only the first byte of a JSON object, which shows it is one heartbeat. The real aggregator
+ * process must answer 413 at once and close the connection. Without the checks it would sit
+ * waiting for a body that never comes (Node's request timeout is 5 minutes), so this test's
+ * deadline fails it.
  */
 import { connect } from 'node:net';
+import { MAX_BATCH_BYTES } from '../../aggregator/http/heartbeat-batch';
 import { MAX_HEARTBEAT_BYTES } from '../../shared/heartbeat';
 import { killAll, spawnBuilt, type SpawnedProcess } from '../support/spawn';
 
@@ -39,8 +42,8 @@ interface RawExchange {
   readonly closedByServer: boolean;
 }
 
-/** Writes `head` on a fresh connection, sends nothing more, and reads until the server closes. */
-function exchange(head: string, deadlineMs: number): Promise<RawExchange> {
+/** Writes `head` (and `body`) on a fresh connection, sends nothing more, and reads until the server closes. */
+function exchange(head: string, deadlineMs: number, body = ''): Promise<RawExchange> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let answer = '';
@@ -68,27 +71,43 @@ function exchange(head: string, deadlineMs: number): Promise<RawExchange> {
       resolve({ answer, answeredAfterMs: (firstByteAt ?? Date.now()) - sentAt, closedByServer: true });
     });
     socket.on('connect', () => {
-      socket.write(head, () => (sentAt = Date.now()));
+      socket.write(head + body, () => (sentAt = Date.now()));
     });
   });
 }
 
-test('a Content-Length over 8 KiB and no body: 413 at once, connection closed, counted', async () => {
-  const declared = MAX_HEARTBEAT_BYTES + 1;
+async function refusedAtOnce(contentType: string, declared: number, body = ''): Promise<string> {
   const result = await exchange(
     'POST /api/v1/heartbeats HTTP/1.1\r\n' +
       'Host: 127.0.0.1\r\n' +
-      'Content-Type: application/json\r\n' +
+      `Content-Type: ${contentType}\r\n` +
       `Content-Length: ${declared}\r\n` +
       '\r\n',
     ANSWER_MS,
+    body,
   );
   expect(result.answer).toMatch(/^HTTP\/1\.1 413 /);
   expect(result.answer.toLowerCase()).toContain('connection: close');
   expect(result.answer).toContain('"reason":"too_large"');
   expect(result.closedByServer).toBe(true);
   expect(result.answeredAfterMs).toBeLessThan(ANSWER_MS);
+  return result.answer;
+}
+
+test('a Content-Length over 8 KiB and no body: 413 at once, connection closed, counted', async () => {
+  const answer = await refusedAtOnce('text/plain', MAX_HEARTBEAT_BYTES + 1);
+  expect(answer).toContain(`"detail":"the cap is ${MAX_HEARTBEAT_BYTES} bytes"`);
 
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   expect(metrics).toMatch(/replica_watch_heartbeats_rejected_total\{[^}]*reason="too_large"[^}]*\} 1\b/);
+});
+
+test("JSON declared over a batch's cap and no body: 413 at once, naming MAX_BATCH_BYTES", async () => {
+  const answer = await refusedAtOnce('application/json', MAX_BATCH_BYTES + 1);
+  expect(answer).toContain('MAX_BATCH_BYTES');
+});
+
+test('JSON declared over 8 KiB whose first byte shows one heartbeat: 413 at once', async () => {
+  const answer = await refusedAtOnce('application/json', MAX_HEARTBEAT_BYTES + 1, '{');
+  expect(answer).toContain(`"detail":"the cap is ${MAX_HEARTBEAT_BYTES} bytes"`);
 });

@@ -2,8 +2,9 @@
  * Fuzzing the HTTP ingest (the real express app, in-process, over real sockets): whatever the
  * body, it is either accepted and a valid heartbeat, or refused with a reason that the metric
  * counts exactly once; the registry never holds an invalid record and its size matches what was
- * accepted; the process keeps serving. Bodies over the cap are refused with 413 before the
- * client has sent them.
+ * accepted; the process keeps serving. A body that is a JSON array is a batch: refused whole
+ * with a batch reason, or answered item by item, each item held to the same properties. Bodies
+ * over the cap are refused with 413 before the client has sent them.
  */
 import { connect } from 'node:net';
 import type { Server } from 'node:http';
@@ -11,6 +12,7 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { InstanceRegistry } from '../../aggregator/collector/registry';
 import { createHttpApp } from '../../aggregator/http/app';
+import { BATCH_REFUSAL_REASONS, isBatch, splitBatch } from '../../aggregator/http/heartbeat-batch';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import { createAggregatorMetrics } from '../../aggregator/metrics';
 import { ReportStore } from '../../aggregator/report-store';
@@ -92,6 +94,80 @@ async function post(url: string, body: Buffer): Promise<{ status: number; json: 
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+interface ItemAnswer {
+  readonly index: number;
+  readonly status: number;
+  readonly outcome?: string;
+  readonly reason?: string;
+}
+
+/** Per label, how many of `values`. */
+function tally(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const value of values) out[value] = (out[value] ?? 0) + 1;
+  return out;
+}
+
+/** A batch's answer: refused whole, or item by item, counted as such (see sendAndCheck). */
+function checkBatch(
+  input: FuzzBody,
+  answer: { status: number; json: Record<string, unknown> },
+  counted: { applied: Record<string, number>; rejected: Record<string, number> },
+  accepted: Set<string>,
+  expectAccepted: boolean | undefined,
+): void {
+  const context = `${input.kind}: ${input.body.toString('utf8').slice(0, 300)}`;
+  const { status, json } = answer;
+  if (status !== 200) {
+    expect({ context, status, error: json.error }).toEqual({
+      context,
+      status: json.reason === 'too_many_items' ? 413 : 400,
+      error: 'batch rejected',
+    });
+    expect(BATCH_REFUSAL_REASONS).toContain(json.reason);
+    const rejected =
+      json.reason === 'empty_batch'
+        ? {}
+        : { [json.reason === 'too_many_items' ? 'too_large' : String(json.reason)]: 1 };
+    expect({ context, ...counted }).toEqual({ context, applied: {}, rejected });
+    return;
+  }
+  const results = json.results as ItemAnswer[];
+  const split = splitBatch('json', input.body);
+  const items = split.ok ? split.items : [];
+  expect({ context, items: items.length, indices: results.map((r) => r.index) }).toEqual({
+    context,
+    items: results.length,
+    indices: results.map((_r, i) => i),
+  });
+  const good = results.filter((r) => r.status === 202);
+  const bad = results.filter((r) => r.status !== 202);
+  expect({ context, accepted: json.accepted, rejected: json.rejected }).toEqual({
+    context,
+    accepted: good.length,
+    rejected: bad.length,
+  });
+  for (const r of bad) {
+    expect({ context, status: r.status }).toEqual({ context, status: 400 });
+    expect(REJECT_REASONS).toContain(r.reason);
+  }
+  expect({ context, ...counted }).toEqual({
+    context,
+    applied: tally(good.map((r) => String(r.outcome))),
+    rejected: tally(bad.map((r) => String(r.reason))),
+  });
+  for (const r of good) {
+    const parsed = validateHeartbeat(JSON.parse((items[r.index] as Buffer).toString('utf8')));
+    expect({ context, ok: parsed.ok, app: parsed.ok ? parsed.heartbeat.app : null }).toEqual({
+      context,
+      ok: true,
+      app: APP,
+    });
+    if (parsed.ok) accepted.add(parsed.heartbeat.instance_id);
+  }
+  if (expectAccepted === false) expect({ context, accepted: good.length }).toEqual({ context, accepted: 0 });
+}
+
 /** Sends one body and checks everything the properties promise about it. */
 async function sendAndCheck(
   target: Target,
@@ -114,7 +190,9 @@ async function sendAndCheck(
   );
   const context = `${input.kind}: ${input.body.toString('utf8').slice(0, 300)}`;
 
-  if (status === 202) {
+  if (isBatch('json', input.body)) {
+    checkBatch(input, { status, json }, { applied, rejected }, accepted, expectAccepted);
+  } else if (status === 202) {
     const parsed = validateHeartbeat(JSON.parse(input.body.toString('utf8')));
     expect({ context, ok: parsed.ok, app: parsed.ok ? parsed.heartbeat.app : null }).toEqual({
       context,
@@ -139,7 +217,7 @@ async function sendAndCheck(
       rejected: { [String(json.reason)]: 1 },
     });
   }
-  if (expectAccepted !== undefined)
+  if (expectAccepted !== undefined && !isBatch('json', input.body))
     expect({ context, status }).toEqual({ context, status: expectAccepted ? 202 : 400 });
 
   // The registry: every record valid, one per instance id ever accepted.
