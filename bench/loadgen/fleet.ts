@@ -74,6 +74,9 @@ export function deploymentId(index: number): string {
   return `loadgen-dep-${index + 1}`;
 }
 
+/** The nodes the fleet is spread over (instance i on node i mod 16), named once. */
+const NODE_NAMES = Array.from({ length: 16 }, (_, n) => `node-${n}`);
+
 /** Stats that look like a small container's; the same object serves every heartbeat. */
 const STATS: SystemStats = {
   cpu_count: 2,
@@ -91,8 +94,29 @@ const STATS: SystemStats = {
   node_version: 'v20.19.0',
 };
 
+/**
+ * The wire form of one group's heartbeats (same app, component, deployment, node) cut around what
+ * changes from one to the next: `parts[0] + instance_id + parts[1] + boot_id + parts[2] + seq +
+ * parts[3] + sent_at + parts[4] + checked_at + parts[5]`. Cut from serializeHeartbeat's own
+ * output, so the concatenation is byte for byte what it writes (a test holds it to that).
+ */
+type JsonTemplate = readonly [string, string, string, string, string, string];
+
+// Stand-ins no heartbeat field holds, each replaced by its field in the template above.
+const MARK_ID = '\u0000instance_id\u0000';
+const MARK_BOOT = '\u0000boot_id\u0000';
+const MARK_SEQ = '\u0000seq\u0000';
+const MARK_SENT = '\u0000sent_at\u0000';
+const MARK_CHECKED = '\u0000checked_at\u0000';
+
 export class SimulatedFleet {
   readonly instances: readonly SimulatedInstance[];
+  /** Per instance: JSON.stringify of its instance_id and boot_id (computed once). */
+  private readonly quoted: { readonly id: string; readonly boot: string }[];
+  /** Per group key (see jsonTemplate): the unsigned heartbeat's wire form cut around what changes. */
+  private readonly templates = new Map<string, JsonTemplate>();
+  /** Per instance: its group's template, once looked up (no key built per heartbeat). */
+  private readonly templateOf: (JsonTemplate | undefined)[] = [];
 
   constructor(private readonly options: FleetOptions) {
     if (!Number.isInteger(options.instances) || options.instances < 1)
@@ -121,6 +145,7 @@ export class SimulatedFleet {
       });
     }
     this.instances = list;
+    this.quoted = list.map((i) => ({ id: JSON.stringify(i.instanceId), boot: JSON.stringify(i.bootId) }));
   }
 
   get size(): number {
@@ -145,7 +170,31 @@ export class SimulatedFleet {
     const instance = this.instances[index];
     if (instance === undefined) throw new Error(`no instance ${index}`);
     const { options } = this;
-    const unsigned: Heartbeat = {
+    const unsigned = this.unsigned(instance, index, type, instance.seq++, nowMs, nowMs);
+    if (options.secret) {
+      const heartbeat = signHeartbeat(unsigned, options.secret);
+      return { heartbeat, json: serializeHeartbeat(heartbeat) };
+    }
+    if (type === 'goodbye') return { heartbeat: unsigned, json: serializeHeartbeat(unsigned) };
+    // The hot path of the load generator (tens of thousands a second): the static parts of the
+    // JSON are serialized once per group, only the five fields that change are written here.
+    const t = this.templateOf[index] ?? (this.templateOf[index] = this.jsonTemplate(instance, index));
+    const q = this.quoted[index] as { id: string; boot: string };
+    const ms = String(nowMs);
+    const json = t[0] + q.id + t[1] + q.boot + t[2] + String(unsigned.seq) + t[3] + ms + t[4] + ms + t[5];
+    return { heartbeat: unsigned, json };
+  }
+
+  private unsigned(
+    instance: SimulatedInstance,
+    index: number,
+    type: Heartbeat['type'],
+    seq: number,
+    sentAt: number,
+    checkedAt: number,
+  ): Heartbeat {
+    const { options } = this;
+    return {
       v: HEARTBEAT_SCHEMA_VERSION,
       type,
       app: instance.app,
@@ -155,18 +204,49 @@ export class SimulatedFleet {
       version: '1.0.0',
       region: 'ams3',
       pod_name: null,
-      node_name: `node-${index % 16}`,
+      node_name: NODE_NAMES[index % NODE_NAMES.length] as string,
       boot_id: instance.bootId,
-      seq: instance.seq++,
-      sent_at: nowMs,
+      seq,
+      sent_at: sentAt,
       started_at: options.startedAtMs,
       interval_ms: options.intervalMs,
       ttl_ms: options.ttlMs,
       serving:
-        type === 'goodbye' ? null : { ok: true, status: 200, latency_ms: 2, error: null, checked_at: nowMs },
+        type === 'goodbye'
+          ? null
+          : { ok: true, status: 200, latency_ms: 2, error: null, checked_at: checkedAt },
       stats: type === 'goodbye' ? null : STATS,
     };
-    const heartbeat = options.secret ? signHeartbeat(unsigned, options.secret) : unsigned;
-    return { heartbeat, json: serializeHeartbeat(heartbeat) };
+  }
+
+  /** The heartbeat template of the instance's group, cut once from serializeHeartbeat's output. */
+  private jsonTemplate(instance: SimulatedInstance, index: number): JsonTemplate {
+    const key = `${instance.app}\n${instance.component}\n${instance.deploymentId}\n${index % NODE_NAMES.length}`;
+    let template = this.templates.get(key);
+    if (template === undefined) {
+      const marked = {
+        ...this.unsigned(instance, index, 'heartbeat', 0, 0, 0),
+        instance_id: MARK_ID,
+        boot_id: MARK_BOOT,
+      } as Record<string, unknown>;
+      marked.seq = MARK_SEQ;
+      marked.sent_at = MARK_SENT;
+      marked.serving = { ...(marked.serving as object), checked_at: MARK_CHECKED };
+      let rest = serializeHeartbeat(marked as unknown as Heartbeat);
+      const parts: string[] = [];
+      for (const mark of [MARK_ID, MARK_BOOT, MARK_SEQ, MARK_SENT, MARK_CHECKED]) {
+        const quoted = JSON.stringify(mark);
+        const at = rest.indexOf(quoted);
+        // The marks are strings where numbers go: a number field is unquoted in the template.
+        if (at < 0 || rest.indexOf(quoted, at + 1) >= 0)
+          throw new Error(`cannot cut the heartbeat JSON at ${mark}`);
+        parts.push(rest.slice(0, at));
+        rest = rest.slice(at + quoted.length);
+      }
+      parts.push(rest);
+      template = parts as unknown as JsonTemplate;
+      this.templates.set(key, template);
+    }
+    return template;
   }
 }
