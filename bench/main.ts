@@ -14,6 +14,7 @@ import { aggregatorSuite } from './suites/aggregator';
 import { apiSuite } from './suites/api';
 import { collectionSuite } from './suites/collection';
 import { detectionSuite } from './suites/detection';
+import { frontierSuite } from './suites/frontier';
 import { ingestSuite } from './suites/ingest';
 import { scaleOutSuite } from './suites/scale-out';
 import type { Suite, SuiteResult } from './suites/types';
@@ -26,6 +27,7 @@ const SUITES: readonly Suite[] = [
   aggregatorSuite,
   detectionSuite,
   scaleOutSuite,
+  frontierSuite,
 ];
 
 /** The repository root: dist/bench/main.js lives two levels below it. */

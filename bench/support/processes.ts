@@ -3,7 +3,7 @@
  * (utime + stime) and resident memory, as `ps` and the kernel account them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** dist/, where this file runs from once built (dist/bench/support/). */
@@ -105,8 +105,11 @@ export function spawnNode(
   };
 }
 
-/** CPU time (ms, user + system) and resident memory (bytes) of a live process, from /proc. */
-export function procUsage(pid: number): { cpuMs: number; rssBytes: number } {
+/**
+ * CPU time (ms, user + system, in USER_HZ ticks of 10 ms), resident memory and its peak (VmHWM:
+ * since start, or since the last reset through /proc/<pid>/clear_refs) in bytes, from /proc.
+ */
+export function procUsage(pid: number): { cpuMs: number; rssBytes: number; peakRssBytes: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may contain spaces) start past the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -115,7 +118,12 @@ export function procUsage(pid: number): { cpuMs: number; rssBytes: number } {
   const stime = Number(fields[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuMs: ((utime + stime) * 1000) / ticksPerSecond, rssBytes: rssKb * 1024 };
+  const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return {
+    cpuMs: ((utime + stime) * 1000) / ticksPerSecond,
+    rssBytes: rssKb * 1024,
+    peakRssBytes: peakKb * 1024,
+  };
 }
 
 export interface UsageWindow {
@@ -173,4 +181,17 @@ export async function pollFor<T>(
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
   );
+}
+
+/**
+ * Resets a process's peak RSS (VmHWM) to its current RSS (Linux ≥ 4.0, a process of the same
+ * user), so that a later VmHWM is the exact peak since now; false where the kernel refuses.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
