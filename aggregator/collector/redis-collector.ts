@@ -330,7 +330,17 @@ export class RedisCollector implements Collector {
       this.options.log.info('feed trimmed past the last entry read; the resync covers the gap', { lastId });
     }
 
-    const members = index.filter((entry) => entry.score >= cutoffMs);
+    // What the registry holds already needs no reading: an index score is the Redis time of the
+    // latest write of that instance, and a record last seen at or after it came from that write
+    // (its feed entry's id, from the same clock a moment later) or a later one. Only the cold
+    // start and what the feed lost are read: at 100k instances a periodic resync read and parsed
+    // every heartbeat again, a second of CPU and a burst of memory every RESYNC_INTERVAL_MS.
+    const registry = this.options.registry;
+    const current = index.filter((entry) => entry.score >= cutoffMs);
+    const members = current.filter(
+      (entry) => !((registry.get(entry.value)?.lastSeenMs ?? -1) >= entry.score),
+    );
+    const held = current.length - members.length;
     let heartbeats = 0;
     // Waves of MGET_PIPELINE_DEPTH chunks, issued in one tick each (node-redis pipelines them on
     // the connection); the next wave is asked for before this one is parsed, so that Redis and
@@ -357,7 +367,7 @@ export class RedisCollector implements Collector {
         this.applyRaw(raw, member.score, 'resync', member.value);
       });
     }
-    if (members.length < index.length) await this.client.zRemRangeByScore(seen, '-inf', `(${cutoffMs}`);
+    if (current.length < index.length) await this.client.zRemRangeByScore(seen, '-inf', `(${cutoffMs}`);
     this.options.registry.evict(nowMs);
 
     // Only the first resync positions the feed: later ones keep reading from where the feed
@@ -365,7 +375,7 @@ export class RedisCollector implements Collector {
     if (this.counters.lastId === null) this.counters.lastId = feedHeadId;
     // The first resync is the cold start: worth a line, with how long it took.
     const first = this.counters.resyncs === 0;
-    const done = { heartbeats, took_ms: this.options.clock.now() - nowMs, first };
+    const done = { heartbeats, held, took_ms: this.options.clock.now() - nowMs, first };
     if (first) this.options.log.info('resync done', done);
     else this.options.log.debug('resync done', done);
     this.counters.resyncs++;

@@ -212,6 +212,24 @@ describe('RedisCollector: resync and feed', () => {
     expect(h.collector.stats().resyncs).toBeGreaterThanOrEqual(2);
     expect(h.collector.stats().feedEntries).toBe(0);
   });
+
+  it('reads again only what the registry does not hold: a later resync of a known fleet reads nothing', async () => {
+    for (const id of ['a', 'b', 'c']) await record(hb(id, 1));
+    const h = makeCollector({ resyncIntervalMs: 100 });
+    await h.collector.start();
+    expect(h.collector.stats().lastResyncHeartbeats).toBe(3);
+    // Renewed through the feed: the registry holds what the index points at.
+    await record(hb('a', 2));
+    await waitFor(() => seqOf(h, 'a') === 2, { what: 'a seq 2 via the feed' });
+    const resyncs = h.collector.stats().resyncs;
+    await waitFor(() => h.collector.stats().resyncs >= resyncs + 1, { what: 'a later resync' });
+    expect(h.collector.stats().lastResyncHeartbeats).toBe(0);
+    // Written around the feed: newer than what the registry holds, so the next resync reads it.
+    await redis.client.set(keys.heartbeat('b'), serializeHeartbeat(hb('b', 7)), { PX: 30_000 });
+    await redis.client.zAdd(keys.seen, { score: Date.now() + 1_000, value: 'b' });
+    await waitFor(() => seqOf(h, 'b') === 7, { what: 'b seq 7 via the resync' });
+    expect(h.collector.stats().lastResyncHeartbeats).toBe(1);
+  });
 });
 
 describe('RedisCollector: bad input', () => {
