@@ -47,6 +47,18 @@ export interface ClassificationMemory {
   readonly renewals: RenewalColumns;
   /** How many records each component has. */
   readonly components: ReadonlyMap<string, number>;
+  /**
+   * Who may still update the buffers above in place: a reconcile that does bumps the owner's
+   * generation, which makes this memory stale (`generation` no longer the owner's) and a later
+   * reconcile given it again starts afresh instead of trusting buffers that moved on.
+   */
+  readonly owner: { generation: number };
+  readonly generation: number;
+}
+
+/** Whether `memory`'s buffers are still as it left them (see ClassificationMemory.owner). */
+function isCurrent(memory: ClassificationMemory): boolean {
+  return memory.owner.generation === memory.generation;
 }
 
 /**
@@ -56,6 +68,8 @@ export interface ClassificationMemory {
  */
 export interface Alignment {
   readonly records: readonly InstanceRecord[];
+  /** The memory lined up with: null when there was none, or it was stale (see ClassificationMemory.owner). */
+  readonly carried: ClassificationMemory | null;
   /**
    * How the records line up with the carried ones: `walked`, the index into the carried records
    * of the same object, or -1 (new, replaced or out of order); `in place`, the same records in
@@ -144,6 +158,8 @@ export function alignRecords(
   carried: ClassificationMemory | null,
   changes: SnapshotChanges | null = null,
 ): Alignment {
+  // A stale memory's buffers moved on with a later reconcile: nothing of it lines up.
+  if (carried !== null && !isCurrent(carried)) return alignRecords(records, null);
   if (carried === null) {
     const renewals = emptyRenewals(records.length);
     const components = new ComponentCounts();
@@ -154,38 +170,50 @@ export function alignRecords(
     const carriedIndex = new Int32Array(records.length).fill(-1);
     return {
       records,
+      carried: null,
       lineUp: { kind: 'walked', carriedIndex },
       renewals,
       components: components.counts,
       touched: new Set(),
     };
   }
-  if (changes !== null && changes.basis === carried.records && records.length === carried.records.length) {
+  if (
+    changes !== null &&
+    isCurrent(carried) &&
+    changes.basis === carried.records &&
+    records.length === carried.records.length
+  ) {
     const inPlace = alignInPlace(records, carried, changes.positions);
-    if (inPlace !== null) return inPlace;
+    if (inPlace !== null) {
+      // Its buffers are this reconcile's now.
+      carried.owner.generation++;
+      return inPlace;
+    }
   }
   return alignByWalk(records, carried);
 }
 
-/** The in-place line-up; null when a position holds another instance than before (then walk). */
+/**
+ * The in-place line-up; null when a position holds another instance than before (then walk).
+ * The renewal columns are updated in place, the carried memory giving them up (see
+ * ClassificationMemory.owner): at 100k instances a copy of them per reconcile was megabytes of
+ * garbage a second, held until the next full collection.
+ */
 function alignInPlace(
   records: readonly InstanceRecord[],
   carried: ClassificationMemory,
   positions: readonly number[],
 ): Alignment | null {
-  const from = carried.renewals;
-  const renewals: RenewalColumns = {
-    count: from.count,
-    lastSeenMs: from.lastSeenMs.slice(),
-    leftAtMs: from.leftAtMs.slice(),
-    intervalMs: from.intervalMs.slice(),
-    ttlMs: from.ttlMs.slice(),
-  };
-  const components = new ComponentCounts(carried.components);
   for (const position of positions) {
     const record = records[position];
     const old = carried.records[position];
     if (record === undefined || old === undefined || record.instanceId !== old.instanceId) return null;
+  }
+  const renewals = carried.renewals;
+  const components = new ComponentCounts(carried.components);
+  for (const position of positions) {
+    const record = records[position] as InstanceRecord;
+    const old = carried.records[position] as InstanceRecord;
     writeRenewal(record, renewals, position);
     if (record.component !== old.component) {
       components.count(old.component, -1);
@@ -194,6 +222,7 @@ function alignInPlace(
   }
   return {
     records,
+    carried,
     lineUp: { kind: 'in place', positions },
     renewals,
     components: components.counts,
@@ -241,6 +270,7 @@ function alignByWalk(records: readonly InstanceRecord[], carried: Classification
   for (; j < before.length; j++) count((before[j] as InstanceRecord).component, -1);
   return {
     records,
+    carried,
     lineUp: { kind: 'walked', carriedIndex },
     renewals,
     components: components.counts,
@@ -261,27 +291,26 @@ function holdsUnder(
   );
 }
 
-/** Classifies the aligned records at `key.refNowMs`, reusing what `carried` classified where it still holds. */
-export function classifyRecords(
-  aligned: Alignment,
-  key: ClassificationKey,
-  carried: ClassificationMemory | null,
-): Classification {
-  const { records, lineUp } = aligned;
+/** Classifies the aligned records at `key.refNowMs`, reusing what the memory lined up with classified where it still holds. */
+export function classifyRecords(aligned: Alignment, key: ClassificationKey): Classification {
+  const { records, lineUp, carried } = aligned;
   const { refNowMs, staleAfterMs, clockSkewMaxMs } = key;
   const reusable = holdsUnder(carried, key);
-  // In place, the carried classification is the starting point; otherwise it is built anew.
+  // In place (alignRecords took the carried buffers over), the carried classification is the
+  // starting point and is updated where it stands; otherwise it is built anew.
   const inPlace = reusable && lineUp.kind === 'in place';
   const classified: ClassifiedInstance[] = inPlace
-    ? carried.classified.slice()
+    ? (carried.classified as ClassifiedInstance[])
     : new Array<ClassifiedInstance>(records.length);
-  const changesAtMs = inPlace ? carried.changesAtMs.slice() : new Float64Array(records.length);
+  const changesAtMs = inPlace ? carried.changesAtMs : new Float64Array(records.length);
   const fresh = (index: number, record: InstanceRecord): ClassifiedInstance => {
     const instance = classifyInstance(record, refNowMs, staleAfterMs);
     classified[index] = instance;
     changesAtMs[index] = stateChangesAtMs(record, instance.state, staleAfterMs);
     return instance;
   };
+  // In place the owner is the carried one (its generation bumped by alignRecords); else a new one.
+  const owner = lineUp.kind === 'in place' && carried !== null ? carried.owner : { generation: 0 };
   const memory: ClassificationMemory = {
     key,
     records,
@@ -289,6 +318,8 @@ export function classifyRecords(
     changesAtMs,
     renewals: aligned.renewals,
     components: aligned.components,
+    owner,
+    generation: owner.generation,
   };
   if (!reusable) {
     records.forEach((record, i) => fresh(i, record));

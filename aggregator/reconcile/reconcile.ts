@@ -16,11 +16,11 @@
  * - an app no agent has ever reported for is judged from the platform alone (agentless.ts);
  * - each component's surplus and its monthly cost come from waste.ts, exact to the cent.
  */
-import type { DeploymentInfo, PlatformFailure, PlatformView } from '../model';
+import type { DeploymentInfo, InstanceRecord, PlatformFailure, PlatformView } from '../model';
 import { AGENTLESS_NOTE, agentlessUnobserved, agentsSeen, isAgentless } from './agentless';
 import type { ComponentFacts } from './facts';
 import type { FactsContext } from './facts';
-import { byInstanceId, componentFacts, type ClassifiedInstance } from './facts';
+import { byInstanceId, classifyInstance, componentFacts, type ClassifiedInstance } from './facts';
 import type { CarriedFacts } from './carried-facts';
 import { reuseFacts } from './carried-facts';
 import { alignRecords, classifyRecords } from './classification';
@@ -86,11 +86,11 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   );
 
   const clockSkewMaxMs = policy.clockSkewMaxMs ?? RECONCILE_POLICY_DEFAULTS.clockSkewMaxMs;
-  const classification = classifyRecords(
-    aligned,
-    { refNowMs, staleAfterMs: policy.staleAfterMs, clockSkewMaxMs },
-    carried,
-  );
+  const classification = classifyRecords(aligned, {
+    refNowMs,
+    staleAfterMs: policy.staleAfterMs,
+    clockSkewMaxMs,
+  });
   const { classified, changed } = classification;
   // Carried facts are only as good as the classification they were built on.
   const carriedFacts = changed === null ? undefined : input.memory?.incremental?.facts;
@@ -198,7 +198,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const seen = agentsSeen(input.instances, input.memory) ? { agentsSeen: true } : {};
   return {
     report,
-    instances: () => (instances ??= instanceList(classified, factsInOrder, refNowMs)),
+    instances: () =>
+      (instances ??= instanceList(input.instances, factsInOrder, refNowMs, policy.staleAfterMs)),
     memory: {
       rollout: observed.memory,
       incremental: { classification: classification.memory, facts: factsMemory },
@@ -211,17 +212,22 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 }
 
 /**
- * The instance list sorted by component then id, from the current classification: the facts
- * may be carried from an earlier reconcile, and their records with them, while the list shows
- * each instance's latest heartbeat. Components come sorted by name and every instance's
- * component is among them. Orphans and draining instances are told by id, for the same reason.
+ * The instance list sorted by component then id, each record classified as this reconcile did
+ * (classifyInstance is a pure function of the record, the reference time and the policy). Built
+ * from the records, not from the carried classification, which the next reconcile updates in
+ * place, nor from the facts, which may be carried from an earlier reconcile with the records of
+ * then: the list shows each instance's latest heartbeat. Components come sorted by name and
+ * every instance's component is among them; orphans and draining instances are told by id.
  */
 function instanceList(
-  classified: readonly ClassifiedInstance[],
+  records: readonly InstanceRecord[],
   factsInOrder: readonly ComponentFacts[],
   refNowMs: number,
+  staleAfterMs: number | null,
 ): InstanceReport[] {
-  const byComponent = groupByComponent(classified);
+  const byComponent = groupByComponent(
+    records.map((record) => classifyInstance(record, refNowMs, staleAfterMs)),
+  );
   const instances: InstanceReport[] = [];
   for (const facts of factsInOrder) {
     const orphaned = new Set(facts.orphans.map((i) => i.record.instanceId));

@@ -181,8 +181,16 @@ function compareAlong(events: readonly Event[], policy: ReconcilePolicy, hinted:
       changes: hinted ? registry.changes() : null,
     });
     const recomputed = reconcile({ ...base, memory: full === null ? null : judged(full) });
+    // The memory just used again: its buffers moved on with withCarried, so it must count as
+    // none, never as a wrong start.
+    const reused =
+      incremental === null
+        ? null
+        : reconcile({ ...base, memory: incremental, changes: hinted ? registry.changes() : null });
     const context = `after step ${step} (${JSON.stringify(happened)})`;
     expect({ context, report: fullReport(withCarried) }).toEqual({ context, report: fullReport(recomputed) });
+    if (reused !== null)
+      expect({ context, reused: fullReport(reused) }).toEqual({ context, reused: fullReport(recomputed) });
     expect({ context, memory: judged(withCarried.memory) }).toEqual({
       context,
       memory: judged(recomputed.memory),
