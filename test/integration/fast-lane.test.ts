@@ -5,7 +5,7 @@
  * everything else to express, and the server does not start when helmet's headers cannot be
  * computed once.
  */
-import { request, type OutgoingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { HttpDeps } from '../../aggregator/http/app';
@@ -15,6 +15,7 @@ import { closeServer, listen } from '../../aggregator/http/listen';
 import { reconcile } from '../../aggregator/reconcile';
 import { ReportStore } from '../../aggregator/report-store';
 import { httpDeps } from '../support/http-deps';
+import { rawRequest, type RawAnswer, type RawAsk } from '../support/raw-request';
 import { fixed, view } from '../support/platform';
 import { input } from '../support/reconcile-io';
 import { instances } from '../support/records';
@@ -39,41 +40,12 @@ function publishFleet(store: ReportStore, count = 12): void {
   );
 }
 
-interface Answer {
-  readonly status: number;
-  /** The raw header lines as sent, in order; Date's value masked. */
-  readonly headers: readonly string[];
-  readonly body: string;
-}
+type Answer = RawAnswer;
+type Ask = Partial<RawAsk>;
 
-interface Ask {
-  readonly method?: string;
-  readonly headers?: OutgoingHttpHeaders;
-  readonly body?: string;
-}
-
-/** One request on its own connection (no agent: nothing stays open), answered in full. */
+/** One request on its own connection, GET unless said otherwise. */
 function ask(port: number, path: string, init: Ask = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const headers: string[] = [];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) {
-            const name = res.rawHeaders[i] as string;
-            headers.push(`${name}: ${name.toLowerCase() === 'date' ? '<date>' : res.rawHeaders[i + 1]}`);
-          }
-          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
+  return rawRequest(port, path, { ...init, method: init.method ?? 'GET' });
 }
 
 /** The same deps served twice: through the lane (createHttpListener) and by express alone. */

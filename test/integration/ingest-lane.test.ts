@@ -8,7 +8,7 @@
  * on its own and the good ones reach the registry; the caps are named; the rate limit counts
  * items; signed items are verified one by one.
  */
-import { request, type OutgoingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import { InstanceRegistry } from '../../aggregator/collector';
 import type { HttpDeps, HttpSecurity } from '../../aggregator/http/app';
 import { createHttpApp, createHttpListener } from '../../aggregator/http/app';
@@ -20,6 +20,7 @@ import { MAX_HEARTBEAT_BYTES, serializeHeartbeat } from '../../shared/heartbeat'
 import { signHeartbeat } from '../../shared/signature';
 import { makeHeartbeat } from '../support/heartbeats';
 import { embeddedIngest, httpDeps } from '../support/http-deps';
+import { rawRequest, type RawAnswer, type RawAsk } from '../support/raw-request';
 
 const TOKEN = 'ingest-lane-token-0123456789';
 const SECRET = 'ingest-lane-heartbeat-secret';
@@ -35,41 +36,12 @@ const LOCKED: HttpSecurity = {
   ingestRateLimitPerS: 0,
 };
 
-interface Answer {
-  readonly status: number;
-  /** The raw header lines as sent, in order; Date's value masked. */
-  readonly headers: readonly string[];
-  readonly body: string;
-}
+type Answer = RawAnswer;
+type Ask = Partial<RawAsk>;
 
-interface Ask {
-  readonly method?: string;
-  readonly headers?: OutgoingHttpHeaders;
-  readonly body?: string | Buffer;
-}
-
-/** One request on its own connection (no agent: nothing stays open), answered in full. */
+/** One request on its own connection, POST unless said otherwise. */
 function ask(port: number, path: string, init: Ask = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: init.method ?? 'POST', headers: init.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const headers: string[] = [];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) {
-            const name = res.rawHeaders[i] as string;
-            headers.push(`${name}: ${name.toLowerCase() === 'date' ? '<date>' : res.rawHeaders[i + 1]}`);
-          }
-          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
+  return rawRequest(port, path, { ...init, method: init.method ?? 'POST' });
 }
 
 /** The same security served twice, each server with its own registry (and limiter). */
