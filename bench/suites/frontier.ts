@@ -446,8 +446,9 @@ export const frontierSuite: Suite = {
       measured: cold
         ? `${ms(cold.fullReportMs)} (report polled every 20 ms); spawn → "aggregator listening" (logged after the ` +
           `first resync) ${ms(cold.listeningMs)}; the same start on an empty app ${ms(emptyMs)}, so the resync and ` +
-          `first reconcile ≈ ${ms(cold.fullReportMs - emptyMs)}; the aggregator's own resync time: ` +
-          (cold.ownResyncMs === null ? 'not exposed' : ms(cold.ownResyncMs))
+          `first reconcile ≈ ${ms(cold.fullReportMs - emptyMs)}; the resync as the aggregator logs it ` +
+          `("resync done"): ` +
+          (cold.ownResyncMs === null ? 'not logged' : ms(cold.ownResyncMs))
         : 'not measured',
       met: cold !== null && cold.fullReportMs <= 1_000,
       baseline: committedCold

@@ -7,12 +7,6 @@ export interface Scrape {
   /** replica_watch_feed_lag_seconds of every app, in the order scraped. */
   readonly feedLagsS: number[];
   readonly applied: number;
-  /**
-   * replica_watch_resync_duration_seconds (sum and count), should the aggregator expose its
-   * resyncs' durations: it does not yet, and then both are null.
-   */
-  readonly resyncSumS: number | null;
-  readonly resyncCount: number | null;
 }
 
 export function scrapeMetrics(text: string): Scrape {
@@ -21,8 +15,6 @@ export function scrapeMetrics(text: string): Scrape {
   let count = 0;
   const feedLagsS: number[] = [];
   let applied = 0;
-  let resyncSumS: number | null = null;
-  let resyncCount: number | null = null;
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line === '') continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -32,17 +24,13 @@ export function scrapeMetrics(text: string): Scrape {
     } else if (line.startsWith('replica_watch_reconcile_duration_seconds_sum')) sum = value;
     else if (line.startsWith('replica_watch_reconcile_duration_seconds_count')) count = value;
     else if (line.startsWith('replica_watch_feed_lag_seconds')) feedLagsS.push(value);
-    else if (line.startsWith('replica_watch_resync_duration_seconds_sum'))
-      resyncSumS = (resyncSumS ?? 0) + value;
-    else if (line.startsWith('replica_watch_resync_duration_seconds_count'))
-      resyncCount = (resyncCount ?? 0) + value;
     else if (
       line.startsWith('replica_watch_heartbeats_applied_total') &&
       /outcome="(new|updated)"/.test(line)
     )
       applied += value;
   }
-  return { buckets, sum, count, feedLagsS, applied, resyncSumS, resyncCount };
+  return { buckets, sum, count, feedLagsS, applied };
 }
 
 /**

@@ -54,10 +54,7 @@ export interface ColdStart {
   readonly listeningMs: number;
   /** Spawn → the first report whose active_instances is the whole fleet. */
   readonly fullReportMs: number;
-  /**
-   * The first resync's duration as the aggregator itself reports it
-   * (replica_watch_resync_duration_seconds after one resync); null while it exposes none.
-   */
+  /** The first resync's duration as the aggregator logs it ("resync done", took_ms); null without it. */
   readonly ownResyncMs: number | null;
 }
 
@@ -138,11 +135,11 @@ export async function runSteadyState(ctx: BenchContext, options: SteadyOptions):
         20,
       );
       const fullReportMs = performance.now() - spawnedAt;
-      const own = scrapeMetrics(await getText(`${base}/metrics`));
+      const resync = await aggregator.waitFor('resync done');
       coldStart = {
         listeningMs,
         fullReportMs,
-        ownResyncMs: own.resyncCount === 1 && own.resyncSumS !== null ? own.resyncSumS * 1000 : null,
+        ownResyncMs: typeof resync.took_ms === 'number' ? resync.took_ms : null,
       };
     }
     const writersStartedMs = Date.now();

@@ -13,8 +13,6 @@ function scrape(cumulative: Record<string, number>, count: number): Scrape {
     count,
     feedLagsS: [],
     applied: 0,
-    resyncSumS: null,
-    resyncCount: null,
   };
 }
 
