@@ -5,17 +5,16 @@
  * everything else to express, and the server does not start when helmet's headers cannot be
  * computed once.
  */
-import type { RequestListener, Server } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { HttpDeps } from '../../aggregator/http/app';
-import { createHttpApp, createHttpListener } from '../../aggregator/http/app';
+import { createHttpListener } from '../../aggregator/http/app';
 import { captureHeaders } from '../../aggregator/http/fast-lane';
 import { closeServer, listen } from '../../aggregator/http/listen';
 import { reconcile } from '../../aggregator/reconcile';
 import { ReportStore } from '../../aggregator/report-store';
 import { httpDeps } from '../support/http-deps';
-import { rawRequest, type RawAnswer, type RawAsk } from '../support/raw-request';
+import { LanePair, rawRequest, type RawAsk } from '../support/raw-request';
 import { fixed, view } from '../support/platform';
 import { input } from '../support/reconcile-io';
 import { instances } from '../support/records';
@@ -40,48 +39,14 @@ function publishFleet(store: ReportStore, count = 12): void {
   );
 }
 
-type Answer = RawAnswer;
-type Ask = Partial<RawAsk>;
-
-/** One request on its own connection, GET unless said otherwise. */
-function ask(port: number, path: string, init: Ask = {}): Promise<Answer> {
-  return rawRequest(port, path, { ...init, method: init.method ?? 'GET' });
-}
-
-/** The same deps served twice: through the lane (createHttpListener) and by express alone. */
-class Pair {
-  /** The paths the lane answered, as its observer heard them. */
-  readonly laneAnswered: string[] = [];
-  private servers: Server[] = [];
-  lanePort = 0;
-  expressPort = 0;
-
-  constructor(private readonly store: ReportStore) {}
-
-  async start(): Promise<this> {
-    const bind = async (listener: RequestListener) => {
-      const bound = await listen(listener, '127.0.0.1', 0);
-      this.servers.push(bound.server);
-      return bound.port;
-    };
-    this.lanePort = await bind(
-      createHttpListener(deps(this.store, { onFastLane: (path) => this.laneAnswered.push(path) })),
-    );
-    this.expressPort = await bind(createHttpApp(deps(this.store)));
-    return this;
+/** The report routes served twice, from one store. */
+class Pair extends LanePair {
+  constructor(private readonly store: ReportStore) {
+    super('GET');
   }
 
-  /** Asks both; the answers and whether the lane took the request. */
-  async both(path: string, init: Ask = {}): Promise<{ lane: Answer; express: Answer; byLane: boolean }> {
-    const before = this.laneAnswered.length;
-    const lane = await ask(this.lanePort, path, init);
-    const byLane = this.laneAnswered.length > before;
-    const express = await ask(this.expressPort, path, init);
-    return { lane, express, byLane };
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.servers.splice(0).map((server) => closeServer(server)));
+  protected deps(_side: 'lane' | 'express', overrides: Partial<HttpDeps>): HttpDeps {
+    return deps(this.store, overrides);
   }
 }
 
@@ -133,7 +98,7 @@ describe('the fast lane in front of express', () => {
     expect(unchanged.lane).toEqual(unchanged.express);
   });
 
-  test.each<[string, string, Ask]>([
+  test.each<[string, string, Partial<RawAsk>]>([
     ['HEAD', REPLICAS, { method: 'HEAD', headers: auth }],
     ['no token', REPLICAS, {}],
     ['a wrong token', INSTANCES, { headers: { authorization: `Bearer ${TOKEN}x` } }],
@@ -186,7 +151,7 @@ describe('the fast lane without a report, and without a token', () => {
       0,
     );
     try {
-      const res = await ask(port, INSTANCES);
+      const res = await rawRequest(port, INSTANCES, { method: 'GET' });
       expect(res.status).toBe(200);
       expect(answered).toEqual([INSTANCES]);
     } finally {

@@ -8,19 +8,16 @@
  * on its own and the good ones reach the registry; the caps are named; the rate limit counts
  * items; signed items are verified one by one.
  */
-import type { RequestListener, Server } from 'node:http';
 import { InstanceRegistry } from '../../aggregator/collector';
 import type { HttpDeps, HttpSecurity } from '../../aggregator/http/app';
-import { createHttpApp, createHttpListener } from '../../aggregator/http/app';
 import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS } from '../../aggregator/http/heartbeat-batch';
-import { closeServer, listen } from '../../aggregator/http/listen';
 import { ReportStore } from '../../aggregator/report-store';
 import type { Heartbeat } from '../../shared/heartbeat';
 import { MAX_HEARTBEAT_BYTES, serializeHeartbeat } from '../../shared/heartbeat';
 import { signHeartbeat } from '../../shared/signature';
 import { makeHeartbeat } from '../support/heartbeats';
 import { embeddedIngest, httpDeps } from '../support/http-deps';
-import { rawRequest, type RawAnswer, type RawAsk } from '../support/raw-request';
+import { LanePair, type RawAsk } from '../support/raw-request';
 
 const TOKEN = 'ingest-lane-token-0123456789';
 const SECRET = 'ingest-lane-heartbeat-secret';
@@ -36,62 +33,34 @@ const LOCKED: HttpSecurity = {
   ingestRateLimitPerS: 0,
 };
 
-type Answer = RawAnswer;
 type Ask = Partial<RawAsk>;
 
-/** One request on its own connection, POST unless said otherwise. */
-function ask(port: number, path: string, init: Ask = {}): Promise<Answer> {
-  return rawRequest(port, path, { ...init, method: init.method ?? 'POST' });
-}
-
 /** The same security served twice, each server with its own registry (and limiter). */
-class Pair {
-  /** The paths the lane answered, as its observer heard them. */
-  readonly laneAnswered: string[] = [];
+class Pair extends LanePair {
   readonly laneRegistry = new InstanceRegistry();
   readonly expressRegistry = new InstanceRegistry();
-  private servers: Server[] = [];
   private closers: (() => Promise<void>)[] = [];
-  lanePort = 0;
-  expressPort = 0;
 
-  constructor(private readonly security: HttpSecurity | undefined) {}
+  constructor(private readonly security: HttpSecurity | undefined) {
+    super('POST');
+  }
 
-  private deps(registry: InstanceRegistry, overrides: Partial<HttpDeps> = {}): HttpDeps {
+  protected deps(side: 'lane' | 'express', overrides: Partial<HttpDeps>): HttpDeps {
     const ingest = embeddedIngest('default', {
-      registry,
+      registry: side === 'lane' ? this.laneRegistry : this.expressRegistry,
       heartbeatSecret: this.security?.signedIngest ? SECRET : null,
     });
     this.closers.push(() => ingest.close());
     return httpDeps(new ReportStore(), { security: this.security, ingest, ...overrides });
   }
 
-  async start(): Promise<this> {
-    const bind = async (listener: RequestListener) => {
-      const bound = await listen(listener, '127.0.0.1', 0);
-      this.servers.push(bound.server);
-      return bound.port;
-    };
-    this.lanePort = await bind(
-      createHttpListener(
-        this.deps(this.laneRegistry, { onFastLane: (path) => this.laneAnswered.push(path) }),
-      ),
-    );
-    this.expressPort = await bind(createHttpApp(this.deps(this.expressRegistry)));
-    return this;
+  /** Posts to both (the ingest path unless said otherwise). */
+  post(init: Ask, path = PATH) {
+    return this.both(path, init);
   }
 
-  /** Asks both; the answers and whether the lane took the request. */
-  async both(init: Ask, path = PATH): Promise<{ lane: Answer; express: Answer; byLane: boolean }> {
-    const before = this.laneAnswered.length;
-    const lane = await ask(this.lanePort, path, init);
-    const byLane = this.laneAnswered.length > before;
-    const express = await ask(this.expressPort, path, init);
-    return { lane, express, byLane };
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.servers.splice(0).map((server) => closeServer(server)));
+  override async stop(): Promise<void> {
+    await super.stop();
     await Promise.all(this.closers.splice(0).map((close) => close()));
   }
 }
@@ -142,7 +111,7 @@ describe('the ingest lane in front of express', () => {
   afterAll(() => pair.stop());
 
   test('answers an ordinary POST itself (202), exactly as express does, and applies it', async () => {
-    const { lane, express, byLane } = await pair.both({
+    const { lane, express, byLane } = await pair.post({
       headers: { ...AUTH, ...JSON_TYPE },
       body: body(hb('plain-1')),
     });
@@ -158,7 +127,7 @@ describe('the ingest lane in front of express', () => {
   });
 
   test('answers a repeat (duplicate) and a charset-qualified type itself', async () => {
-    const repeat = await pair.both({
+    const repeat = await pair.post({
       headers: { ...AUTH, 'content-type': 'application/json; charset=utf-8' },
       body: body(hb('plain-1')),
     });
@@ -168,7 +137,7 @@ describe('the ingest lane in front of express', () => {
   });
 
   test('answers a bad heartbeat itself: 400 naming the field, as express does', async () => {
-    const { lane, express, byLane } = await pair.both({
+    const { lane, express, byLane } = await pair.post({
       headers: { ...AUTH, ...JSON_TYPE },
       body: missing('bad-1', 'component'),
     });
@@ -185,7 +154,7 @@ describe('the ingest lane in front of express', () => {
   test('answers a JSON object declared past 8 KiB with 413 after its first byte, as express does', async () => {
     const text = body(hb('padded-1'));
     const padded = text + ' '.repeat(MAX_HEARTBEAT_BYTES + 10 - text.length);
-    const { lane, express, byLane } = await pair.both({ headers: { ...AUTH, ...JSON_TYPE }, body: padded });
+    const { lane, express, byLane } = await pair.post({ headers: { ...AUTH, ...JSON_TYPE }, body: padded });
     expect(byLane).toBe(true);
     expect(lane.status).toBe(413);
     expect(lane.headers).toContainEqual('Connection: close');
@@ -216,14 +185,14 @@ describe('the ingest lane in front of express', () => {
     ['GET', { method: 'GET', headers: AUTH }, PATH],
     ['PUT', { method: 'PUT', headers: { ...AUTH, ...JSON_TYPE }, body: one }, PATH],
   ])('leaves %s to express, which answers as it does alone', async (_what, init, path) => {
-    const { lane, express, byLane } = await pair.both(init, path);
+    const { lane, express, byLane } = await pair.post(init, path);
     expect(byLane).toBe(false);
     expect(lane).toEqual(express);
   });
 
   test('a JSON array: each item answered on its own, the good ones applied, as express does', async () => {
     const batch = `[${body(hb('batch-1'))}, ${missing('batch-2', 'instance_id')},${body(hb('batch-3', { app: 'elsewhere' }))} ,${body(hb('batch-4'))},{"v":1,}]`;
-    const { lane, express, byLane } = await pair.both({ headers: { ...AUTH, ...JSON_TYPE }, body: batch });
+    const { lane, express, byLane } = await pair.post({ headers: { ...AUTH, ...JSON_TYPE }, body: batch });
     expect(byLane).toBe(true);
     expect(lane).toEqual(express);
     expect(lane.status).toBe(200);
@@ -266,7 +235,7 @@ describe('the ingest lane in front of express', () => {
 
   test('NDJSON: one heartbeat a line, blank lines ignored, each answered on its own', async () => {
     const lines = `${body(hb('nd-1'))}\n\n  \r\n${missing('nd-2', 'seq')}\r\n${body(hb('nd-3'))}\n`;
-    const { lane, express, byLane } = await pair.both({ headers: { ...AUTH, ...NDJSON_TYPE }, body: lines });
+    const { lane, express, byLane } = await pair.post({ headers: { ...AUTH, ...NDJSON_TYPE }, body: lines });
     expect(byLane).toBe(true);
     expect(lane).toEqual(express);
     const answer = JSON.parse(lane.body) as BatchAnswer;
@@ -280,9 +249,9 @@ describe('the ingest lane in front of express', () => {
   });
 
   test('a single object keeps its 202 answer; a one-item array is a batch', async () => {
-    const single = await pair.both({ headers: { ...AUTH, ...JSON_TYPE }, body: body(hb('form-1')) });
+    const single = await pair.post({ headers: { ...AUTH, ...JSON_TYPE }, body: body(hb('form-1')) });
     expect(single.lane.status).toBe(202);
-    const array = await pair.both({ headers: { ...AUTH, ...JSON_TYPE }, body: `[${body(hb('form-2'))}]` });
+    const array = await pair.post({ headers: { ...AUTH, ...JSON_TYPE }, body: `[${body(hb('form-2'))}]` });
     expect(array.lane.status).toBe(200);
     expect(JSON.parse(array.lane.body)).toEqual({
       accepted: 1,
@@ -314,7 +283,7 @@ describe('the ingest lane in front of express', () => {
       'MAX_BATCH_ITEMS',
     ],
   ])('%s is refused whole, naming why', async (_what, text, type, status, reason, detail) => {
-    const { lane, express, byLane } = await pair.both({ headers: { ...AUTH, ...type }, body: text });
+    const { lane, express, byLane } = await pair.post({ headers: { ...AUTH, ...type }, body: text });
     expect(byLane).toBe(true);
     expect(lane).toEqual(express);
     expect(lane.status).toBe(status);
@@ -326,7 +295,7 @@ describe('the ingest lane in front of express', () => {
   });
 
   test('a batch declared past MAX_BATCH_BYTES is refused unread, naming the cap', async () => {
-    const { lane, express } = await pair.both({
+    const { lane, express } = await pair.post({
       headers: { ...AUTH, ...NDJSON_TYPE, 'content-length': String(MAX_BATCH_BYTES + 1) },
       body: '',
     });
@@ -341,7 +310,7 @@ describe('the ingest lane in front of express', () => {
 
   test('an item past one heartbeat’s cap is refused on its own (too_large)', async () => {
     const big = JSON.stringify({ ...hb('big-1'), padding: 'x'.repeat(MAX_HEARTBEAT_BYTES) });
-    const { lane, express } = await pair.both({
+    const { lane, express } = await pair.post({
       headers: { ...AUTH, ...NDJSON_TYPE },
       body: `${big}\n${body(hb('big-2'))}`,
     });
@@ -359,14 +328,14 @@ describe('the rate limit counts heartbeats', () => {
     const pair = await new Pair({ ...LOCKED, ingestRateLimitPerS: 5 }).start();
     try {
       const headers = { ...AUTH, ...JSON_TYPE };
-      const first = await pair.both({ headers, body: body(hb('rate-0')) });
+      const first = await pair.post({ headers, body: body(hb('rate-0')) });
       expect(first.byLane).toBe(true);
       expect(first.lane).toEqual(first.express);
       expect(first.lane.headers).toContainEqual('RateLimit-Policy: 5;w=1');
       expect(first.lane.headers).toContainEqual('RateLimit: limit=5, remaining=4, reset=1');
 
       const items = Array.from({ length: 6 }, (_, i) => body(hb(`rate-${i + 1}`)));
-      const batch = await pair.both({ headers, body: `[${items.join(',')}]` });
+      const batch = await pair.post({ headers, body: `[${items.join(',')}]` });
       expect(batch.byLane).toBe(true);
       expect(batch.lane).toEqual(batch.express);
       const answer = JSON.parse(batch.lane.body) as BatchAnswer;
@@ -381,7 +350,7 @@ describe('the rate limit counts heartbeats', () => {
       expect(batch.lane.headers).toContainEqual('RateLimit: limit=5, remaining=0, reset=1');
       expect(pair.laneRegistry.get('rate-5')).toBeUndefined();
 
-      const after = await pair.both({ headers, body: body(hb('rate-7')) });
+      const after = await pair.post({ headers, body: body(hb('rate-7')) });
       expect(after.byLane).toBe(true);
       expect(after.lane).toEqual(after.express);
       expect(after.lane.status).toBe(429);
@@ -402,11 +371,11 @@ describe('signed ingest without the token', () => {
   test('a signed heartbeat is the lane’s (202); a forged one is 401, as express answers', async () => {
     const pair = await new Pair(SIGNED).start();
     try {
-      const good = await pair.both({ headers: JSON_TYPE, body: body(signHeartbeat(hb('sig-1'), SECRET)) });
+      const good = await pair.post({ headers: JSON_TYPE, body: body(signHeartbeat(hb('sig-1'), SECRET)) });
       expect(good.byLane).toBe(true);
       expect(good.lane.status).toBe(202);
       expect(good.lane).toEqual(good.express);
-      const forged = await pair.both({
+      const forged = await pair.post({
         headers: JSON_TYPE,
         body: body(signHeartbeat(hb('sig-2'), `${SECRET}-not`)),
       });
@@ -428,7 +397,7 @@ describe('signed ingest without the token', () => {
         body(hb('sb-3')),
         body(signHeartbeat(hb('sb-4'), SECRET)),
       ];
-      const mixed = await pair.both({ headers: NDJSON_TYPE, body: items.join('\n') });
+      const mixed = await pair.post({ headers: NDJSON_TYPE, body: items.join('\n') });
       expect(mixed.byLane).toBe(true);
       expect(mixed.lane).toEqual(mixed.express);
       const answer = JSON.parse(mixed.lane.body) as BatchAnswer;
@@ -442,13 +411,13 @@ describe('signed ingest without the token', () => {
       expect(pair.laneRegistry.get('sb-1')).toBeDefined();
       expect(pair.laneRegistry.get('sb-2')).toBeUndefined();
 
-      const none = await pair.both({ headers: JSON_TYPE, body: `[${items[1]},${items[2]}]` });
+      const none = await pair.post({ headers: JSON_TYPE, body: `[${items[1]},${items[2]}]` });
       expect(none.lane).toEqual(none.express);
       expect(none.lane.status).toBe(401);
       expect(JSON.parse(none.lane.body)).toMatchObject({ error: 'unauthorized' });
 
       // With the token the reasons are told.
-      const told = await pair.both({ headers: { ...AUTH, ...JSON_TYPE }, body: `[${items[1]}]` });
+      const told = await pair.post({ headers: { ...AUTH, ...JSON_TYPE }, body: `[${items[1]}]` });
       expect(told.lane).toEqual(told.express);
       expect((JSON.parse(told.lane.body) as BatchAnswer).results[0]).toMatchObject({
         status: 400,
