@@ -8,7 +8,7 @@
  */
 import { InstanceRegistry } from '../../aggregator/collector/registry';
 import { decodeHeartbeatFast } from '../../aggregator/collector/fast-parse';
-import type { PlatformView } from '../../aggregator/model';
+import { staticView } from '../../aggregator/platform/static';
 import type { ReconcileMemory } from '../../aggregator/reconcile';
 import { reconcile } from '../../aggregator/reconcile';
 import { SimulatedFleet } from '../loadgen/fleet';
@@ -26,21 +26,8 @@ export interface InProcessReconcile {
   readonly full: ReconcileTimes;
 }
 
-/** The aggregator without a platform: DESIRED_REPLICAS unset, as the steady-state runs. */
-const STATIC_VIEW: PlatformView = {
-  source: 'static',
-  appId: null,
-  appName: null,
-  status: 'not_configured',
-  fetchedAtMs: null,
-  error: null,
-  components: [],
-  defaultDesired: null,
-  activeDeployment: null,
-  inProgressDeployment: null,
-  pendingDeployment: null,
-  deployments: [],
-};
+/** The aggregator without a platform, DESIRED_REPLICAS unset: what the steady-state runs see. */
+const STATIC_VIEW = staticView({ desired: null, activeDeploymentId: null, appId: null });
 
 const HEALTHY = { healthy: true, blindSinceMs: null, detail: null } as const;
 /** The first reconciles warm the JIT and the carried memory up; they are not counted. */

@@ -1,7 +1,7 @@
 /** The Redis leader lease and the fenced alert-state writes, against a real redis-server. */
 import { RedisLeaderLease } from '../../aggregator/leader';
-import type { AlertState } from '../../aggregator/notify';
 import { RedisAlertStateStore, alertKey } from '../../aggregator/notify';
+import { firingAlert } from '../support/alert-states';
 import { appKeys } from '../../shared/redis-keys';
 import { silentLogger } from '../../shared/logger';
 import { useTestRedis } from '../support/redis-rig';
@@ -14,32 +14,6 @@ import { serverEngine } from '../../shared/redis-engine';
  */
 const LEASE_MS = 1_000;
 const log = silentLogger();
-
-function state(component: string, overrides: Partial<AlertState> = {}): AlertState {
-  return {
-    component,
-    code: 'SURPLUS_INSTANCES',
-    status: 'firing',
-    streak: 0,
-    streakSinceMs: 1,
-    firingSinceMs: 1,
-    notifiedAtMs: 1,
-    severity: 'warning',
-    content: {
-      severity: 'warning',
-      message: 'm',
-      instances: ['a'],
-      instanceCount: 1,
-      deploymentIds: [],
-      recommendation: 'r',
-      desired: 2,
-      live: 3,
-      platformReady: null,
-      platformInstances: null,
-    },
-    ...overrides,
-  };
-}
 
 describe('leader lease', () => {
   const redis = useTestRedis();
@@ -109,7 +83,7 @@ describe('leader lease', () => {
     const a = lease(app, 'a');
     await a.start();
     const oldToken = a.fencingToken();
-    expect(await store.save({ upserted: [state('backend')], removed: [] }, oldToken)).toBe(true);
+    expect(await store.save({ upserted: [firingAlert('backend')], removed: [] }, oldToken)).toBe(true);
 
     await a.close();
     const b = lease(app, 'b');
@@ -119,12 +93,12 @@ describe('leader lease', () => {
     expect(
       await store.save({ upserted: [], removed: [alertKey('backend', 'SURPLUS_INSTANCES')] }, oldToken),
     ).toBe(false);
-    expect(await store.save({ upserted: [state('worker')], removed: [] }, null)).toBe(false);
+    expect(await store.save({ upserted: [firingAlert('worker')], removed: [] }, null)).toBe(false);
     const loaded = await store.load();
     expect([...loaded.keys()].sort()).toEqual(['backend|SURPLUS_INSTANCES']);
     expect(
       await store.save(
-        { upserted: [state('worker')], removed: ['backend|SURPLUS_INSTANCES'] },
+        { upserted: [firingAlert('worker')], removed: ['backend|SURPLUS_INSTANCES'] },
         b.fencingToken(),
       ),
     ).toBe(true);
@@ -134,7 +108,7 @@ describe('leader lease', () => {
   test('persisted states that do not fit are ignored, not trusted', async () => {
     const app = nextApp();
     await redis.client.hSet(appKeys(app).alerts, {
-      'backend|SURPLUS_INSTANCES': JSON.stringify(state('backend')),
+      'backend|SURPLUS_INSTANCES': JSON.stringify(firingAlert('backend')),
       'backend|NOT_SERVING': '{"status":"firing"}',
       junk: 'not json',
     });

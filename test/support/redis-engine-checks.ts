@@ -16,8 +16,8 @@ import type { IngestApps } from '../../aggregator/collector';
 import { HeartbeatIngest, InstanceRegistry, RedisCollector } from '../../aggregator/collector';
 import { RedisHistoryStore } from '../../aggregator/history/redis-history-store';
 import { RedisLeaderLease } from '../../aggregator/leader';
-import type { AlertState } from '../../aggregator/notify';
 import { RedisAlertStateStore } from '../../aggregator/notify';
+import { firingAlert } from './alert-states';
 import { RedisAuditTrail } from '../../aggregator/remediate/redis-audit-trail';
 import { systemClock } from '../../shared/clock';
 import type { Heartbeat } from '../../shared/heartbeat';
@@ -127,30 +127,8 @@ function ingestOnly(app: string): IngestApps {
   };
 }
 
-function alertState(component: string): AlertState {
-  return {
-    component,
-    code: 'MISSING_INSTANCES',
-    status: 'firing',
-    streak: 0,
-    streakSinceMs: 1,
-    firingSinceMs: 1,
-    notifiedAtMs: 1,
-    severity: 'warning',
-    content: {
-      severity: 'warning',
-      message: 'm',
-      instances: [],
-      instanceCount: 0,
-      deploymentIds: [],
-      recommendation: 'r',
-      desired: 2,
-      live: 1,
-      platformReady: null,
-      platformInstances: null,
-    },
-  };
-}
+/** The engine checks store MISSING_INSTANCES alerts. */
+const MISSING = { code: 'MISSING_INSTANCES' } as const;
 
 /**
  * Per app: of two aggregators' leases exactly one leads; its fenced alert-state write lands, the
@@ -168,19 +146,21 @@ export async function checkLeaseAndAlerts(engine: RedisEngine, apps: readonly st
       const store = open(new RedisAlertStateStore({ engine, app, log }));
       const firstToken = a.fencingToken();
       expect(firstToken).toEqual(expect.any(Number));
-      expect(await store.save({ upserted: [alertState('backend')], removed: [] }, firstToken)).toBe(true);
-      expect(await store.save({ upserted: [alertState('worker')], removed: [] }, (firstToken ?? 0) - 1)).toBe(
-        false,
+      expect(await store.save({ upserted: [firingAlert('backend', MISSING)], removed: [] }, firstToken)).toBe(
+        true,
       );
+      expect(
+        await store.save({ upserted: [firingAlert('worker', MISSING)], removed: [] }, (firstToken ?? 0) - 1),
+      ).toBe(false);
       await a.close();
       await waitFor(() => b.isLeader(), { what: `${app}: b leading after a gave the lease up` });
       expect(b.fencingToken()).toBeGreaterThan(firstToken ?? 0);
       expect(await store.save({ upserted: [], removed: ['backend|MISSING_INSTANCES'] }, firstToken)).toBe(
         false,
       );
-      expect(await store.save({ upserted: [alertState('worker')], removed: [] }, b.fencingToken())).toBe(
-        true,
-      );
+      expect(
+        await store.save({ upserted: [firingAlert('worker', MISSING)], removed: [] }, b.fencingToken()),
+      ).toBe(true);
       expect([...(await store.load()).keys()].sort()).toEqual([
         'backend|MISSING_INSTANCES',
         'worker|MISSING_INSTANCES',
